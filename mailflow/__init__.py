@@ -1,0 +1,1 @@
+"""mailflow: an email-first service that runs mentoring programmes."""

@@ -1,0 +1,211 @@
+"""Typed models for everything the programme keeps. Times are stored in UTC."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), date: Date(), dict: JSON(), list: JSON()}
+
+
+class Programme(Base):
+    __tablename__ = "programme"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    handle: Mapped[str | None] = mapped_column(String(60), unique=True)  # short name to REQUEST a mentor by
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))  # mentee | mentor | coordinator
+    language: Mapped[str] = mapped_column(String(2), default="de")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    topics: Mapped[list] = mapped_column(default=list)
+    capacity: Mapped[int] = mapped_column(Integer, default=0)
+    about: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    bounced_at: Mapped[datetime | None]
+    bounce_reason: Mapped[str] = mapped_column(Text, default="")
+    deleted_at: Mapped[datetime | None]
+
+
+class Mentorship(Base):
+    __tablename__ = "mentorship"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    # requested -> declined | active (via accepted) -> ending -> completed
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    request_note: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    end_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    end_requested_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime | None]
+
+    mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
+    mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
+
+
+class AgreementVersion(Base):
+    __tablename__ = "agreement_version"
+    __table_args__ = (UniqueConstraint("mentorship_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorship.id"), index=True)
+    version: Mapped[int]
+    period_from: Mapped[date]
+    period_until: Mapped[date]
+    meetings: Mapped[int]
+    contact_kind: Mapped[str] = mapped_column(Text)
+    contact_frequency: Mapped[str] = mapped_column(Text)
+    topics: Mapped[list]
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    proposed_at: Mapped[datetime]
+    # proposed -> approved | changes_requested; an approved one is superseded by the next approved
+    state: Mapped[str] = mapped_column(String(20))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    approved_at: Mapped[datetime | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Meeting(Base):
+    __tablename__ = "meeting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorship.id"), index=True)
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    sequence: Mapped[int] = mapped_column(default=0)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    tzid: Mapped[str] = mapped_column(String(64))
+    place: Mapped[str] = mapped_column(Text, default="")
+    topic: Mapped[str] = mapped_column(Text, default="")
+    closing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # proposed | confirmed | tentative | declined | cancelled
+    state: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    feedback_requested_at: Mapped[datetime | None]
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    took_place: Mapped[bool | None]
+    rating: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class Achievement(Base):
+    __tablename__ = "achievement"
+    __table_args__ = (UniqueConstraint("person_id", "kind", "ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    mentorship_id: Mapped[int | None] = mapped_column(ForeignKey("mentorship.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    ref: Mapped[str] = mapped_column(String(80), default="")  # makes recording the same event twice a no-op
+    created_at: Mapped[datetime]
+
+
+class Certificate(Base):
+    __tablename__ = "certificate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorship.id"))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    period_from: Mapped[date]
+    period_until: Mapped[date]
+    issued_at: Mapped[datetime]
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InboundMessage(Base):
+    """A received mail, stored raw before we say yes to it, with its later outcome."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (Index("ix_inbound_state_due", "state", "not_before"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    envelope_from: Mapped[str | None] = mapped_column(String(320))  # None: the transport did not say (IMAP)
+    envelope_to: Mapped[list]
+    source: Mapped[str] = mapped_column(String(10))  # smtp | imap | test
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime]
+    # new -> done | ignored | refused | failed
+    state: Mapped[str] = mapped_column(String(12), default="new")
+    not_before: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    processed_at: Mapped[datetime | None]
+
+
+class OutboundMessage(Base):
+    """A mail to send, rendered in full when its cause commits; the dispatcher only delivers it."""
+
+    __tablename__ = "outbound_message"
+    __table_args__ = (
+        Index("ix_outbound_state_due", "state", "next_attempt_at"),
+        Index("ix_outbound_recipient_created", "recipient", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    envelope_from: Mapped[str] = mapped_column(String(320), default="")
+    template: Mapped[str] = mapped_column(String(80))
+    answers_inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # pending -> sending (leased) -> sent | failed
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class JobRun(Base):
+    """That a job did its work for one key (a meeting, a day); a second run with the same key does nothing."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(120))
+    ran_at: Mapped[datetime]
