@@ -1,0 +1,1 @@
+"""Turning raw mail into plain facts; parsers read and never decide."""
