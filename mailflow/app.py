@@ -1,0 +1,46 @@
+"""The composition root: settings -> store, clock, signer, composer, ingest, worker, dispatcher. Nothing else
+builds these, and nothing reads settings from anywhere else."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from .certificates import DocumentRenderer
+from .clock import Clock
+from .compose import Composer, Templates
+from .config import Settings
+from .ingest import Ingest
+from .send import Dispatcher, FolderTransport, SmtpRelay, Transport
+from .store.migrations import upgrade
+from .store.session import Store
+from .tokens import TokenSigner
+from .worker import Worker
+
+
+@dataclass
+class App:
+    settings: Settings
+    clock: Clock
+    store: Store
+    signer: TokenSigner
+    composer: Composer
+    ingest: Ingest
+    worker: Worker
+    dispatcher: Dispatcher
+    mail_stored: threading.Event = field(default_factory=threading.Event)
+    mail_queued: threading.Event = field(default_factory=threading.Event)
+
+
+def build_app(settings: Settings, clock: Clock | None = None, *, transport: Transport | None = None,
+              migrate: bool = True) -> App:
+    clock = clock or Clock()
+    if migrate:
+        upgrade(settings.database_url)
+    store = Store(settings.database_url)
+    signer = TokenSigner(settings.secret, settings.domain)
+    composer = Composer(settings, clock, signer, Templates())
+    stored, queued = threading.Event(), threading.Event()
+    worker = Worker(store, settings, clock, signer, composer, after_commit=queued.set, documents=DocumentRenderer())
+    transport = transport or (SmtpRelay(settings.relay) if settings.relay else FolderTransport(settings.outbox_dir))
+    return App(settings, clock, store, signer, composer, Ingest(store, clock, on_stored=stored.set), worker,
+               Dispatcher(store, clock, transport), stored, queued)

@@ -1,0 +1,93 @@
+"""The operator's command line: `python run.py <command>` (or the `mailflow` console script)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime, timezone
+
+from .config import ConfigError, load_settings
+from .parsers.people_csv import COLUMNS
+
+PARTS = {
+    "serve": ("everything in one process: SMTP receiver, IMAP poller (if configured), worker, dispatcher, jobs",
+              ["smtp", "imap", "worker", "dispatch", "jobs"]),
+    "smtp": ("only the SMTP receiver (stores mail; workers process it)", ["smtp"]),
+    "imap": ("only the IMAP poller (MAILFLOW_IMAP)", ["imap"]),
+    "worker": ("only workers: process stored mail (MAILFLOW_WORKERS threads)", ["worker"]),
+    "dispatch": ("only the outbox dispatcher: send through MAILFLOW_RELAY or into the outbox folder", ["dispatch"]),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="mailflow", description="An email-first service that runs mentoring "
+                                   "programmes. Settings come from MAILFLOW_* variables or mailflow.toml.")
+    main.add_argument("--verbose", "-v", action="store_true", help="log debug detail")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (text, _) in PARTS.items():
+        commands.add_parser(name, help=text, description=text)
+    jobs = commands.add_parser("jobs", help="run scheduled jobs", description="Run the scheduler, or with --once "
+                               "every job that is due and exit.")
+    jobs.add_argument("--once", action="store_true", help="run every due job once and exit")
+    jobs.add_argument("--now", type=_moment, help="with --once: act as if it were this ISO-8601 moment")
+    importing = commands.add_parser("import", help="import or update participants from a CSV file",
+                                    description="Import participants (columns: " + ",".join(COLUMNS) + "). Good "
+                                    "rows are imported, bad rows are listed and change nothing; importing the "
+                                    "same file again updates people instead of duplicating them.")
+    importing.add_argument("file", type=argparse.FileType("rb"), help="the CSV file (UTF-8, header row)")
+    commands.add_parser("migrate", help="create or upgrade the database schema and exit")
+    return main
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"mailflow: {exc}", file=sys.stderr)
+        return 2
+    from .app import build_app
+    app = build_app(settings)
+    if args.command == "migrate":
+        return 0
+    if args.command == "jobs":
+        return _jobs(app, args)
+    if args.command == "import":
+        return _import(app, args.file.read(), args.file.name)
+    from .services import run_parts, stop_on_signals
+    run_parts(app, PARTS[args.command][1], stop_on_signals())
+    return 0
+
+
+def _jobs(app, args) -> int:
+    from .jobs import run_due, run_scheduler
+    if args.once:
+        results = run_due(app, args.now or app.clock.now())
+        print(", ".join(f"{name}: {count}" for name, count in results.items()) or "no jobs")
+        return 1 if any(count < 0 for count in results.values()) else 0
+    from .services import stop_on_signals
+    run_scheduler(app, stop_on_signals())
+    return 0
+
+
+def _import(app, data: bytes, name: str) -> int:
+    from tqdm import tqdm
+
+    from .parsers.people_csv import read_people_csv
+    from .people import import_rows
+    people = read_people_csv(data)
+    with app.store.transaction() as session, tqdm(total=len(people.rows), desc="importing", unit="person") as bar:
+        counts = import_rows(session, app.settings, people.rows, app.clock.now(), progress=bar.update)
+    print(f"{name}: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged, "
+          f"{len({e.line for e in people.errors})} rows with errors")
+    for error in people.errors:
+        print(f"  line {error.line}, {error.field}: {error.reason}")
+    return 1 if people.errors else 0

@@ -1,0 +1,195 @@
+"""Outgoing mail: templates rendered to a text and an HTML part, threading headers, RFC 3834 marks, and the
+outbox row that carries it. Rendering happens inside the cause's transaction, so what commits is what is sent."""
+from __future__ import annotations
+
+import re
+import uuid
+from urllib.parse import unquote
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
+
+from .clock import Clock
+from .config import Settings
+from .store.models import OutboundMessage
+from .tokens import Token, TokenSigner
+
+LANGUAGES = ("de", "en")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "application/pdf"
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The mail we answer, so the answer threads under it in the person's client."""
+
+    message_id: str | None
+    references: tuple[str, ...] = ()
+
+    def headers(self) -> tuple[str | None, str | None]:
+        if not self.message_id:
+            return None, None
+        chain = [r for r in self.references if r != self.message_id][-20:] + [self.message_id]
+        return self.message_id, " ".join(chain)
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """Everything a flow says about a mail to send; the Composer turns it into bytes."""
+
+    template: str
+    to: str
+    language: str
+    to_name: str = ""
+    values: dict = field(default_factory=dict)
+    reply_token: Token | None = None
+    thread: Thread | None = None
+    attachments: tuple[Attachment, ...] = ()
+    alternatives: tuple[EmailMessage, ...] = ()  # extra parts of multipart/alternative, e.g. text/calendar
+    auto_submitted: str = "auto-generated"
+
+
+class Templates:
+    """One file per mail per language: <name>.subject.txt, <name>.txt, <name>.html."""
+
+    def __init__(self) -> None:
+        self._env = Environment(
+            loader=PackageLoader("mailflow", "templates"),
+            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )
+        self._env.filters["replace_links"] = link_urls
+        self._env.filters["day"] = format_day
+        self._env.filters["state_word"] = state_word
+
+    def render(self, name: str, language: str, values: dict) -> tuple[str, str, str]:
+        """Subject, text and HTML of mail name in language. A mail without its own HTML template gets the
+        text part laid out as HTML (paragraphs, clickable links, forms kept as blocks)."""
+        language = language if language in LANGUAGES else "en"
+        subject = self._env.get_template(f"{language}/{name}.subject.txt").render(values)
+        text = self._env.get_template(f"{language}/{name}.txt").render(values)
+        html_name = self._env.select_template([f"{language}/{name}.html", f"{language}/text_as_html.html"])
+        html = html_name.render(values, blocks=text_blocks(text.split("\n-- \n")[0]))
+        return " ".join(subject.split()), text, html
+
+
+_URL = re.compile(r"\b(?:mailto:[^\s<>\"]+|https?://[^\s<>\"]+)")
+
+
+def link_urls(escaped: str) -> str:
+    """Make mailto: and web links in already escaped text clickable; a mailto link shows its subject word."""
+    def anchor(match: re.Match) -> str:
+        url = match.group(0)
+        shown = _mailto_label(url) or url
+        return f'<a href="{url}" style="color:#2d6a4f;font-weight:bold;">{shown}</a>'
+    return _URL.sub(anchor, escaped)
+
+
+def _mailto_label(url: str) -> str | None:
+    if not url.startswith("mailto:") or "subject=" not in url:
+        return None
+    subject = unquote(url.split("subject=", 1)[1].split("&amp;", 1)[0].split("&", 1)[0])
+    return f"✉ {subject}"
+
+
+def format_day(day: date | datetime, language: str) -> str:
+    """3.12.2026 for German readers, 2026-12-03 for everyone else."""
+    return f"{day.day}.{day.month}.{day.year}" if language == "de" else day.isoformat()[:10]
+
+
+STATES = {
+    "requested": {"de": "angefragt", "en": "requested"}, "declined": {"de": "abgelehnt", "en": "declined"},
+    "accepted": {"de": "angenommen", "en": "accepted"}, "active": {"de": "aktiv", "en": "active"},
+    "ending": {"de": "wird beendet", "en": "ending"}, "completed": {"de": "abgeschlossen", "en": "completed"},
+    "proposed": {"de": "vorgeschlagen", "en": "proposed"}, "approved": {"de": "zugestimmt", "en": "approved"},
+    "changes_requested": {"de": "Änderungen erbeten", "en": "changes requested"},
+    "superseded": {"de": "ersetzt", "en": "superseded"}, "withdrawn": {"de": "ersetzt", "en": "replaced"},
+}
+
+
+def state_word(state: str, language: str) -> str:
+    return STATES.get(state, {}).get(language, state)
+
+
+def text_blocks(text: str) -> list[tuple[str, list[str]]]:
+    """The text part as blocks for HTML: ("form", lines) for label/list blocks, ("para", lines) otherwise."""
+    blocks: list[tuple[str, list[str]]] = []
+    for chunk in text.strip("\n").split("\n\n"):
+        lines = chunk.strip("\n").splitlines()
+        if not lines:
+            continue
+        kind = "form" if _looks_like_form(lines) else "para"
+        blocks.append((kind, lines))
+    return blocks
+
+
+def _looks_like_form(lines: list[str]) -> bool:
+    return sum(1 for line in lines if line.startswith("  ") or ": " in line[:60]) >= max(2, len(lines) - 1)
+
+
+class Composer:
+    """Builds our mails and puts them in the outbox."""
+
+    def __init__(self, settings: Settings, clock: Clock, signer: TokenSigner, templates: Templates) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._signer = signer
+        self._templates = templates
+
+    def queue(self, session: Session, mail: OutgoingMail, *, answers_inbound_id: int | None = None) -> OutboundMessage:
+        """Render mail and add it to the outbox in session's transaction."""
+        message = self.build(mail)
+        now = self._clock.now()
+        row = OutboundMessage(
+            message_id=message["Message-ID"], recipient=mail.to.lower(), template=mail.template,
+            answers_inbound_id=answers_inbound_id, raw=b"", state="pending", attempts=0,
+            next_attempt_at=now, created_at=now,
+        )
+        session.add(row)
+        session.flush()  # the row's id names the envelope sender (VERP)
+        row.envelope_from = self._signer.address(Token("bounces", "out", row.id, 0))
+        row.raw = message.as_bytes(policy=SMTP)
+        return row
+
+    def build(self, mail: OutgoingMail) -> EmailMessage:
+        values = {"programme": self._settings.programme, "hello": self._settings.hello_address,
+                  "domain": self._settings.domain, "lang": mail.language, "name": mail.to_name, **mail.values}
+        subject, text, html = self._templates.render(mail.template, mail.language, values)
+        message = EmailMessage()
+        self._set_headers(message, mail, subject)
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        for part in mail.alternatives:
+            message.attach(part)
+        for item in mail.attachments:
+            maintype, subtype = item.content_type.split("/", 1)
+            message.add_attachment(item.payload, maintype=maintype, subtype=subtype, filename=item.filename)
+        message["Content-Language"] = mail.language  # after the body: building parts moves Content-* headers
+        return message
+
+    def _set_headers(self, message: EmailMessage, mail: OutgoingMail, subject: str) -> None:
+        domain = self._settings.domain
+        message["From"] = Address(self._settings.programme, addr_spec=self._settings.hello_address)
+        message["To"] = Address(mail.to_name, addr_spec=mail.to) if mail.to_name else mail.to
+        message["Subject"] = subject
+        message["Date"] = format_datetime(self._clock.now())
+        message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
+        if mail.reply_token is not None:
+            message["Reply-To"] = Address(self._settings.programme, addr_spec=self._signer.address(mail.reply_token))
+        in_reply_to, references = mail.thread.headers() if mail.thread else (None, None)
+        if in_reply_to:
+            message["In-Reply-To"] = in_reply_to
+            message["References"] = references
+        message["Auto-Submitted"] = mail.auto_submitted
+        message["X-Auto-Response-Suppress"] = "All"  # asks Exchange not to send out-of-office notes back

@@ -1,0 +1,1 @@
+"""One module per lifecycle stage; each decides and changes state."""

@@ -1,0 +1,31 @@
+"""State-changing commands that arrive without a signed token are confirmed by a signed reply first (unless the
+trusted receiving MTA vouched for the sender), so a forged From: alone never changes anything."""
+from __future__ import annotations
+
+from .context import Context
+
+
+def confirmed(flow):
+    """flow, once the sender is known to be who they say they are."""
+    def guarded(ctx: Context) -> str:
+        if ctx.inbound.token is not None or ctx.inbound.authenticated:
+            return flow(ctx)
+        yes, no = ("JA", "NEIN") if ctx.language == "de" else ("YES", "NO")
+        token = ctx.token_for("confirm", ctx.inbound.row_id, ctx.person)
+        first_line = next((line.strip() for line in ctx.inbound.new_text.splitlines() if line.strip()),
+                          ctx.inbound.mail.subject)
+        ctx.answer("confirm_command", reply_token=token, command=first_line[:200],
+                   yes=ctx.link(token, yes), no=ctx.link(token, no))
+        return "confirmation asked"
+    guarded.__name__ = flow.__name__
+    guarded.__module__ = flow.__module__
+    return guarded
+
+
+def confirm(ctx: Context) -> str:
+    return "confirmed: " + ctx.replay(ctx.inbound.token.object_id)
+
+
+def cancel(ctx: Context) -> str:
+    ctx.answer("confirm_dropped")
+    return "confirmation declined; nothing done"

@@ -1,0 +1,108 @@
+"""What a flow gets to work with: the inbound mail as facts, the person who sent it, and ways to answer."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Callable
+from datetime import datetime, timedelta
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..clock import Clock
+from ..compose import Composer, OutgoingMail, Thread
+from ..config import Settings
+from ..parsers.commands import Command
+from ..parsers.mime import ParsedMail
+from ..store.models import OutboundMessage, Person
+from ..tokens import Token, TokenSigner
+
+log = logging.getLogger("mailflow.flows")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One received mail as the flows see it: facts only, no MIME."""
+
+    row_id: int
+    mail: ParsedMail
+    recipient: str      # which of our addresses it was sent to
+    address_kind: str   # hello | coordinators | reply | meetings | bounces
+    new_text: str       # what the person wrote, quotes and signature removed
+    command: Command | None
+    token: Token | None
+    authenticated: bool  # the receiving MTA vouched for the sender (DMARC/DKIM pass)
+
+    @property
+    def sender(self) -> str:
+        return self.mail.sender or ""
+
+    @property
+    def thread(self) -> Thread:
+        return Thread(self.mail.message_id, self.mail.references)
+
+
+@dataclass
+class Context:
+    """A flow's handle on the world for one mail, inside that mail's transaction."""
+
+    session: Session
+    settings: Settings
+    clock: Clock
+    signer: TokenSigner
+    composer: Composer
+    inbound: Inbound
+    person: Person | None
+    language: str
+    documents: object = None  # certificates.DocumentRenderer: PDFs of agreements and certificates
+    replay: Callable[[int], str] = lambda inbound_id: "nothing to replay"  # run a stored mail again, confirmed
+
+    def answer(self, template: str, reply_token: Token | None = None, **values) -> None:
+        """Answer the sender of the inbound mail, threaded under it, unless that would be one answer too many."""
+        to = self.inbound.sender
+        if self._answers_in_last_hour(to) >= self.settings.auto_reply_limit:
+            log.warning("not answering %s with %s: %d answers in the last hour", to, template,
+                        self.settings.auto_reply_limit)
+            return
+        name = self.person.name if self.person else self.inbound.mail.sender_name
+        values.setdefault("name", name)
+        self.send(OutgoingMail(template=template, to=to, to_name=name, language=self.language, values=values,
+                               reply_token=reply_token, thread=self.inbound.thread, auto_submitted="auto-replied"),
+                  answers=True)
+
+    def send(self, mail: OutgoingMail, answers: bool = False) -> None:
+        """Queue mail in the outbox (sent after commit), never to an address known to bounce."""
+        bounced = self.session.scalar(select(Person.bounced_at).where(Person.email == mail.to.lower()))
+        if bounced is not None:
+            log.info("not sending %s to %s: the address bounces", mail.template, mail.to)
+            return
+        self.composer.queue(self.session, mail, answers_inbound_id=self.inbound.row_id if answers else None)
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def token_for(self, purpose: str, object_id: int, person: Person | None) -> Token:
+        """A reply address for purpose about object_id that only person may use (anyone, for None)."""
+        return Token("reply", purpose, object_id, person.id if person else 0)
+
+    def link(self, token: Token, keyword: str, body: str = "") -> str:
+        """A one-click mailto: that opens a reply to token with keyword prefilled."""
+        query = {"subject": keyword, "body": body or keyword}
+        return f"mailto:{self.signer.address(token)}?{urlencode(query, quote_via=quote)}"
+
+    def hello_link(self, keyword: str) -> str:
+        return f"mailto:{self.settings.hello_address}?{urlencode({'subject': keyword}, quote_via=quote)}"
+
+    def mail_to(self, person: Person, template: str, **fields) -> OutgoingMail:
+        """A mail to a participant in their own language (replace() it to add tokens or attachments)."""
+        return replace(OutgoingMail(template=template, to=person.email, to_name=person.name,
+                                    language=person.language), **fields)
+
+    def _answers_in_last_hour(self, address: str) -> int:
+        since = self.clock.now() - timedelta(hours=1)
+        query = select(func.count(OutboundMessage.id)).where(
+            OutboundMessage.recipient == address.lower(), OutboundMessage.created_at >= since,
+            OutboundMessage.answers_inbound_id.is_not(None))
+        return self.session.scalar(query) or 0

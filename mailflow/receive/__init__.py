@@ -1,0 +1,1 @@
+"""Receiving mail: SMTP and IMAP both hand raw bytes to ingest."""

@@ -1,0 +1,175 @@
+"""Processing stored mail: claim one message, parse, route, handle, and commit the state change, the outgoing
+mails and the done-mark in one transaction. A failing message is set aside; it never blocks the others."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .clock import Clock
+from .compose import Composer
+from .config import Settings
+from .flows.bounces import record_bounce
+from .flows.context import Context, Inbound
+from .outcomes import Outcome, Polite, Refused, done, ignored, refused
+from .parsers.authresults import sender_verdict
+from .parsers.commands import guess_language, read_command
+from .parsers.mime import ParsedMail, parse_mail
+from .parsers.reply_text import new_text
+from .parsers.robots import classify
+from .routing import Recipient, choose_flow, read_recipient
+from .store.models import InboundMessage, Person
+from .store.session import Store
+from .tokens import ForgedToken, TokenSigner
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+CONFIRMED = " [confirmed]"
+
+
+@dataclass
+class Worker:
+    store: Store
+    settings: Settings
+    clock: Clock
+    signer: TokenSigner
+    composer: Composer
+    after_commit: Callable[[], object] = lambda: None  # e.g. wake the dispatcher
+    documents: object = None  # certificates.DocumentRenderer, shared by all flows of this worker
+
+    def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 1.0) -> None:
+        """Work until stop is set; sleep when there is nothing to do until new mail wakes us (or a timeout)."""
+        while not stop.is_set():
+            try:
+                busy = self.process_next()
+            except Exception:  # noqa: BLE001 - a lost database must not end the worker
+                log.exception("worker: could not process; trying again shortly")
+                busy = False
+                stop.wait(idle_seconds)
+            if not busy:
+                wake.wait(idle_seconds)
+                wake.clear()
+
+    def drain(self) -> int:
+        """Process everything that is due now; returns how many messages were handled."""
+        count = 0
+        while self.process_next():
+            count += 1
+        return count
+
+    def process_next(self) -> bool:
+        with self.store.transaction() as session:
+            row = self._claim(session)
+            if row is None:
+                return False
+            try:
+                with session.begin_nested():
+                    outcome = self._handle(session, row)
+            except Exception as exc:  # noqa: BLE001 - any bug in a flow is contained to its message
+                outcome = self._failed(row, exc)
+            row.state, row.outcome, row.processed_at = outcome.state, outcome.note[:2000], self.clock.now()
+            log.info("inbound %s %s: %s", row.id, outcome.state, outcome.note)
+        self.after_commit()
+        return True
+
+    def _claim(self, session: Session) -> InboundMessage | None:
+        query = (select(InboundMessage)
+                 .where(InboundMessage.state == "new", InboundMessage.not_before <= self.clock.now())
+                 .order_by(InboundMessage.id).limit(1))
+        if self.store.is_postgresql:
+            query = query.with_for_update(skip_locked=True)
+        return session.scalar(query)
+
+    def _failed(self, row: InboundMessage, exc: Exception) -> Outcome:
+        row.attempts += 1
+        row.error = f"{type(exc).__name__}: {exc}"[:2000]
+        log.error("inbound %s failed (attempt %d): %s", row.id, row.attempts, row.error, exc_info=exc)
+        if row.attempts >= MAX_ATTEMPTS:
+            return Outcome("failed", f"gave up after {row.attempts} attempts")
+        row.not_before = self.clock.now() + timedelta(seconds=30 * 2 ** row.attempts)
+        return Outcome("new", f"will retry: {row.error}")
+
+    def _handle(self, session: Session, row: InboundMessage) -> Outcome:
+        mail = parse_mail(row.raw)
+        try:
+            recipient = read_recipient(self.settings, self.signer, row.envelope_to)
+        except ForgedToken as exc:
+            return refused(f"forged token from {mail.sender}: {exc}")
+        if recipient is None:
+            return ignored("not addressed to any of our addresses")
+        if recipient.kind == "bounces":
+            return done(record_bounce(session, self.clock, recipient.token, mail))
+        automation = classify(mail, row.envelope_from)
+        if automation.kind:
+            return ignored(f"{automation.kind}, not answered: {automation.reason}")
+        if not mail.sender:
+            return ignored("no sender address to answer")
+        return self._run_flow(session, row, mail, recipient)
+
+    def _run_flow(self, session: Session, row: InboundMessage, mail: ParsedMail, recipient: Recipient) -> Outcome:
+        verdict = sender_verdict(mail.auth_results, self.settings.trusted_authserv_id, mail.sender)
+        problem = self._sender_problem(session, recipient, mail, verdict)
+        if problem:
+            return refused(problem)
+        ctx = self._context(session, row.id, mail, recipient, authenticated=verdict == "pass")
+        flow = choose_flow(ctx.inbound)
+        try:
+            with session.begin_nested():
+                return done(f"{flow.__module__.rsplit('.', 1)[-1]}.{flow.__name__}: {flow(ctx)}")
+        except Refused as exc:
+            return refused(str(exc))
+        except Polite as exc:
+            ctx.answer(exc.template, **exc.values)
+            return done(f"{flow.__name__}: declined politely: {exc}")
+
+    def _context(self, session: Session, row_id: int, mail: ParsedMail, recipient: Recipient,
+                 authenticated: bool) -> Context:
+        person = session.scalar(select(Person).where(Person.email == mail.sender, Person.deleted_at.is_(None)))
+        text = new_text(mail.text)
+        command = read_command(mail.subject, text)
+        inbound = Inbound(row_id, mail, recipient.address, recipient.kind, text, command, recipient.token,
+                          authenticated)
+        return Context(session, self.settings, self.clock, self.signer, self.composer, inbound, person,
+                       _language(person, command, text, self.settings.language), documents=self.documents,
+                       replay=lambda inbound_id: self._replay(session, inbound_id, mail.sender))
+
+    def _replay(self, session: Session, inbound_id: int, confirmed_by: str) -> str:
+        """Run a stored mail's command again, now that its sender confirmed it through a signed reply."""
+        row = session.get(InboundMessage, inbound_id)
+        mail = parse_mail(row.raw) if row else None
+        if mail is None or mail.sender != confirmed_by:
+            raise Refused(f"confirmation by {confirmed_by} for a mail they did not send")
+        if row.outcome.endswith(CONFIRMED):
+            raise Polite("already_done", {}, "confirmed before")
+        row.outcome = row.outcome[: 2000 - len(CONFIRMED)] + CONFIRMED
+        recipient = read_recipient(self.settings, self.signer, row.envelope_to)
+        ctx = self._context(session, row.id, mail, recipient, authenticated=True)
+        flow = choose_flow(ctx.inbound)
+        return f"{flow.__name__}: {flow(ctx)}"
+
+    def _sender_problem(self, session: Session, recipient: Recipient, mail: ParsedMail, verdict: str | None) -> str:
+        """Why this sender may not speak through this address, or "" when they may."""
+        if verdict == "fail":
+            return f"DMARC failed for {mail.sender} at the trusted receiving MTA"
+        token = recipient.token
+        if token is None or token.person_id == 0:
+            return ""
+        owner = session.get(Person, token.person_id)
+        if owner is None or owner.deleted_at is not None:
+            return f"token for person {token.person_id}, who no longer exists"
+        if owner.email != mail.sender:
+            return f"{mail.sender} answered through a token sent to {owner.email}"
+        return ""
+
+
+def _language(person: Person | None, command, text: str, default: str) -> str:
+    if person is not None:
+        return person.language
+    if command is not None and command.language:
+        return command.language
+    return guess_language(text) or default

@@ -1,0 +1,1 @@
+"""Tests of the receivers: IMAP poller against a real Dovecot."""

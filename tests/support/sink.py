@@ -1,0 +1,70 @@
+"""A real SMTP server that keeps what it receives, so tests can read the mails people would get."""
+from __future__ import annotations
+
+import email
+import socket
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import default
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass(frozen=True)
+class Received:
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    raw: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.raw, policy=default)
+
+    def text(self) -> str:
+        return self.message.get_body(("plain",)).get_content()
+
+    def html(self) -> str:
+        return self.message.get_body(("html",)).get_content()
+
+
+class SmtpSink:
+    """Collects mail; `refuse` can make it answer with an error code to test retries."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.refuse: list[str] = []  # SMTP replies to give instead of 250, one per mail, in order
+        self._changed = threading.Condition()
+        self._controller = Controller(self, hostname="127.0.0.1", port=_free_port())
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self._controller.port}"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self._changed:
+            if self.refuse:
+                return self.refuse.pop(0)
+            self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
+            self._changed.notify_all()
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 20) -> list[Received]:
+        """Block until at least count mails arrived (or fail the test after timeout seconds)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.received) >= count, timeout):
+                raise AssertionError(f"expected {count} mails at the sink, got {len(self.received)}")
+            return list(self.received)
+
+    def __enter__(self) -> "SmtpSink":
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._controller.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

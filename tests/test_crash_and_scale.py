@@ -1,0 +1,83 @@
+"""Real processes: killed at the worst moment they lose nothing and send nothing twice; several workers on
+PostgreSQL share the work without ever taking the same message."""
+from __future__ import annotations
+
+import signal
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import func, select
+
+from mailflow.clock import Clock
+from mailflow.ingest import Envelope, Ingest
+from mailflow.store.models import InboundMessage, OutboundMessage
+from mailflow.store.session import Store
+
+from .support.mails import person_mail, smtp_send
+from .support.processes import environment, start, stop, wait_for_port, wait_until
+from .support.sink import _free_port
+
+
+def serve_env(tmp_path, database_url, sink, port: int, **more: str) -> dict[str, str]:
+    return environment(home=str(tmp_path / "home"), database_url=database_url, domain="mentoring.test",
+                       secret="s3cret", relay=sink.url, smtp_listen=f"127.0.0.1:{port}", **more)
+
+
+def test_serve_killed_right_after_250_answers_every_mail_once_after_restart(tmp_path, database_url, sink):
+    port = _free_port()
+    env = serve_env(tmp_path, database_url, sink, port)
+    questions = [person_mail(f"p{n}@example.org", "hello@mentoring.test", "HELP", "") for n in range(12)]
+
+    first = start("serve", env, tmp_path / "serve.log")
+    wait_for_port(port, first)
+    for question in questions[:6]:
+        smtp_send(port, question, question["From"], ["hello@mentoring.test"])
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+
+    second = start("serve", env, tmp_path / "serve.log")
+    try:
+        wait_for_port(port, second)
+        for question in questions[6:]:
+            smtp_send(port, question, question["From"], ["hello@mentoring.test"])
+        sink.wait_for(len(questions), timeout=120)  # a row leased by the killed process waits out its lease
+    finally:
+        stop(second)
+
+    answers = defaultdict(set)
+    for received in sink.received:
+        answers[received.message["In-Reply-To"]].add(received.message["Message-ID"])
+    assert set(answers) == {q["Message-ID"] for q in questions}
+    assert all(len(ids) == 1 for ids in answers.values()), "a mail was answered twice with different answers"
+    store = Store(database_url)
+    with store.transaction() as session:
+        assert session.scalar(select(func.count(OutboundMessage.id))) == len(questions)
+    store.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_workers_on_postgresql_answer_500_messages_exactly_once(tmp_path, database_url, sink):
+    store = Store(database_url)
+    ingest = Ingest(store, Clock())
+    for n in range(500):
+        question = person_mail(f"q{n}@example.org", "hello@mentoring.test", "HELP", "")
+        ingest(question.as_bytes(), Envelope(f"q{n}@example.org", ("hello@mentoring.test",), "test"))
+    env = serve_env(tmp_path, database_url, sink, _free_port())
+    workers = [start("worker", env, tmp_path / f"worker{n}.log") for n in range(2)]
+
+    def all_done() -> bool:
+        with store.transaction() as session:
+            return not session.scalar(select(func.count(InboundMessage.id)).where(InboundMessage.state != "done"))
+    try:
+        wait_until(all_done, timeout=180, what="500 messages processed")
+    finally:
+        for worker in workers:
+            stop(worker)
+
+    with store.transaction() as session:
+        answered = session.execute(select(OutboundMessage.answers_inbound_id, func.count())
+                                   .group_by(OutboundMessage.answers_inbound_id)).all()
+    store.dispose()
+    assert len(answered) == 500 and all(count == 1 for _, count in answered)
+    shares = [(tmp_path / f"worker{n}.log").read_text().count(" done: ") for n in range(2)]
+    assert sum(shares) == 500 and min(shares) > 0, f"work was not shared: {shares}"

@@ -1,0 +1,83 @@
+"""The whole path on both databases: a person writes HELP, gets a correct, threaded answer in their language."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from mailflow.store.models import InboundMessage, OutboundMessage
+
+from .support.mails import add_person, person_mail, process, store_mail
+
+
+def test_help_in_english_is_answered_threaded_with_text_and_html(app, sink):
+    question = person_mail("Ann Example <ann@example.org>", "hello@mentoring.test", "HELP", "")
+    store_mail(app, question)
+    process(app)
+
+    [answer] = sink.wait_for(1)
+    message = answer.message
+    assert answer.rcpt_tos == ("ann@example.org",)
+    assert message["In-Reply-To"] == question["Message-ID"]
+    assert question["Message-ID"] in message["References"]
+    assert message["Auto-Submitted"] == "auto-replied"
+    assert message["Message-ID"].endswith("@mentoring.test>")
+    assert answer.mail_from.startswith("bounces+") and answer.mail_from.endswith("@mentoring.test")
+    assert "how it works" in message["Subject"]
+    assert "MENTORS" in answer.text() and "PROFILE" in answer.text()
+    assert "mailto:hello@mentoring.test?subject=MENTORS" in answer.html()
+
+
+def test_hilfe_is_answered_in_german(app, sink):
+    store_mail(app, person_mail("berta@example.de", "hello@mentoring.test", "Frage", "Hilfe\n\nViele Grüße\nBerta"))
+    process(app)
+
+    [answer] = sink.wait_for(1)
+    assert "so funktioniert es" in answer.message["Subject"]
+    assert "MENTOREN" in answer.text()
+    assert answer.message["Content-Language"] == "de"
+
+
+def test_gibberish_from_a_participant_gets_the_short_help_naming_what_we_read(app, sink):
+    add_person(app, "carl@example.org")
+    store_mail(app, person_mail("carl@example.org", "hello@mentoring.test", "hi there",
+                                "Could you tell me what this is about?"))
+    process(app)
+
+    [answer] = sink.wait_for(1)
+    assert "did not understand" in answer.message["Subject"]
+    assert "Could you tell me what this is about?" in answer.text()
+    assert "HELP" in answer.text()
+
+
+def test_a_stranger_writing_anything_gets_the_application_form(app, sink):
+    store_mail(app, person_mail("Nina Neu <nina@example.org>", "hello@mentoring.test", "Hallo",
+                                "Ich würde gern mitmachen, wie geht das?"))
+    process(app)
+
+    [answer] = sink.wait_for(1)
+    assert answer.message["Subject"] == "Ihre Anmeldung bei Mentoring Test"
+    assert "Rolle / Role:" in answer.text() and "Name: Nina Neu" in answer.text()
+    assert answer.message["Reply-To"].addresses[0].addr_spec.startswith("reply+apply.")
+
+
+def test_the_same_message_twice_is_answered_once(app, sink):
+    question = person_mail("dora@example.org", "hello@mentoring.test", "HELP", "")
+    assert store_mail(app, question) is not None
+    assert store_mail(app, question) is None
+    process(app)
+
+    with app.store.transaction() as session:
+        assert session.scalar(select(func.count(InboundMessage.id))) == 1
+        assert session.scalar(select(func.count(OutboundMessage.id))) == 1
+    assert len(sink.wait_for(1)) == 1
+
+
+def test_answers_per_address_are_limited_per_hour(app, sink):
+    for number in range(app.settings.auto_reply_limit + 3):
+        store_mail(app, person_mail("eager@example.org", "hello@mentoring.test", "HELP", f"try {number}"))
+    process(app)
+
+    with app.store.transaction() as session:
+        answers = session.scalar(select(func.count(OutboundMessage.id)))
+        states = set(session.scalars(select(InboundMessage.state)))
+    assert answers == app.settings.auto_reply_limit
+    assert states == {"done"}

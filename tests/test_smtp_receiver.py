@@ -1,0 +1,86 @@
+"""The SMTP receiver: precise early rejections, and 250 only for what is safely stored."""
+from __future__ import annotations
+
+import smtplib
+from email.policy import SMTP
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select, text
+
+from mailflow.receive.smtp import smtp_controller
+from mailflow.store.models import InboundMessage
+from mailflow.tokens import Token
+
+from .support.mails import person_mail, smtp_send
+from .support.sink import _free_port
+
+
+@pytest.fixture
+def receiver(app):
+    settings = replace(app.settings, smtp_listen=f"127.0.0.1:{_free_port()}", max_message_bytes=200_000)
+    controller, handler = smtp_controller(settings, app.ingest)
+    controller.start()
+    yield controller.port
+    controller.stop()
+    handler.close()
+
+
+def stored(app) -> list[InboundMessage]:
+    with app.store.transaction() as session:
+        return list(session.scalars(select(InboundMessage)))
+
+
+def test_a_mail_to_hello_is_stored_before_250(app, receiver):
+    mail = person_mail("ann@example.org", "hello@mentoring.test", "HELP", "")
+    smtp_send(receiver, mail, "ann@example.org", ["hello@mentoring.test"])
+    [row] = stored(app)
+    assert row.raw == mail.as_bytes(policy=SMTP)
+    assert row.envelope_from == "ann@example.org"
+    assert row.envelope_to == ["hello@mentoring.test"]
+    assert row.state == "new" and row.source == "smtp"
+
+
+def test_recipients_that_are_not_ours_are_refused_at_rcpt(app, receiver):
+    with smtplib.SMTP("127.0.0.1", receiver) as client:
+        client.ehlo()
+        client.mail("ann@example.org")
+        assert client.rcpt("nobody@mentoring.test")[0] == 550
+        assert client.rcpt("hello@elsewhere.example")[0] == 550
+        assert client.rcpt("reply+junk@mentoring.test")[0] == 550
+        assert client.rcpt("HELLO@Mentoring.Test")[0] == 250
+        assert client.rcpt("coordinators@mentoring.test")[0] == 250
+        assert client.rcpt(app.signer.address(Token("reply", "x", 1, 2)))[0] == 250
+
+
+def test_the_size_limit_is_announced_and_enforced(app, receiver):
+    with smtplib.SMTP("127.0.0.1", receiver) as client:
+        client.ehlo()
+        assert int(client.esmtp_features["size"]) == 200_000
+    big = person_mail("ann@example.org", "hello@mentoring.test", "HELP", "x" * 300_000)
+    with pytest.raises(smtplib.SMTPSenderRefused) as refused:  # declared with SIZE: refused at MAIL FROM
+        smtp_send(receiver, big, "ann@example.org", ["hello@mentoring.test"])
+    assert refused.value.smtp_code == 552
+    with smtplib.SMTP("127.0.0.1", receiver) as client:  # not declared: refused after DATA
+        client.ehlo()
+        client.mail("ann@example.org")
+        client.rcpt("hello@mentoring.test")
+        assert client.data(big.as_bytes(policy=SMTP))[0] == 552
+    assert stored(app) == []
+
+
+def test_when_the_store_fails_the_answer_is_451_and_never_250(app, receiver):
+    with app.store.transaction() as session:
+        session.execute(text("ALTER TABLE inbound_message RENAME TO inbound_message_gone"))
+    mail = person_mail("ann@example.org", "hello@mentoring.test", "HELP", "")
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        smtp_send(receiver, mail, "ann@example.org", ["hello@mentoring.test"])
+    assert refused.value.smtp_code == 451
+
+
+def test_a_message_sent_twice_is_stored_once(app, receiver):
+    mail = person_mail("ann@example.org", "hello@mentoring.test", "HELP", "")
+    smtp_send(receiver, mail, "ann@example.org", ["hello@mentoring.test"])
+    smtp_send(receiver, mail, "ann@example.org", ["hello@mentoring.test"])
+    with app.store.transaction() as session:
+        assert session.scalar(select(func.count(InboundMessage.id))) == 1
