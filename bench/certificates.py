@@ -1,0 +1,72 @@
+"""Benchmark: milliseconds per certificate, fpdf2's plain `add_font` for every document against mailflow's font
+parsed once per process (mailflow.fonts). Run: python bench/certificates.py [--count 200]"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+
+from mailflow.certificates import CertificateData, DocumentRenderer
+from mailflow.fonts import PlainFontFiles
+
+FIRST_NAMES = ("Zoë", "Nguyễn Thị", "Łucja", "Şükrü", "Đặng", "Ångström", "Jiří", "Ștefan", "Aoife", "Björn",
+               "Ișık", "Kristýna", "Ludmiła", "Renée", "Ōtani", "Çağla", "Gráinne", "Hüseyin")
+LAST_NAMES = ("Łukasiewicz-Öztürk", "Minh Khai", "Dvořák", "Ødegård", "Țiriac", "Nuñez", "Grünewald", "Ağaoğlu",
+              "Thủy Tiên", "Ó Súilleabháin", "Müller-Lüdenscheidt", "Kowalczyk", "Brontë", "Żurawski")
+CREATED = datetime(2025, 7, 1, 9, 30, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    mean_ms: float
+    p95_ms: float
+    min_ms: float
+
+
+def varied_certificates(count: int) -> list[CertificateData]:
+    """`count` certificates with different names, languages, roles, meetings and topics."""
+    names = itertools.cycle(f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES)
+    start = date(2025, 2, 3)
+    return [CertificateData(
+        language=("de", "en")[number % 2], programme="Mentoring Hochschule Nord 2025", holder_name=next(names),
+        holder_role=("mentee", "mentor")[number % 3 == 0], partner_name=next(names), period_from=start,
+        period_until=start + timedelta(days=150),
+        meeting_dates=tuple(start + timedelta(days=14 * week) for week in range(3 + number % 9)),
+        topics=tuple(f"Thema {topic}: Berufseinstieg und Netzwerke" for topic in range(1 + number % 5)),
+        issued_on=date(2025, 7, 1), verification_code=f"MF-{number:04d}-9XHD",
+        verify_address="hello@mentoring.example.org") for number in range(count)]
+
+
+def measure(label: str, renderer: DocumentRenderer, certificates: list[CertificateData]) -> Timing:
+    renderer.certificate_pdf(replace(certificates[0], holder_name="Warm Up"), created=CREATED)
+    times = []
+    for data in certificates:
+        start = time.perf_counter()
+        renderer.certificate_pdf(data, created=CREATED)
+        times.append((time.perf_counter() - start) * 1000)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    return Timing(label, statistics.fmean(times), p95, min(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=200, help="certificates per way (default 200)")
+    count = parser.parse_args().count
+    certificates = varied_certificates(count)
+    start = time.perf_counter()
+    cached = DocumentRenderer()
+    print(f"font set loaded once per process in {(time.perf_counter() - start) * 1000:.0f} ms")
+    results = [measure("naive: add_font per document", DocumentRenderer(PlainFontFiles()), certificates),
+               measure("mailflow: font parsed once", cached, certificates)]
+    print(f"{count} certificates with varied names, ms per certificate:")
+    for timing in results:
+        print(f"  {timing.label:32} mean {timing.mean_ms:6.1f}   p95 {timing.p95_ms:6.1f}   min {timing.min_ms:6.1f}")
+    print(f"  speed-up (mean): {results[0].mean_ms / results[1].mean_ms:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
