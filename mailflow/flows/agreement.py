@@ -1,0 +1,171 @@
+"""The mentoring agreement: the form goes to the one who proposes (the mentee first, either side for an
+amendment), a valid form becomes a new version for the other side to approve, and every version is kept."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .. import achievements
+from ..certificates import AgreementData
+from ..compose import Attachment
+from ..mentorships import current_agreement, latest_version_number, other_side, running_of
+from ..outcomes import Polite
+from ..parsers.forms import explain, field_label, read_agreement, render_form
+from ..store.models import AgreementVersion, Mentorship, Person
+from .context import Context
+
+
+def send_agreement_form(ctx: Context, mentorship: Mentorship, proposer: Person, *, errors=(), values=None,
+                        comment: str = "") -> None:
+    """The form, prefilled with the current version (or the mentee's topics), to the one who fills it in."""
+    values = values if values is not None else _prefill(ctx, mentorship)
+    ctx.send(ctx.mail_to(proposer, "agreement_form", reply_token=ctx.token_for("agree", mentorship.id, proposer),
+                         thread=None, values=dict(form=render_form("agreement", values, proposer.language),
+                                                  errors=list(errors), comment=comment,
+                                                  other=other_side(mentorship, proposer).name,
+                                                  amendment=current_agreement(ctx.session, mentorship) is not None)))
+
+
+def form_received(ctx: Context) -> str:
+    """A reply to the agreement form: saved as a version and sent for approval, or the errors named."""
+    mentorship = _mentorship(ctx)
+    result = read_agreement(ctx.inbound.mail.text)
+    if not result.found_any or not result.ok:
+        errors = [f"{field_label(e.field, ctx.language)}: {explain(e, ctx.language)}" for e in result.errors]
+        send_agreement_form(ctx, mentorship, ctx.person, errors=errors or [_no_form(ctx.language)],
+                            values=result.raw if result.found_any else None)
+        return f"agreement form with {len(errors)} errors" if result.found_any else "no agreement form found"
+    version = _save_version(ctx, mentorship, result.values)
+    approver = other_side(mentorship, ctx.person)
+    token = ctx.token_for("approve", version.id, approver)
+    approve, changes = ("ZUSTIMMEN", "ÄNDERN") if approver.language == "de" else ("APPROVE", "CHANGES")
+    ctx.send(ctx.mail_to(approver, "approval_request", reply_token=token, values=dict(
+        proposer=ctx.person.name, agreement=_shown(version), version=version.version,
+        approve=ctx.link(token, approve), changes=ctx.link(token, changes, f"{changes} "))))
+    ctx.answer("agreement_sent", other=approver.name, version=version.version)
+    return f"agreement version {version.version} of mentorship {mentorship.id} sent to {approver.email}"
+
+
+def approve(ctx: Context) -> str:
+    version = _pending_version(ctx)
+    mentorship = ctx.session.get(Mentorship, version.mentorship_id)
+    previous = current_agreement(ctx.session, mentorship)
+    if previous is not None:
+        previous.state = "superseded"
+    version.state, version.approved_by_id, version.approved_at = "approved", ctx.person.id, ctx.now
+    if mentorship.state == "accepted":
+        mentorship.state, mentorship.activated_at = "active", ctx.now
+    mentorship.last_activity_at = ctx.now
+    kind = "agreement_signed" if previous is None else "agreement_amended"
+    for person in (mentorship.mentee, mentorship.mentor):
+        achievements.record(ctx.session, person, kind, ctx.now, ref=f"a{version.id}", mentorship_id=mentorship.id)
+        ctx.send(ctx.mail_to(person, "agreement_approved", attachments=(_agreement_pdf(ctx, version, person),),
+                             values=dict(agreement=_shown(version), version=version.version,
+                                         amendment=previous is not None)))
+    return f"agreement version {version.version} approved; mentorship {mentorship.id} {mentorship.state}"
+
+
+def ask_changes(ctx: Context) -> str:
+    version = _pending_version(ctx)
+    comment = ctx.inbound.command.argument.strip()
+    version.state, version.comment = "changes_requested", comment[:2000]
+    mentorship = ctx.session.get(Mentorship, version.mentorship_id)
+    proposer = ctx.session.get(Person, version.proposed_by_id)
+    send_agreement_form(ctx, mentorship, proposer, values=_values(version), comment=comment)
+    ctx.answer("agreement_returned", other=proposer.name)
+    return f"changes asked for agreement version {version.version}"
+
+
+def amend(ctx: Context) -> str:
+    """Either side starts an amendment: they get the form with the current version; the other must approve."""
+    mentorship = _mentorship_for_amend(ctx)
+    if current_agreement(ctx.session, mentorship) is None:
+        raise Polite("not_allowed", {"why": "no_agreement"}, "nothing to amend yet")
+    send_agreement_form(ctx, mentorship, ctx.person)
+    return f"amendment form for mentorship {mentorship.id} sent"
+
+
+def not_yours_to_approve(ctx: Context) -> str:
+    raise Polite("not_allowed", {"why": "approve_own"}, "the proposer cannot approve their own agreement")
+
+
+def _mentorship(ctx: Context) -> Mentorship:
+    mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
+    if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+        raise Polite("not_allowed", {}, "not a party of this mentorship")
+    if mentorship.state not in ("accepted", "active", "ending"):
+        raise Polite("already_done", {"state": mentorship.state}, f"mentorship is {mentorship.state}")
+    return mentorship
+
+
+def _mentorship_for_amend(ctx: Context) -> Mentorship:
+    token = ctx.inbound.token
+    if token is not None and token.purpose in ("agree", "request", "mentorship"):
+        return _mentorship(ctx)
+    running = running_of(ctx.session, ctx.person) if ctx.person else []
+    if len(running) != 1:
+        raise Polite("not_allowed", {"why": "which_mentorship", "count": len(running)}, "no single mentorship")
+    return running[0]
+
+
+def _pending_version(ctx: Context) -> AgreementVersion:
+    version = ctx.session.get(AgreementVersion, ctx.inbound.token.object_id)
+    mentorship = ctx.session.get(Mentorship, version.mentorship_id) if version else None
+    if version is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+        raise Polite("not_allowed", {}, "not a party of this agreement")
+    if version.proposed_by_id == ctx.person.id:
+        return not_yours_to_approve(ctx)
+    if version.state != "proposed":
+        raise Polite("already_done", {"state": version.state}, f"version {version.version} is {version.state}")
+    return version
+
+
+def _save_version(ctx: Context, mentorship: Mentorship, values: dict) -> AgreementVersion:
+    for waiting in ctx.session.scalars(select(AgreementVersion).where(
+            AgreementVersion.mentorship_id == mentorship.id, AgreementVersion.state == "proposed")):
+        waiting.state = "withdrawn"  # the newer proposal replaces one that was still waiting
+    version = AgreementVersion(
+        mentorship_id=mentorship.id, version=latest_version_number(ctx.session, mentorship) + 1,
+        period_from=values["period_from"], period_until=values["period_until"],
+        meetings=values["number_of_meetings"], contact_kind=values["kind_of_contact"],
+        contact_frequency=values["frequency_of_contact"], topics=list(values["topic_plan"]),
+        proposed_by_id=ctx.person.id, proposed_at=ctx.now, state="proposed", comment="")
+    ctx.session.add(version)
+    mentorship.last_activity_at = ctx.now
+    ctx.session.flush()
+    return version
+
+
+def _values(version: AgreementVersion) -> dict:
+    return {"period_from": version.period_from, "period_until": version.period_until,
+            "number_of_meetings": version.meetings, "kind_of_contact": version.contact_kind,
+            "frequency_of_contact": version.contact_frequency, "topic_plan": list(version.topics)}
+
+
+def _prefill(ctx: Context, mentorship: Mentorship) -> dict:
+    current = current_agreement(ctx.session, mentorship)
+    if current is not None:
+        return _values(current)
+    return {"topic_plan": list(mentorship.mentee.topics)}
+
+
+def _shown(version: AgreementVersion) -> dict:
+    return {**_values(version), "topics": list(version.topics)}
+
+
+def _agreement_pdf(ctx: Context, version: AgreementVersion, reader: Person) -> Attachment:
+    mentorship = ctx.session.get(Mentorship, version.mentorship_id)
+    data = AgreementData(
+        language=reader.language, programme=ctx.settings.programme, mentee_name=mentorship.mentee.name,
+        mentor_name=mentorship.mentor.name, period_from=version.period_from, period_until=version.period_until,
+        meetings=version.meetings, contact_kind=version.contact_kind, contact_frequency=version.contact_frequency,
+        topics=tuple(version.topics), version=version.version,
+        approved_on=version.approved_at.date() if version.approved_at else None, created_at=version.proposed_at)
+    name = "Mentoring-Vereinbarung" if reader.language == "de" else "mentoring-agreement"
+    return Attachment(f"{name}-v{version.version}.pdf", "application/pdf",
+                      ctx.documents.agreement_pdf(data, created=version.approved_at or ctx.now))
+
+
+def _no_form(language: str) -> str:
+    if language == "de":
+        return "Wir haben in Ihrer Antwort kein ausgefülltes Formular gefunden. Bitte füllen Sie das Formular unten aus."
+    return "We found no filled-in form in your reply. Please fill in the form below."

@@ -1,0 +1,71 @@
+"""Joining by mail: a stranger gets the application form; a valid application makes them a participant."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .. import achievements
+from ..parsers.forms import FormResult, explain, field_label, read_application, render_form
+from ..people import new_person
+from ..store.models import Person
+from .context import Context
+
+
+def send_application_form(ctx: Context, errors: list[str] | None = None, values: dict | None = None) -> str:
+    """The form, prefilled with what we know (the sender's name) or with what they wrote last time."""
+    values = values or {"name": ctx.inbound.mail.sender_name, "language": ctx.language,
+                        "time_zone": ctx.settings.timezone}
+    ctx.answer("application_form", reply_token=ctx.token_for("apply", 0, None),
+               form=render_form("application", values, ctx.language), errors=errors or [])
+    return "application form sent" if not errors else f"application had {len(errors)} errors"
+
+
+def application_received(ctx: Context) -> str:
+    """A reply to the application form (or a first mail that already carries one)."""
+    result = read_application(ctx.inbound.mail.text)
+    if not result.found_any:
+        return send_application_form(ctx)
+    if not result.ok:
+        return send_application_form(ctx, _explained(result, ctx.language), result.raw)
+    person = _save_application(ctx, result.values)
+    ctx.language = person.language
+    ctx.person = person
+    ctx.answer("welcome", role=person.role, handle=person.handle, mentors=ctx.hello_link(_word("MENTORS", ctx)))
+    return f"application of {person.email} as {person.role} saved"
+
+
+def stranger_or(flow):
+    """A flow for participants that sends strangers the application form instead."""
+    def guarded(ctx: Context) -> str:
+        if ctx.person is None:
+            if read_application(ctx.inbound.mail.text).found_any:
+                return application_received(ctx)
+            return send_application_form(ctx)
+        return flow(ctx)
+    guarded.__name__ = flow.__name__
+    guarded.__module__ = flow.__module__
+    return guarded
+
+
+def _explained(result: FormResult, language: str) -> list[str]:
+    return [f"{field_label(e.field, language)}: {explain(e, language)}" for e in result.errors]
+
+
+def _save_application(ctx: Context, values: dict) -> Person:
+    person = ctx.session.scalar(select(Person).where(Person.email == ctx.inbound.sender))
+    if person is None:
+        person = new_person(ctx.session, ctx.settings, email=ctx.inbound.sender, name=values["name"],
+                            role=values["role"], now=ctx.now)
+    person.name, person.role, person.deleted_at = values["name"], values["role"], None
+    person.language = values.get("language") or ctx.language
+    person.timezone = values.get("time_zone") or person.timezone
+    person.topics = list(values.get("topics") or [])
+    person.about = values.get("about") or ""
+    if person.role == "mentor":
+        person.capacity = values.get("capacity") or max(person.capacity, 1)
+    ctx.session.flush()
+    achievements.record(ctx.session, person, "joined", ctx.now)
+    return person
+
+
+def _word(english: str, ctx: Context) -> str:
+    return {"MENTORS": "MENTOREN"}.get(english, english) if ctx.language == "de" else english

@@ -1,0 +1,104 @@
+"""Finding a mentor: MENTORS lists who is free, REQUEST asks one, the mentor answers ACCEPT or DECLINE."""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from .. import achievements
+from ..mentorships import free_places, open_request_of
+from ..outcomes import Polite
+from ..store.models import Mentorship, Person
+from .agreement import send_agreement_form
+from .context import Context
+
+
+def list_mentors(ctx: Context) -> str:
+    mentors = list(ctx.session.scalars(select(Person).where(
+        Person.role == "mentor", Person.deleted_at.is_(None), Person.bounced_at.is_(None)).order_by(Person.name)))
+    places = free_places(ctx.session, mentors)
+    token = ctx.token_for("mentors", 0, ctx.person)
+    word = "ANFRAGE" if ctx.language == "de" else "REQUEST"
+    rows = [{"name": m.name, "handle": m.handle, "topics": m.topics, "free": places[m.id], "about": m.about,
+             "link": ctx.link(token, f"{word} {m.handle}")} for m in mentors]
+    ctx.answer("mentors", mentors=rows, reply_token=token)
+    return f"{len(rows)} mentors listed"
+
+
+def request_mentor(ctx: Context) -> str:
+    mentee = ctx.person
+    if mentee.role != "mentee":
+        raise Polite("request_refused", {"why": "not_mentee"}, "only mentees request")
+    mentor = _find_mentor(ctx, ctx.inbound.command.argument)
+    _check_request(ctx, mentee, mentor)
+    note = "\n".join(ctx.inbound.new_text.strip().splitlines()[1:]).strip()
+    mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state="requested", request_note=note[:2000],
+                            requested_at=ctx.now, last_activity_at=ctx.now)
+    ctx.session.add(mentorship)
+    ctx.session.flush()
+    token = ctx.token_for("request", mentorship.id, mentor)
+    accept, decline = ("ANNEHMEN", "ABLEHNEN") if mentor.language == "de" else ("ACCEPT", "DECLINE")
+    ctx.send(ctx.mail_to(mentor, "request_to_mentor", reply_token=token, values=dict(
+        mentee=_profile(mentee), note=note, accept=ctx.link(token, accept), decline=ctx.link(token, decline))))
+    ctx.answer("request_sent", mentor=mentor.name)
+    return f"mentorship {mentorship.id} requested from {mentor.email}"
+
+
+def accept(ctx: Context) -> str:
+    mentorship = _answerable(ctx)
+    mentorship.state, mentorship.answered_at, mentorship.last_activity_at = "accepted", ctx.now, ctx.now
+    for person in (mentorship.mentee, mentorship.mentor):
+        achievements.record(ctx.session, person, "matched", ctx.now, ref=f"m{mentorship.id}",
+                            mentorship_id=mentorship.id)
+        ctx.send(ctx.mail_to(person, "kickoff_guide", values=_guide_values(mentorship, person)))
+    send_agreement_form(ctx, mentorship, mentorship.mentee)
+    return f"mentorship {mentorship.id} accepted"
+
+
+def decline(ctx: Context) -> str:
+    mentorship = _answerable(ctx)
+    mentorship.state, mentorship.answered_at = "declined", ctx.now
+    mentee = mentorship.mentee
+    word = "MENTOREN" if mentee.language == "de" else "MENTORS"
+    ctx.send(ctx.mail_to(mentee, "request_declined", values={"mentor": mentorship.mentor.name,
+                                                            "mentors": ctx.hello_link(word)}))
+    ctx.answer("request_answered", mentee=mentee.name, accepted=False)
+    return f"mentorship {mentorship.id} declined"
+
+
+def _answerable(ctx: Context) -> Mentorship:
+    mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
+    if mentorship is None or mentorship.mentor_id != ctx.person.id:
+        raise Polite("not_allowed", {}, "request not for this mentor")
+    if mentorship.state != "requested":
+        raise Polite("already_done", {"state": mentorship.state}, f"request already {mentorship.state}")
+    return mentorship
+
+
+def _find_mentor(ctx: Context, wanted: str) -> Person:
+    wanted = wanted.strip().strip("<>").lstrip("@").split()[0].lower() if wanted.strip() else ""
+    mentor = ctx.session.scalar(select(Person).where(
+        or_(Person.email == wanted, Person.handle == wanted), Person.deleted_at.is_(None))) if wanted else None
+    if mentor is None or mentor.role != "mentor":
+        word = "MENTOREN" if ctx.language == "de" else "MENTORS"
+        raise Polite("request_refused", {"why": "unknown", "wanted": wanted, "mentors": ctx.hello_link(word)},
+                     f"no mentor {wanted!r}")
+    return mentor
+
+
+def _check_request(ctx: Context, mentee: Person, mentor: Person) -> None:
+    if mentor.id == mentee.id:
+        raise Polite("request_refused", {"why": "self"}, "requested oneself")
+    open_request = open_request_of(ctx.session, mentee)
+    if open_request is not None:
+        raise Polite("request_refused", {"why": "open", "other": open_request.mentor.name}, "second open request")
+    if free_places(ctx.session, [mentor])[mentor.id] <= 0:
+        raise Polite("request_refused", {"why": "full", "other": mentor.name}, "mentor is full")
+
+
+def _profile(person: Person) -> dict:
+    return {"name": person.name, "email": person.email, "topics": person.topics, "about": person.about,
+            "language": person.language, "timezone": person.timezone}
+
+
+def _guide_values(mentorship: Mentorship, person: Person) -> dict:
+    return {"role": "mentee" if person.id == mentorship.mentee_id else "mentor",
+            "mentee": _profile(mentorship.mentee), "mentor": _profile(mentorship.mentor)}
