@@ -1,7 +1,9 @@
 """Running the parts: each as a thread of one process (serve) or alone (smtp, imap, worker, dispatch)."""
 from __future__ import annotations
 
+import ctypes
 import logging
+import multiprocessing
 import signal
 import threading
 from typing import Callable
@@ -21,8 +23,12 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
-def run_parts(app: App, parts: list[str], stop: threading.Event) -> None:
-    """Start the named parts and wait until stop is set."""
+def run_parts(app: App, parts: list[str], stop: threading.Event, worker_processes: bool = False) -> None:
+    """Start the named parts and wait until stop is set. With worker_processes, workers run in child processes
+    so that parsing and rendering do not compete with the SMTP receiver for the interpreter lock."""
+    processes = _start_worker_processes(app) if worker_processes and "worker" in parts else []
+    if processes:
+        parts = [part for part in parts if part != "worker"]
     threads = [_thread(name, target) for name, target in _targets(app, parts, stop)]
     controller = None
     if "smtp" in parts:
@@ -36,26 +42,60 @@ def run_parts(app: App, parts: list[str], stop: threading.Event) -> None:
         controller.stop()
         handler.close()
     _wake_all(app)
+    for process in processes:
+        process.terminate()
     for thread in threads:
         thread.join(timeout=30)
+    for process in processes:
+        process.join(timeout=30)
+
+
+def _start_worker_processes(app: App) -> list:
+    context = multiprocessing.get_context("spawn")
+    app.signals.stored, app.signals.queued = context.Event(), context.Event()
+    processes = [context.Process(target=_worker_process, name=f"worker-{number}", daemon=True,
+                                 args=(app.settings, app.signals.stored, app.signals.queued))
+                 for number in range(max(1, app.settings.workers))]
+    for process in processes:
+        process.start()
+    return processes
+
+
+def _worker_process(settings, stored, queued) -> None:
+    """A worker in a child of serve: ends with its parent, even when the parent is killed."""
+    _end_with_parent()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .app import build_app
+    app = build_app(settings, migrate=False)
+    app.signals.stored, app.signals.queued = stored, queued
+    app.worker.run(stop_on_signals(), stored)
+
+
+def _end_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        log.warning("cannot tie the worker's life to its parent on this system")
 
 
 def _targets(app: App, parts: list[str], stop: threading.Event) -> list[tuple[str, Callable[[], None]]]:
     targets = []
     if "worker" in parts:
         for number in range(max(1, app.settings.workers)):
-            targets.append((f"worker-{number}", lambda: app.worker.run(stop, app.mail_stored)))
+            targets.append((f"worker-{number}", lambda: app.worker.run(stop, app.signals.stored)))
     if "dispatch" in parts:
-        targets.append(("dispatcher", lambda: app.dispatcher.run(stop, app.mail_queued)))
+        targets.append(("dispatcher", lambda: app.dispatcher.run(stop, app.signals.queued)))
     if "imap" in parts and app.settings.imap:
-        targets.append(("imap", lambda: _imap_poller(app).run(stop)))
+        targets.append(("imap", lambda: imap_poller(app).run(stop)))
     if "jobs" in parts:
         from .jobs import run_scheduler
         targets.append(("jobs", lambda: run_scheduler(app, stop)))
     return targets
 
 
-def _imap_poller(app: App):
+def imap_poller(app: App):
+    """The poller for MAILFLOW_IMAP, handing each mail to ingest with the recipients its headers name."""
     from .receive.imap import ImapPoller, parse_imap_url
 
     def ingest(raw: bytes) -> object:
@@ -74,5 +114,5 @@ def _thread(name: str, target: Callable[[], None]) -> threading.Thread:
 
 
 def _wake_all(app: App) -> None:
-    app.mail_stored.set()
-    app.mail_queued.set()
+    app.signals.stored.set()
+    app.signals.queued.set()
