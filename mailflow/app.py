@@ -18,6 +18,15 @@ from .worker import Worker
 
 
 @dataclass
+class Signals:
+    """Wake-ups between the parts: new mail stored (wakes workers), new mail queued (wakes the dispatcher).
+    Threading events in one process; services swaps in multiprocessing events when workers run apart."""
+
+    stored: threading.Event = field(default_factory=threading.Event)
+    queued: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class App:
     settings: Settings
     clock: Clock
@@ -27,8 +36,7 @@ class App:
     ingest: Ingest
     worker: Worker
     dispatcher: Dispatcher
-    mail_stored: threading.Event = field(default_factory=threading.Event)
-    mail_queued: threading.Event = field(default_factory=threading.Event)
+    signals: "Signals"
 
 
 def build_app(settings: Settings, clock: Clock | None = None, *, transport: Transport | None = None,
@@ -39,8 +47,9 @@ def build_app(settings: Settings, clock: Clock | None = None, *, transport: Tran
     store = Store(settings.database_url)
     signer = TokenSigner(settings.secret, settings.domain)
     composer = Composer(settings, clock, signer, Templates())
-    stored, queued = threading.Event(), threading.Event()
-    worker = Worker(store, settings, clock, signer, composer, after_commit=queued.set, documents=DocumentRenderer())
+    signals = Signals()
+    worker = Worker(store, settings, clock, signer, composer, after_commit=lambda: signals.queued.set(),
+                    documents=DocumentRenderer())
     transport = transport or (SmtpRelay(settings.relay) if settings.relay else FolderTransport(settings.outbox_dir))
-    return App(settings, clock, store, signer, composer, Ingest(store, clock, on_stored=stored.set), worker,
-               Dispatcher(store, clock, transport), stored, queued)
+    return App(settings, clock, store, signer, composer, Ingest(store, clock, on_stored=lambda: signals.stored.set()),
+               worker, Dispatcher(store, clock, transport), signals)

@@ -10,7 +10,8 @@ from .config import ConfigError, load_settings
 from .parsers.people_csv import COLUMNS
 
 PARTS = {
-    "serve": ("everything in one process: SMTP receiver, IMAP poller (if configured), worker, dispatcher, jobs",
+    "serve": ("everything with one command: SMTP receiver, IMAP poller (if configured), dispatcher and jobs, "
+              "with the workers in child processes",
               ["smtp", "imap", "worker", "dispatch", "jobs"]),
     "smtp": ("only the SMTP receiver (stores mail; workers process it)", ["smtp"]),
     "imap": ("only the IMAP poller (MAILFLOW_IMAP)", ["imap"]),
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import":
         return _import(app, args.file.read(), args.file.name)
     from .services import run_parts, stop_on_signals
-    run_parts(app, PARTS[args.command][1], stop_on_signals())
+    run_parts(app, PARTS[args.command][1], stop_on_signals(), worker_processes=args.command == "serve")
     return 0
 
 

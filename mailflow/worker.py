@@ -63,13 +63,21 @@ class Worker:
         return count
 
     def process_next(self) -> bool:
-        with self.store.transaction() as session:
-            row = self._claim(session)
-            if row is None:
+        """Handle the next due message; False when there is none. On SQLite (one writer at a time) the mail is
+        parsed before the write lock is taken, so receiving is not held up by parsing."""
+        wanted, mail = None, None
+        if not self.store.is_postgresql:
+            peeked = self._peek()
+            if peeked is None:
                 return False
+            wanted, mail = peeked[0], _parse_quietly(peeked[1])
+        with self.store.transaction() as session:
+            row = self._claim(session, wanted)
+            if row is None:
+                return wanted is not None  # another worker took the one we parsed: look again
             try:
                 with session.begin_nested():
-                    outcome = self._handle(session, row)
+                    outcome = self._handle(session, row, mail)
             except Exception as exc:  # noqa: BLE001 - any bug in a flow is contained to its message
                 outcome = self._failed(row, exc)
             row.state, row.outcome, row.processed_at = outcome.state, outcome.note[:2000], self.clock.now()
@@ -77,13 +85,21 @@ class Worker:
         self.after_commit()
         return True
 
-    def _claim(self, session: Session) -> InboundMessage | None:
-        query = (select(InboundMessage)
-                 .where(InboundMessage.state == "new", InboundMessage.not_before <= self.clock.now())
-                 .order_by(InboundMessage.id).limit(1))
-        if self.store.is_postgresql:
-            query = query.with_for_update(skip_locked=True)
-        return session.scalar(query)
+    def _due(self):
+        return (select(InboundMessage)
+                .where(InboundMessage.state == "new", InboundMessage.not_before <= self.clock.now())
+                .order_by(InboundMessage.id).limit(1))
+
+    def _peek(self) -> tuple[int, bytes] | None:
+        with self.store.reading() as session:
+            row = session.execute(self._due().with_only_columns(InboundMessage.id, InboundMessage.raw)).first()
+        return tuple(row) if row else None
+
+    def _claim(self, session: Session, wanted: int | None) -> InboundMessage | None:
+        if wanted is not None:
+            return session.scalar(select(InboundMessage).where(InboundMessage.id == wanted,
+                                                               InboundMessage.state == "new"))
+        return session.scalar(self._due().with_for_update(skip_locked=True))
 
     def _failed(self, row: InboundMessage, exc: Exception) -> Outcome:
         row.attempts += 1
@@ -94,8 +110,8 @@ class Worker:
         row.not_before = self.clock.now() + timedelta(seconds=30 * 2 ** row.attempts)
         return Outcome("new", f"will retry: {row.error}")
 
-    def _handle(self, session: Session, row: InboundMessage) -> Outcome:
-        mail = parse_mail(row.raw)
+    def _handle(self, session: Session, row: InboundMessage, mail: ParsedMail | None) -> Outcome:
+        mail = mail or parse_mail(row.raw)
         try:
             recipient = read_recipient(self.settings, self.signer, row.envelope_to)
         except ForgedToken as exc:
@@ -165,6 +181,14 @@ class Worker:
         if owner.email != mail.sender:
             return f"{mail.sender} answered through a token sent to {owner.email}"
         return ""
+
+
+def _parse_quietly(raw: bytes) -> ParsedMail | None:
+    """parse_mail never raises by design; should it ever, the message is parsed again where failures are caught."""
+    try:
+        return parse_mail(raw)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _language(person: Person | None, command, text: str, default: str) -> str:

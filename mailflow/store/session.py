@@ -1,7 +1,8 @@
 """One engine factory for SQLite (embedded default) and PostgreSQL (scale-out), and the transaction boundary."""
 from __future__ import annotations
 
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -38,8 +39,10 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        # Writers queue on the lock at BEGIN instead of failing when a read turns into a write.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers queue on the lock at BEGIN instead of failing when a read turns into a write;
+        # readers (Store.reading) take no lock at all in WAL mode.
+        reading = connection.get_execution_options().get("mailflow_read_only")
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -51,6 +54,10 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine.execution_options(mailflow_read_only=True), expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process queue here, handing the lock straight on;
+        # left to SQLite's busy handler they would poll with sleeps of up to 100 ms and starve each other.
+        self._writer = threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
 
     @property
     def is_postgresql(self) -> bool:
@@ -59,8 +66,15 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Commit what the block did, or roll all of it back if the block raises."""
-        with self._sessions.begin() as session:
+        with self._writer, self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only look that never waits for (or blocks) a writer; it must not write."""
+        with self._readers.begin() as session:
+            yield session
+            session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()
