@@ -65,6 +65,13 @@ class OutgoingMail:
     auto_submitted: str = "auto-generated"
 
 
+class _OptionalInIf(StrictUndefined):
+    """A missing value fails loudly when printed but is simply false in {% if %}: optional values stay optional."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
 class Templates:
     """One file per mail per language: <name>.subject.txt, <name>.txt, <name>.html."""
 
@@ -72,7 +79,7 @@ class Templates:
         self._env = Environment(
             loader=PackageLoader("mailflow", "templates"),
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            undefined=_OptionalInIf, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         )
         self._env.filters["replace_links"] = link_urls
         self._env.filters["day"] = format_day

@@ -151,7 +151,8 @@ class Worker:
         inbound = Inbound(row_id, mail, recipient.address, recipient.kind, text, command, recipient.token,
                           authenticated)
         return Context(session, self.settings, self.clock, self.signer, self.composer, inbound, person,
-                       _language(person, command, text, self.settings.language), documents=self.documents,
+                       _language(person, command, f"{mail.subject}\n{text}", self.settings.language),
+                       documents=self.documents,
                        replay=lambda inbound_id: self._replay(session, inbound_id, mail.sender))
 
     def _replay(self, session: Session, inbound_id: int, confirmed_by: str) -> str:

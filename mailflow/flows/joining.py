@@ -25,6 +25,7 @@ def application_received(ctx: Context) -> str:
     if not result.found_any:
         return send_application_form(ctx)
     if not result.ok:
+        ctx.language = result.values.get("language") or ctx.language  # answer in the language they chose
         return send_application_form(ctx, _explained(result, ctx.language), result.raw)
     person = _save_application(ctx, result.values)
     ctx.language = person.language
