@@ -11,7 +11,7 @@ from .flows.coordinators import coordinator_only
 from .flows.joining import stranger_or
 from .flows.context import Context, Inbound
 from .parsers.commands import Keyword
-from .tokens import ForgedToken, Token, TokenSigner
+from .tokens import Token, TokenSigner
 
 Flow = Callable[[Context], str]
 
@@ -81,5 +81,3 @@ def choose_flow(inbound: Inbound) -> Flow:
         return COORDINATORS.get(keyword) or help.not_understood
     return HELLO.get(keyword) or HELLO_DEFAULT
 
-
-__all__ = ["Flow", "Recipient", "read_recipient", "choose_flow", "ForgedToken"]

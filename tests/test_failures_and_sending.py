@@ -1,0 +1,95 @@
+"""A failing message is set aside without blocking the others; the outbox retries the relay with back-off."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from mailflow import routing
+from mailflow.parsers.commands import Keyword
+from mailflow.send import Dispatcher, FolderTransport
+from mailflow.store.models import InboundMessage, OutboundMessage
+
+from .support.mails import person_mail, process, store_mail
+
+
+def explode(ctx) -> str:
+    raise RuntimeError("a bug in a flow")
+
+
+@pytest.fixture
+def buggy_profile(monkeypatch):
+    """PROFILE answered by a flow with a bug, as a poison message would be."""
+    monkeypatch.setitem(routing.HELLO, Keyword.PROFILE, explode)
+
+
+def inbound_states(app) -> list[tuple[str, int, str]]:
+    with app.store.transaction() as session:
+        return [(r.state, r.attempts, r.error) for r in
+                session.scalars(select(InboundMessage).order_by(InboundMessage.id))]
+
+
+def test_a_failing_message_is_retried_twice_then_set_aside_while_others_are_answered(app, sink, clock,
+                                                                                      buggy_profile):
+    store_mail(app, person_mail("ann@example.org", "hello@mentoring.test", "PROFILE", ""))
+    store_mail(app, person_mail("bob@example.org", "hello@mentoring.test", "HELP", ""))
+    process(app)
+    assert [m.rcpt_tos for m in sink.wait_for(1)] == [("bob@example.org",)]
+    assert inbound_states(app)[0][:2] == ("new", 1)
+
+    for _ in range(2):
+        clock.advance(timedelta(hours=1))
+        process(app)
+    state, attempts, error = inbound_states(app)[0]
+    assert (state, attempts) == ("failed", 3) and "a bug in a flow" in error
+    clock.advance(timedelta(days=1))
+    assert app.worker.drain() == 0, "a message set aside is not tried again"
+    assert len(sink.received) == 1, "nobody gets a stack trace or an answer for the failed message"
+
+
+def test_the_relay_refusing_for_now_is_retried_with_growing_back_off(app, sink, clock):
+    sink.refuse = ["451 4.3.0 try later", "451 4.3.0 try later"]
+    store_mail(app, person_mail("ann@example.org", "hello@mentoring.test", "HELP", ""))
+    app.worker.drain()
+    app.dispatcher.drain()
+    with app.store.transaction() as session:
+        row = session.scalar(select(OutboundMessage))
+        first_wait = row.next_attempt_at - clock.now()
+        assert (row.state, row.attempts) == ("pending", 1) and "451" in row.last_error
+    clock.advance(first_wait)
+    app.dispatcher.drain()
+    with app.store.transaction() as session:
+        row = session.scalar(select(OutboundMessage))
+        assert row.next_attempt_at - clock.now() > first_wait, "the back-off grows"
+        clock.advance(row.next_attempt_at - clock.now())
+    app.dispatcher.drain()
+    [delivered] = sink.wait_for(1)
+    with app.store.transaction() as session:
+        row = session.scalar(select(OutboundMessage))
+        assert (row.state, row.attempts) == ("sent", 3) and delivered.message["Message-ID"] == row.message_id
+
+
+def test_a_permanent_refusal_is_not_retried(app, sink, clock):
+    sink.refuse = ["550 5.1.1 no such user"]
+    store_mail(app, person_mail("ghost@example.org", "hello@mentoring.test", "HELP", ""))
+    process(app)
+    clock.advance(timedelta(days=2))
+    app.dispatcher.drain()
+    with app.store.transaction() as session:
+        row = session.scalar(select(OutboundMessage))
+        assert row.state == "failed" and row.last_error.startswith("550")
+    assert sink.received == []
+
+
+def test_without_a_relay_mail_lands_as_readable_eml_files(app, tmp_path):
+    folder = tmp_path / "outbox"
+    dispatcher = Dispatcher(app.store, app.clock, FolderTransport(folder))
+    store_mail(app, person_mail("ann@example.org", "hello@mentoring.test", "HILFE", ""))
+    app.worker.drain()
+    assert dispatcher.drain() == 1
+    [eml] = folder.glob("*.eml")
+    content = eml.read_bytes()
+    assert content.startswith(b"Return-Path: <bounces+") and b"To: ann@example.org" in content
+    assert "MENTOREN".encode() in content, "the text part is quoted-printable, readable in an editor"
+    assert dispatcher.drain() == 0
