@@ -2,11 +2,14 @@
 trusted receiving MTA vouched for the sender), so a forged From: alone never changes anything."""
 from __future__ import annotations
 
+import functools
+
 from .context import Context
 
 
 def confirmed(flow):
     """flow, once the sender is known to be who they say they are."""
+    @functools.wraps(flow)
     def guarded(ctx: Context) -> str:
         if ctx.inbound.token is not None or ctx.inbound.authenticated:
             return flow(ctx)
@@ -17,8 +20,6 @@ def confirmed(flow):
         ctx.answer("confirm_command", reply_token=token, command=first_line[:200],
                    yes=ctx.link(token, yes), no=ctx.link(token, no))
         return "confirmation asked"
-    guarded.__name__ = flow.__name__
-    guarded.__module__ = flow.__module__
     return guarded
 
 

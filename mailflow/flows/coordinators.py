@@ -1,6 +1,8 @@
 """Coordinators act by mail to coordinators@, from a coordinator address only."""
 from __future__ import annotations
 
+import functools
+
 from ..outcomes import Polite, Refused
 from ..parsers.people_csv import read_people_csv
 from ..people import import_rows
@@ -9,12 +11,11 @@ from .context import Context
 
 def coordinator_only(flow):
     """flow, for senders listed in MAILFLOW_COORDINATORS; anyone else changes nothing and is not answered."""
+    @functools.wraps(flow)
     def guarded(ctx: Context) -> str:
         if ctx.inbound.sender not in ctx.settings.coordinators:
             raise Refused(f"{ctx.inbound.sender} is no coordinator")
         return flow(ctx)
-    guarded.__name__ = flow.__name__
-    guarded.__module__ = flow.__module__
     return guarded
 
 

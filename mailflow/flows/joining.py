@@ -1,6 +1,8 @@
 """Joining by mail: a stranger gets the application form; a valid application makes them a participant."""
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import select
 
 from .. import achievements
@@ -36,14 +38,13 @@ def application_received(ctx: Context) -> str:
 
 def stranger_or(flow):
     """A flow for participants that sends strangers the application form instead."""
+    @functools.wraps(flow)
     def guarded(ctx: Context) -> str:
         if ctx.person is None:
             if read_application(ctx.inbound.mail.text).found_any:
                 return application_received(ctx)
             return send_application_form(ctx)
         return flow(ctx)
-    guarded.__name__ = flow.__name__
-    guarded.__module__ = flow.__module__
     return guarded
 
 
