@@ -37,6 +37,10 @@ def parser() -> argparse.ArgumentParser:
                                     "same file again updates people instead of duplicating them.")
     importing.add_argument("file", type=argparse.FileType("rb"), help="the CSV file (UTF-8, header row)")
     commands.add_parser("migrate", help="create or upgrade the database schema and exit")
+    demo = commands.add_parser("demo", help="play one whole mentorship through a throwaway instance",
+                               description="Play one whole mentorship through the real SMTP path of a throwaway "
+                               "instance (its own SQLite file, SMTP port and .eml folder) and say where the mails lie.")
+    demo.add_argument("--dir", help="where to keep the instance (default: a new temporary folder)")
     return main
 
 
@@ -50,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command == "demo":
+        from .demo import run_demo
+        logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+        return run_demo(args.dir)
     try:
         settings = load_settings()
     except ConfigError as exc:

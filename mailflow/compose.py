@@ -159,9 +159,13 @@ class Composer:
         self._signer = signer
         self._templates = templates
 
-    def queue(self, session: Session, mail: OutgoingMail, *, answers_inbound_id: int | None = None) -> OutboundMessage:
-        """Render mail and add it to the outbox in session's transaction."""
+    def queue(self, session: Session, mail: OutgoingMail, *, answers_inbound_id: int | None = None,
+              finish=None) -> OutboundMessage:
+        """Render mail and add it to the outbox in session's transaction (finish: a last touch to the built
+        message, e.g. the digest's inline chart)."""
         message = self.build(mail)
+        if finish is not None:
+            message = finish(message)
         now = self._clock.now()
         row = OutboundMessage(
             message_id=message["Message-ID"], recipient=mail.to.lower(), template=mail.template,

@@ -35,6 +35,15 @@ class Settings:
     coordinators_local: str = "coordinators"
     trusted_authserv_id: str | None = None
     workers: int = 1
+    # scheduled work (jobs.py): days before reminders, telling coordinators, inactivity; the digest's rhythm
+    reminder_first_days: int = 3
+    reminder_second_days: int = 7
+    escalate_days: int = 10
+    inactivity_days: int = 28
+    digest_frequency: str = "daily"  # daily | weekly | off
+    digest_time: str = "07:00"  # local time (MAILFLOW_TIMEZONE)
+    digest_weekday: str = "monday"  # for weekly
+    closing_silence_days: int = 14  # after END: silence counts as consent (one reminder at half time)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property

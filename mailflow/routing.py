@@ -6,6 +6,9 @@ from typing import Callable
 
 from .config import Settings
 from .flows import agreement, confirm, coordinators, help, joining, requests
+from .flows import calendar_answers, meetings
+from .flows import closing
+from .flows import privacy, profile
 from .flows.confirm import confirmed
 from .flows.coordinators import coordinator_only
 from .flows.joining import stranger_or
@@ -23,6 +26,15 @@ HELLO: dict[Keyword, Flow] = {
     Keyword.MENTORS: stranger_or(requests.list_mentors),
     Keyword.REQUEST: stranger_or(confirmed(requests.request_mentor)),
     Keyword.AMEND: stranger_or(confirmed(agreement.amend)),
+    Keyword.MEETING: stranger_or(confirmed(meetings.propose)),
+    Keyword.CANCEL: stranger_or(confirmed(meetings.cancel)),
+    Keyword.END: stranger_or(confirmed(closing.request_end)),
+    Keyword.CERTIFICATE: stranger_or(closing.resend_certificates),
+    Keyword.VERIFY: closing.verify,
+    Keyword.PROFILE: stranger_or(profile.profile),
+    Keyword.TOPICS: stranger_or(profile.topics),
+    Keyword.EXPORT: stranger_or(privacy.export),
+    Keyword.DELETE: stranger_or(privacy.request_delete),
 }
 HELLO_DEFAULT: Flow = stranger_or(help.not_understood)
 
@@ -30,6 +42,12 @@ HELLO_DEFAULT: Flow = stranger_or(help.not_understood)
 COORDINATORS: dict[Keyword, Flow] = {
     Keyword.HELP: help.send_help,
     Keyword.IMPORT: coordinator_only(confirmed(coordinators.import_people)),
+    Keyword.REMIND: coordinator_only(confirmed(coordinators.remind)),
+    Keyword.MATCH: coordinator_only(confirmed(coordinators.match)),
+    Keyword.END: coordinator_only(confirmed(coordinators.end)),
+    Keyword.RESEND: coordinator_only(confirmed(coordinators.resend)),
+    Keyword.EXPORT: coordinator_only(coordinators.export),
+    Keyword.STATS: coordinator_only(coordinators.stats),
 }
 
 # Replies to our mails: the token's purpose names the conversation, the keyword the answer.
@@ -41,12 +59,25 @@ REPLIES: dict[str, dict[Keyword, Flow]] = {
     "approve": {Keyword.APPROVE: agreement.approve, Keyword.YES: agreement.approve,
                 Keyword.CHANGES: agreement.ask_changes},
     "confirm": {Keyword.YES: confirm.confirm, Keyword.NO: confirm.cancel},
+    "meeting": {Keyword.YES: meetings.accept_by_reply, Keyword.ACCEPT: meetings.accept_by_reply,
+                Keyword.NO: meetings.decline_by_reply, Keyword.DECLINE: meetings.decline_by_reply,
+                Keyword.MEETING: meetings.propose, Keyword.CANCEL: meetings.cancel},
+    "counter": {Keyword.ACCEPT: meetings.accept_counter, Keyword.YES: meetings.accept_counter,
+                Keyword.DECLINE: meetings.decline_counter, Keyword.NO: meetings.decline_counter},
+    "feedback": {Keyword.YES: meetings.feedback_received, Keyword.NO: meetings.feedback_received},
+    "end": {Keyword.YES: closing.confirm_end, Keyword.NO: closing.keep_running, Keyword.END: closing.request_end},
+    "delete": {Keyword.YES: privacy.delete_confirmed, Keyword.NO: privacy.keep},
+    "coord": COORDINATORS,  # the digest's one-click links: a signed coordinators' address
 }
 
 # What a reply without a keyword we know means, per token purpose (e.g. a filled-in form).
 REPLY_DEFAULTS: dict[str, Flow] = {
     "apply": joining.application_received,
     "agree": agreement.form_received,
+    "meetform": meetings.form_received,
+    "meeting": calendar_answers.reply_default,
+    "feedback": meetings.feedback_received,
+    "checkin": coordinators.checkin_received,
 }
 
 
@@ -79,5 +110,7 @@ def choose_flow(inbound: Inbound) -> Flow:
         return flow or HELLO.get(keyword) or REPLY_DEFAULTS.get(purpose) or HELLO_DEFAULT
     if inbound.address_kind == "coordinators":
         return COORDINATORS.get(keyword) or help.not_understood
+    if inbound.address_kind == "meetings":
+        return calendar_answers.calendar_received  # calendar clients' answers
     return HELLO.get(keyword) or HELLO_DEFAULT
 

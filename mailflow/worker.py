@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from .clock import Clock
 from .compose import Composer
 from .config import Settings
-from .flows.bounces import record_bounce
+from .flows.bounces import person_wrote_in, record_bounce
 from .flows.context import Context, Inbound
 from .outcomes import Outcome, Polite, Refused, done, ignored, refused
 from .parsers.authresults import sender_verdict
@@ -133,6 +133,7 @@ class Worker:
         if problem:
             return refused(problem)
         ctx = self._context(session, row.id, mail, recipient, authenticated=verdict == "pass")
+        person_wrote_in(ctx)
         flow = choose_flow(ctx.inbound)
         try:
             with session.begin_nested():

@@ -34,3 +34,16 @@ def record_bounce(session: Session, clock: Clock, token: Token, mail: ParsedMail
         person.bounce_reason = reason.strip()[:500]
         log.warning("address %s bounces: %s", person.email, person.bounce_reason)
     return f"bounce: {person.email} marked"
+
+
+
+def person_wrote_in(ctx) -> None:
+    """A person whose address bounced writes to us verifiably (a reply through a token of theirs, or DMARC pass at
+    the trusted MTA; robots never get here): the address works again. A plain mail with a From: alone does not
+    count, as anyone can write that."""
+    person, token = ctx.person, ctx.inbound.token
+    if person is None or person.bounced_at is None:
+        return
+    if ctx.inbound.authenticated or (token is not None and token.person_id == person.id):
+        log.info("address %s works again: its owner wrote in", person.email)
+        person.bounced_at, person.bounce_reason = None, ""

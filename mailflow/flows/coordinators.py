@@ -1,11 +1,25 @@
-"""Coordinators act by mail to coordinators@, from a coordinator address only."""
+"""Coordinators act by mail to coordinators@ (or by the one-click links of the digest), from a coordinator
+address only: IMPORT, REMIND <id>, MATCH <mentee> <mentor>, END <id>, RESEND <id | address>, EXPORT, STATS.
+Each answer says what was done or exactly why not. RESEND with an address also clears its bounce mark.
+Also here: a participant's answer to the inactivity check-in (purpose "checkin")."""
 from __future__ import annotations
 
+import csv
 import functools
+import io
+from urllib.parse import quote, urlencode
 
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from .. import achievements
+from ..compose import Attachment, OutgoingMail
+from ..mentorships import free_places, open_request_of
 from ..outcomes import Polite, Refused
 from ..parsers.people_csv import read_people_csv
 from ..people import import_rows
+from ..store.models import AgreementVersion, Certificate, Meeting, Mentorship, OutboundMessage, Person
+from ..tokens import Token
 from .context import Context
 
 
@@ -15,8 +29,22 @@ def coordinator_only(flow):
     def guarded(ctx: Context) -> str:
         if ctx.inbound.sender not in ctx.settings.coordinators:
             raise Refused(f"{ctx.inbound.sender} is no coordinator")
-        return flow(ctx)
+        try:
+            with ctx.session.begin_nested():
+                return flow(ctx)
+        except Polite as exc:
+            if exc.template != "coordinator_answer":
+                raise
+            _reply(ctx, exc.template, **exc.values)  # a coordinator's answers are not rate limited
+            return f"declined politely: {exc}"
     return guarded
+
+
+def command_link(signer, settings, command: str) -> str:
+    """A one-click mailto: to a signed coordinators' address with command prefilled. The signature spares the
+    confirmation round; the sender must still be a coordinator."""
+    address = signer.address(Token("reply", "coord", 0, 0))
+    return f"mailto:{address}?{urlencode({'subject': command, 'body': command}, quote_via=quote)}"
 
 
 def import_people(ctx: Context) -> str:
@@ -35,3 +63,266 @@ def import_people(ctx: Context) -> str:
     ctx.answer("import_summary", files=summaries)
     return "; ".join(f"{s['name']}: {s['created']} created, {s['updated']} updated, {len(s['errors'])} errors"
                      for s in summaries)
+
+
+# --- answers ---------------------------------------------------------------------------------------------------
+
+def _no(code: str, **values) -> Polite:
+    return Polite("coordinator_answer", {"ok": False, "code": code, **values}, code)
+
+
+def _yes(ctx: Context, code: str, **values) -> str:
+    _reply(ctx, "coordinator_answer", ok=True, code=code, **values)
+    return code
+
+
+def _reply(ctx: Context, template: str, attachments=(), **values) -> None:
+    """Answer the coordinator, threaded; unlike ctx.answer without the hourly limit (a loop cannot start here:
+    robots never reach a flow, and only coordinator addresses are answered)."""
+    ctx.send(_answer_mail(ctx, template, attachments, **values), answers=True)
+
+
+def _command(ctx: Context) -> str:
+    return f"{ctx.inbound.command.keyword.value} {ctx.inbound.command.argument}".strip()
+
+
+def _mentorship_argument(ctx: Context) -> Mentorship:
+    words = ctx.inbound.command.argument.split()
+    number = words[0].lstrip("#") if words else ""
+    if not number.isdigit():
+        raise _no("usage", command=_command(ctx))
+    mentorship = ctx.session.get(Mentorship, int(number))
+    if mentorship is None:
+        raise _no("unknown_mentorship", id=number)
+    return mentorship
+
+
+# --- REMIND ----------------------------------------------------------------------------------------------------
+
+def remind(ctx: Context) -> str:
+    """Whatever the mentorship waits for: the mentor's answer, an approval, the agreement form, or a check-in."""
+    from ..nudges import Waiting, _send_checkin, _send_reminder
+    mentorship = _mentorship_argument(ctx)
+    pending = ctx.session.scalar(select(AgreementVersion).where(
+        AgreementVersion.mentorship_id == mentorship.id, AgreementVersion.state == "proposed"))
+    if mentorship.state == "requested":
+        item = Waiting("request", mentorship.id, mentorship.id, mentorship.mentor, mentorship.mentee,
+                       mentorship.requested_at)
+    elif pending is not None and mentorship.state in ("accepted", "active", "ending"):
+        mentee_proposed = pending.proposed_by_id == mentorship.mentee_id
+        approver, proposer = ((mentorship.mentor, mentorship.mentee) if mentee_proposed
+                              else (mentorship.mentee, mentorship.mentor))
+        item = Waiting("approval", pending.id, mentorship.id, approver, proposer, pending.proposed_at, pending)
+    elif mentorship.state == "accepted":
+        _not_bounced(mentorship.mentee)
+        from .agreement import send_agreement_form
+        send_agreement_form(ctx, mentorship, mentorship.mentee)
+        return _yes(ctx, "agreement_form_sent", id=mentorship.id, who=mentorship.mentee.name)
+    elif mentorship.state in ("active", "ending"):
+        reachable = [p for p in (mentorship.mentee, mentorship.mentor) if p.bounced_at is None]
+        if not reachable:
+            raise _no("bounced", id=mentorship.id, who=mentorship.mentee.name, email=mentorship.mentee.email)
+        for person in reachable:
+            _send_checkin(ctx, ctx.session, mentorship, person)
+        return _yes(ctx, "checkin_sent", id=mentorship.id, who=", ".join(p.name for p in reachable))
+    else:
+        raise _no("nothing_to_remind", id=mentorship.id, state=mentorship.state)
+    _not_bounced(item.waiting_on)
+    _send_reminder(ctx, ctx.session, item, "coordinator")
+    return _yes(ctx, f"{item.kind}_reminded", id=mentorship.id, who=item.waiting_on.name)
+
+
+def _not_bounced(person: Person) -> None:
+    if person.bounced_at is not None:
+        raise _no("bounced", who=person.name, email=person.email, reason=person.bounce_reason)
+
+
+# --- MATCH -----------------------------------------------------------------------------------------------------
+
+def match(ctx: Context) -> str:
+    """A coordinator's match is a request on the mentee's behalf: the mentor still accepts or declines."""
+    words = [w.strip("<>,;").lower() for w in ctx.inbound.command.argument.split()]
+    if len(words) != 2:
+        raise _no("usage", command=_command(ctx))
+    mentee, mentor = (_person(ctx, word, role) for word, role in zip(words, ("mentee", "mentor")))
+    if mentee.id == mentor.id:
+        raise _no("match_self", who=mentee.name)
+    open_request = open_request_of(ctx.session, mentee)
+    if open_request is not None:
+        raise _no("match_open", who=mentee.name, other=open_request.mentor.name, id=open_request.id)
+    if free_places(ctx.session, [mentor])[mentor.id] <= 0:
+        raise _no("match_full", who=mentor.name, capacity=mentor.capacity)
+    _not_bounced(mentor)
+    mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state="requested", request_note="",
+                            requested_at=ctx.now, last_activity_at=ctx.now)
+    ctx.session.add(mentorship)
+    ctx.session.flush()
+    from .requests import _profile
+    from ..nudges import mail_link
+    token = ctx.token_for("request", mentorship.id, mentor)
+    accept, decline = ("ANNEHMEN", "ABLEHNEN") if mentor.language == "de" else ("ACCEPT", "DECLINE")
+    ctx.send(ctx.mail_to(mentor, "request_to_mentor", reply_token=token, values=dict(
+        mentee=_profile(mentee), note=_match_note(mentor.language), accept=mail_link(ctx.signer, token, accept),
+        decline=mail_link(ctx.signer, token, decline))))
+    ctx.send(ctx.mail_to(mentee, "request_sent", values={"mentor": mentor.name}))
+    return _yes(ctx, "matched", id=mentorship.id, who=mentee.name, other=mentor.name)
+
+
+def _match_note(language: str) -> str:
+    if language == "de":
+        return "Das Koordinationsteam schlägt Sie als Mentor:in vor."
+    return "The programme coordinators suggest you as the mentor."
+
+
+def _person(ctx: Context, wanted: str, role: str) -> Person:
+    person = ctx.session.scalar(select(Person).where(or_(Person.email == wanted, Person.handle == wanted),
+                                                     Person.deleted_at.is_(None)))
+    if person is None:
+        raise _no("unknown_person", wanted=wanted, role=role)
+    if person.role != role:
+        raise _no("wrong_role", who=person.name, role=role, actual=person.role)
+    return person
+
+
+# --- END -------------------------------------------------------------------------------------------------------
+
+def end(ctx: Context) -> str:
+    mentorship = _mentorship_argument(ctx)
+    if mentorship.state in ("completed", "declined"):
+        raise _no("end_state", id=mentorship.id, state=mentorship.state)
+    try:
+        from . import closing
+    except ImportError:
+        closing = None
+    complete = getattr(closing, "complete_mentorship", None)
+    if complete is not None and mentorship.state != "requested":
+        complete(ctx, mentorship)
+    else:
+        _end_minimally(ctx, mentorship)
+    return _yes(ctx, "ended", id=mentorship.id, who=mentorship.mentee.name, other=mentorship.mentor.name)
+
+
+def _end_minimally(ctx: Context, mentorship: Mentorship) -> None:
+    """An open request is withdrawn (declined); a running mentorship is completed and both are told."""
+    if mentorship.state == "requested":
+        mentorship.state, mentorship.answered_at = "declined", ctx.now
+        return
+    mentorship.state, mentorship.completed_at = "completed", ctx.now
+    for person in (mentorship.mentee, mentorship.mentor):
+        achievements.record(ctx.session, person, "mentorship_completed", ctx.now, ref=f"m{mentorship.id}",
+                            mentorship_id=mentorship.id)
+        other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
+        ctx.send(ctx.mail_to(person, "ended_by_coordinators", values={"other": other.name}))
+
+
+# --- RESEND ----------------------------------------------------------------------------------------------------
+
+def resend(ctx: Context) -> str:
+    """RESEND <mentorship id>: the certificates again. RESEND <address>: the address works again (its bounce
+    mark is cleared) and the mail that bounced goes out once more."""
+    words = ctx.inbound.command.argument.split()
+    if words and "@" in words[0]:
+        return _unbounce(ctx, words[0].strip("<>,;").lower())
+    mentorship = _mentorship_argument(ctx)
+    certificates = ctx.session.scalars(select(Certificate).where(Certificate.mentorship_id == mentorship.id)
+                                       .order_by(Certificate.id)).all()
+    if not certificates:
+        raise _no("no_certificates", id=mentorship.id, state=mentorship.state)
+    sent = []
+    for certificate in certificates:
+        holder = ctx.session.get(Person, certificate.person_id) if certificate.person_id else None
+        if holder is None or holder.deleted_at is not None or holder.bounced_at is not None:
+            continue
+        ctx.send(ctx.mail_to(holder, "certificate_resent", values={"code": certificate.code}, attachments=(
+            Attachment(f"certificate-{certificate.code}.pdf", "application/pdf", certificate.pdf),)))
+        sent.append(holder.name)
+    if not sent:
+        raise _no("no_holder", id=mentorship.id)
+    return _yes(ctx, "certificates_sent", id=mentorship.id, who=", ".join(sent))
+
+
+def _unbounce(ctx: Context, address: str) -> str:
+    person = ctx.session.scalar(select(Person).where(Person.email == address))
+    if person is None:
+        raise _no("unknown_person", wanted=address, role="")
+    if person.bounced_at is None:
+        raise _no("not_bounced", who=person.name, email=address)
+    person.bounced_at, person.bounce_reason = None, ""
+    last = ctx.session.scalar(select(OutboundMessage).where(OutboundMessage.recipient == address)
+                              .order_by(OutboundMessage.id.desc()).limit(1))
+    if last is not None:  # the same mail (same Message-ID) once more, through the outbox
+        last.state, last.attempts, last.next_attempt_at, last.last_error = "pending", 0, ctx.now, ""
+    return _yes(ctx, "unbounced", who=person.name, email=address, resent=last is not None)
+
+
+# --- EXPORT and STATS ------------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ("mentorship", "state", "mentee_email", "mentee_name", "mentor_email", "mentor_name",
+                  "requested_at", "activated_at", "completed_at", "agreement_version", "period_from",
+                  "period_until", "meetings_agreed", "meetings_held", "last_activity_at")
+
+
+def export(ctx: Context) -> str:
+    """The programme as CSV, one row per mentorship; three queries whatever the programme's size."""
+    mentorships = ctx.session.scalars(select(Mentorship).options(
+        joinedload(Mentorship.mentee), joinedload(Mentorship.mentor)).order_by(Mentorship.id)).all()
+    agreements = {v.mentorship_id: v for v in ctx.session.scalars(
+        select(AgreementVersion).where(AgreementVersion.state == "approved").order_by(AgreementVersion.version))}
+    held = dict(ctx.session.execute(select(Meeting.mentorship_id, func.count(Meeting.id)).where(
+        Meeting.state == "confirmed", Meeting.ends_at <= ctx.now).group_by(Meeting.mentorship_id)).all())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for m in mentorships:
+        version = agreements.get(m.id)
+        writer.writerow([m.id, m.state, m.mentee.email, m.mentee.name, m.mentor.email, m.mentor.name,
+                         _iso(m.requested_at), _iso(m.activated_at), _iso(m.completed_at),
+                         version.version if version else "", _iso(version.period_from) if version else "",
+                         _iso(version.period_until) if version else "", version.meetings if version else "",
+                         held.get(m.id, 0), _iso(m.last_activity_at)])
+    name = f"programme-{ctx.now.date().isoformat()}.csv"
+    attachment = Attachment(name, "text/csv", buffer.getvalue().encode("utf-8"))
+    _reply(ctx, "coordinator_export", attachments=(attachment,), count=len(mentorships))
+    return f"export of {len(mentorships)} mentorships sent"
+
+
+def stats(ctx: Context) -> str:
+    from ..digest import figures
+    shown = figures(ctx.session, ctx.settings, ctx.now)
+    _reply(ctx, "coordinator_stats", figures=shown)
+    return "stats sent"
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _answer_mail(ctx: Context, template: str, attachments=(), **values):
+    """Like ctx.answer, but with attachments."""
+    name = ctx.person.name if ctx.person else ctx.inbound.mail.sender_name
+    return OutgoingMail(template=template, to=ctx.inbound.sender, to_name=name, language=ctx.language,
+                        values={"name": name, **values}, thread=ctx.inbound.thread, auto_submitted="auto-replied",
+                        attachments=attachments)
+
+
+# --- the check-in answer -----------------------------------------------------------------------------------------
+
+def checkin_received(ctx: Context) -> str:
+    """A participant answers 'how is it going?': the mentorship is active again and the coordinators read it."""
+    mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
+    if mentorship is None or ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+        raise Refused("check-in answer from someone outside the mentorship")
+    mentorship.last_activity_at = ctx.now
+    for address in ctx.settings.coordinators:
+        ctx.send(OutgoingMail(template="checkin_answer", to=address, language=ctx.settings.language, values=dict(
+            who=ctx.person.name, email=ctx.person.email, id=mentorship.id, text=ctx.inbound.new_text.strip()[:4000],
+            remind=command_link(ctx.signer, ctx.settings, f"{_word(ctx.settings, 'REMIND')} {mentorship.id}"))))
+    ctx.answer("checkin_thanks")
+    return f"check-in answer for mentorship {mentorship.id} passed to the coordinators"
+
+
+
+def _word(settings, english: str) -> str:
+    """A command word in the coordinators' language (MAILFLOW_LANGUAGE); both are always understood."""
+    german = {"REMIND": "ERINNERN", "MATCH": "ZUORDNEN", "END": "BEENDEN", "RESEND": "ERNEUT", "STATS": "STATISTIK"}
+    return german.get(english, english) if settings.language == "de" else english

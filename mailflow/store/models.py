@@ -74,6 +74,7 @@ class Mentorship(Base):
     end_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     end_requested_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime | None]
+    nudged_at: Mapped[datetime | None]  # the last inactivity mail (jobs: at most one per period)
 
     mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
@@ -116,6 +117,10 @@ class Meeting(Base):
     state: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
     feedback_requested_at: Mapped[datetime | None]
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # the other one accepts
+    source_uid: Mapped[str | None] = mapped_column(String(300))  # UID of the invitation from a person's own calendar
+    counter_starts_at: Mapped[datetime | None]  # a COUNTER waiting for the proposer's answer
+    counter_ends_at: Mapped[datetime | None]
 
 
 class Feedback(Base):

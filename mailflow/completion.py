@@ -1,0 +1,215 @@
+"""Completing a mentorship and issuing its certificates: the one place that does it, whether the other side said
+YES, a coordinator ended it, or silence counted as consent (the closing job below). Each person gets a PDF
+certificate in their language, stored with a verification code, attached to their completion mail."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Callable
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session, joinedload
+
+from . import achievements
+from .certificates import CertificateData
+from .compose import Attachment, OutgoingMail
+from .config import Settings
+from .mentorships import current_agreement
+from .store.models import Certificate, Feedback, JobRun, Meeting, Mentorship, Person
+from .tokens import Token, TokenSigner
+
+log = logging.getLogger(__name__)
+Send = Callable[[OutgoingMail], None]
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
+CODE_LENGTH = 10  # 50 bits
+DELETED_PREFIX = "hmac:"  # holder_name after the holder deleted their data: only a digest to check a name with
+
+
+@dataclass(frozen=True)
+class Issuing:
+    """What completing needs besides the session: it works inside a flow and inside a job alike."""
+
+    session: Session
+    settings: Settings
+    signer: TokenSigner
+    documents: object  # certificates.DocumentRenderer
+    now: datetime
+    send: Send
+
+
+def new_code() -> str:
+    """A readable, unguessable verification code such as K7QM-2XPA-9C (10 characters in groups)."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalise_code(text: str) -> str:
+    """What someone typed (any case, with or without dashes and spaces) as a stored code, or "" if it is none."""
+    raw = re.sub(r"[^A-Za-z0-9]", "", text or "").upper()
+    if len(raw) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in raw):
+        return ""
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def name_digest(settings: Settings, name: str) -> str:
+    """A keyed digest of a name: after deletion it can confirm a name shown on a certificate, not reveal it."""
+    folded = " ".join(unicodedata.normalize("NFC", name).casefold().split())
+    return DELETED_PREFIX + hmac.new(settings.secret.encode(), folded.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def held_meetings(session: Session, mentorship: Mentorship, now: datetime) -> list[Meeting]:
+    """Meetings that took place: confirmed, over, and nobody said in their feedback that it did not happen."""
+    said_no = exists().where(Feedback.meeting_id == Meeting.id, Feedback.took_place.is_(False))
+    return list(session.scalars(select(Meeting).where(
+        Meeting.mentorship_id == mentorship.id, Meeting.state == "confirmed", Meeting.ends_at <= now, ~said_no)
+        .order_by(Meeting.starts_at)))
+
+
+def period_of(session: Session, mentorship: Mentorship, until: date) -> tuple[date, date]:
+    """From the agreed start (or the day it was accepted) to the day it was completed."""
+    agreement = current_agreement(session, mentorship)
+    start = agreement.period_from if agreement else (mentorship.activated_at or mentorship.answered_at
+                                                      or mentorship.requested_at).date()
+    return min(start, until), until
+
+
+def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Certificate]:
+    """The mentorship completed, achievements recorded, a certificate for each side mailed and stored.
+    how: "confirmed" | "silence" | "coordinators" (named in the completion mail)."""
+    session, now = issuing.session, issuing.now
+    mentorship.state, mentorship.completed_at, mentorship.last_activity_at = "completed", now, now
+    issued = []
+    for person in (mentorship.mentee, mentorship.mentor):
+        achievements.record(session, person, "mentorship_completed", now, ref=f"m{mentorship.id}",
+                            mentorship_id=mentorship.id)
+        if person.deleted_at is not None:
+            continue
+        certificate = issue(issuing, mentorship, person)
+        issued.append(certificate)
+        other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
+        issuing.send(OutgoingMail(
+            template="mentorship_completed", to=person.email, to_name=person.name, language=person.language,
+            attachments=(certificate_attachment(certificate, person.language),),
+            values={"other": other.name, "how": how, "code": certificate.code,
+                    "period_from": certificate.period_from, "period_until": certificate.period_until}))
+    return issued
+
+
+def issue(issuing: Issuing, mentorship: Mentorship, person: Person) -> Certificate:
+    """Person's certificate for mentorship: drawn once, stored, and from then on only sent again."""
+    session, now, settings = issuing.session, issuing.now, issuing.settings
+    zone = ZoneInfo(person.timezone or settings.timezone)
+    period_from, period_until = period_of(session, mentorship, now.astimezone(zone).date())
+    agreement = current_agreement(session, mentorship)
+    role = "mentee" if person.id == mentorship.mentee_id else "mentor"
+    partner = mentorship.mentor if role == "mentee" else mentorship.mentee
+    code = new_code()
+    data = CertificateData(
+        language=person.language, programme=settings.programme, holder_name=person.name, holder_role=role,
+        partner_name=partner.name if partner.deleted_at is None else "–", period_from=period_from,
+        period_until=period_until,
+        meeting_dates=tuple(m.starts_at.astimezone(zone).date() for m in held_meetings(session, mentorship, now)),
+        topics=tuple(agreement.topics) if agreement else (), issued_on=now.astimezone(zone).date(),
+        verification_code=code, verify_address=settings.hello_address)
+    certificate = Certificate(code=code, person_id=person.id, mentorship_id=mentorship.id, holder_name=person.name,
+                              period_from=period_from, period_until=period_until, issued_at=now,
+                              pdf=issuing.documents.certificate_pdf(data, created=now))
+    session.add(certificate)
+    achievements.record(session, person, "certificate_issued", now, ref=f"c{mentorship.id}",
+                        mentorship_id=mentorship.id)
+    session.flush()
+    return certificate
+
+
+def certificate_attachment(certificate: Certificate, language: str) -> Attachment:
+    name = "Teilnahmebescheinigung" if language == "de" else "certificate"
+    return Attachment(f"{name}-{certificate.code}.pdf", "application/pdf", certificate.pdf)
+
+
+# --- silence counts as consent ---------------------------------------------------------------------------------
+
+REMINDER_JOB = "closing_reminder"
+BATCH = 200
+
+
+def closing_silence(app, now: datetime) -> int:
+    """For mentorships waiting on the other side's answer to END: one reminder after half the silence time, then
+    completion once the whole time has passed and the reminder is at least a few days old. Idempotent: the
+    reminder is a JobRun row keyed by mentorship and request time; completion changes the state."""
+    days = app.settings.closing_silence_days
+    done = 0
+    with app.store.transaction() as session:
+        done += _remind(app, session, now, days)
+    with app.store.transaction() as session:
+        done += _complete_silent(app, session, now, days)
+    return done
+
+
+def _reminder_key(mentorship_id, requested_at) -> str:
+    return f"m{mentorship_id}:{requested_at.isoformat()[:19]}"
+
+
+def _remind(app, session: Session, now: datetime, days: int) -> int:
+    waiting = session.scalars(select(Mentorship).options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+                              .where(Mentorship.state == "ending",
+                                     Mentorship.end_requested_at <= now - timedelta(days=days / 2))
+                              .order_by(Mentorship.id).limit(BATCH)).all()
+    keys = {_reminder_key(m.id, m.end_requested_at): m for m in waiting}
+    sent_before = set(session.scalars(select(JobRun.key).where(JobRun.job == REMINDER_JOB,
+                                                               JobRun.key.in_(list(keys)))))
+    count = 0
+    for key, mentorship in keys.items():
+        if key in sent_before:
+            continue
+        asker = session.get(Person, mentorship.end_requested_by_id)
+        other = mentorship.mentor if asker.id == mentorship.mentee_id else mentorship.mentee
+        send_end_question(app.signer, _sender(app, session), mentorship, asker, other,
+                          deadline=mentorship.end_requested_at + timedelta(days=days), reminder=True)
+        session.add(JobRun(job=REMINDER_JOB, key=key, ran_at=now))
+        count += 1
+    return count
+
+
+def _complete_silent(app, session: Session, now: datetime, days: int) -> int:
+    reminded = and_(JobRun.job == REMINDER_JOB, JobRun.ran_at <= now - timedelta(days=max(1, days // 4)))
+    due = session.execute(select(Mentorship, JobRun.key).join(JobRun, reminded).options(
+        joinedload(Mentorship.mentee), joinedload(Mentorship.mentor)).where(
+        Mentorship.state == "ending", Mentorship.end_requested_at <= now - timedelta(days=days))
+        .order_by(Mentorship.id).limit(BATCH)).all()
+    issuing = Issuing(session, app.settings, app.signer, app.worker.documents, now, _sender(app, session))
+    count = 0
+    for mentorship, key in due:
+        if key != _reminder_key(mentorship.id, mentorship.end_requested_at):
+            continue
+        complete(issuing, mentorship, how="silence")
+        count += 1
+    return count
+
+
+def _sender(app, session: Session) -> Send:
+    def send(mail: OutgoingMail) -> None:
+        bounced = session.scalar(select(Person.bounced_at).where(Person.email == mail.to.lower()))
+        if bounced is None:
+            app.composer.queue(session, mail)
+    return send
+
+
+def send_end_question(signer: TokenSigner, send: Send, mentorship: Mentorship, asker: Person, other: Person, *,
+                      deadline: datetime, reminder: bool = False, comment: str = "") -> None:
+    """Ask other whether the mentorship may end (YES / NO links on a token only they can use)."""
+    token = Token("reply", "end", mentorship.id, other.id)
+    yes, no = ("JA", "NEIN") if other.language == "de" else ("YES", "NO")
+    def link(word: str) -> str:
+        return f"mailto:{signer.address(token)}?{urlencode({'subject': word, 'body': word}, quote_via=quote)}"
+    send(OutgoingMail(template="end_question", to=other.email, to_name=other.name, language=other.language,
+                      reply_token=token, values={"asker": asker.name, "yes": link(yes), "no": link(no),
+                                                 "deadline": deadline, "reminder": reminder, "comment": comment}))

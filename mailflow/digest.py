@@ -1,0 +1,249 @@
+"""The coordinators' digest: what needs attention first (unanswered requests, waiting agreements, inactive
+mentorships, low ratings, bouncing addresses, failed messages), then upcoming meetings, completions, programme
+figures and a small chart. Built with a fixed number of queries whatever the programme's size; sent daily at
+MAILFLOW_DIGEST_TIME (local) or weekly, once per day or week (a JobRun row). The HTML part has its CSS inlined
+with css-inline (mail clients drop <style>) and the chart as an inline cid: image."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from email.message import Message
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from zoneinfo import ZoneInfo
+
+import css_inline
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from .chart import bar_chart_png
+from .compose import OutgoingMail, _text_part
+from .flows.coordinators import command_link
+from .nudges import quiet_mentorships
+from .store.models import (
+    AgreementVersion, Certificate, Feedback, InboundMessage, JobRun, Meeting, Mentorship, Person,
+)
+
+log = logging.getLogger(__name__)
+SHOWN = 25  # items per section; the total is always given
+WEEKS = 12
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CHART_CID = "chart"
+
+
+def due_key(settings, now: datetime) -> str | None:
+    """The JobRun key of the digest due at now, or None when none is due yet."""
+    if settings.digest_frequency == "off" or not settings.coordinators:
+        return None
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    hour, minute = (int(part) for part in settings.digest_time.split(":"))
+    at = time(hour, minute)
+    if settings.digest_frequency == "weekly":
+        weekday = WEEKDAYS.index(settings.digest_weekday.lower())
+        if (local.weekday(), local.time()) < (weekday, at):
+            return None
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    return None if local.time() < at else local.date().isoformat()
+
+
+def send_digest(app, now: datetime) -> int:
+    key = due_key(app.settings, now)
+    if key is None:
+        return 0
+    try:
+        with app.store.transaction() as session:
+            if session.scalar(select(JobRun.id).where(JobRun.job == "digest", JobRun.key == key)):
+                return 0
+            session.add(JobRun(job="digest", key=key, ran_at=now))
+            session.flush()
+            queue_digest(app, session, now)
+    except IntegrityError:  # another scheduler sent it a moment ago
+        return 0
+    return 1
+
+
+def queue_digest(app, session: Session, now: datetime) -> None:
+    data = build(session, app.settings, app.signer, now)
+    png = chart_png(data["chart"])
+    for address in app.settings.coordinators:
+        mail = OutgoingMail(template="digest", to=address, language=app.settings.language, values=data)
+        app.composer.queue(session, mail, finish=lambda message: with_inline_css_and_chart(message, png))
+
+
+def period(settings) -> timedelta:
+    return timedelta(days=7 if settings.digest_frequency == "weekly" else 1)
+
+
+def build(session: Session, settings, signer, now: datetime) -> dict:
+    """Everything the digest shows, as plain values for the templates."""
+    def link(word: str, argument) -> str:
+        return command_link(signer, settings, f"{_word(settings, word)} {argument}")
+
+    since = now - period(settings)
+    return {
+        "now": now, "since": since, "frequency": settings.digest_frequency,
+        "requests": _requests(session, now, link), "agreements": _agreements(session, now, link),
+        "inactive": _inactive(session, now, settings.inactivity_days, link),
+        "ratings": _low_ratings(session, since, link), "bounces": _bounces(session, link),
+        "failed": _failed(session), "meetings": _upcoming(session, now), "completed": _completed(session, since, link),
+        "figures": figures(session, settings, now), "chart": _chart(session, now),
+        "stats_link": command_link(signer, settings, _word(settings, "STATS")),
+        "export_link": command_link(signer, settings, "EXPORT"),
+    }
+
+
+def _word(settings, english: str) -> str:
+    from .flows.coordinators import _word as word
+    return word(settings, english)
+
+
+def _section(items: list[dict], total: int) -> dict:
+    return {"rows": items, "total": total, "more": max(0, total - len(items))}
+
+
+def _with_people(query):
+    return query.options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+
+
+def _count(session: Session, query) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def _requests(session: Session, now: datetime, link) -> dict:
+    query = select(Mentorship).where(Mentorship.state == "requested")
+    rows = session.scalars(_with_people(query).order_by(Mentorship.requested_at).limit(SHOWN)).unique().all()
+    return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "since": m.requested_at,
+                      "days": (now - m.requested_at).days, "link": link("REMIND", m.id)} for m in rows],
+                    _count(session, query))
+
+
+def _agreements(session: Session, now: datetime, link) -> dict:
+    """Proposed versions waiting for approval, and accepted mentorships whose form has not come back."""
+    proposed = (select(AgreementVersion, Mentorship).join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
+                .where(AgreementVersion.state == "proposed", Mentorship.state.in_(("accepted", "active", "ending"))))
+    rows = session.execute(proposed.options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+                           .order_by(AgreementVersion.proposed_at).limit(SHOWN)).unique().all()
+    items = [{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "version": v.version,
+              "since": v.proposed_at, "days": (now - v.proposed_at).days, "waiting_for": "approval",
+              "link": link("REMIND", m.id)} for v, m in rows]
+    versions = select(AgreementVersion.id).where(AgreementVersion.mentorship_id == Mentorship.id).exists()
+    no_form = select(Mentorship).where(Mentorship.state == "accepted", ~versions)
+    forms = session.scalars(_with_people(no_form).order_by(Mentorship.answered_at).limit(SHOWN)).unique().all()
+    since = lambda m: m.answered_at or m.requested_at  # noqa: E731
+    items += [{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "version": None, "since": since(m),
+               "days": (now - since(m)).days, "waiting_for": "form", "link": link("REMIND", m.id)} for m in forms]
+    return _section(items, _count(session, proposed) + _count(session, no_form))
+
+
+def _inactive(session: Session, now: datetime, days: int, link) -> dict:
+    query, _ = quiet_mentorships(now, days)
+    last = func.coalesce(Mentorship.last_activity_at, Mentorship.answered_at, Mentorship.requested_at)
+    rows = session.scalars(_with_people(query).order_by(last).limit(SHOWN)).unique().all()
+    items = []
+    for m in rows:
+        quiet = m.last_activity_at or m.answered_at or m.requested_at
+        items.append({"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "since": quiet,
+                      "days": (now - quiet).days, "nudged": m.nudged_at, "link": link("REMIND", m.id)})
+    return _section(items, _count(session, query))
+
+
+def _low_ratings(session: Session, since: datetime, link) -> dict:
+    query = (select(Feedback, Meeting, Person).join(Meeting, Meeting.id == Feedback.meeting_id)
+             .join(Person, Person.id == Feedback.person_id)
+             .where(Feedback.rating <= 2, Feedback.created_at >= since))
+    rows = session.execute(query.order_by(Feedback.created_at.desc()).limit(SHOWN)).all()
+    return _section([{"id": meeting.mentorship_id, "who": person.name, "rating": feedback.rating,
+                      "comment": feedback.comment, "meeting": meeting.starts_at,
+                      "link": link("REMIND", meeting.mentorship_id)} for feedback, meeting, person in rows],
+                    _count(session, query))
+
+
+def _bounces(session: Session, link) -> dict:
+    query = select(Person).where(Person.bounced_at.is_not(None), Person.deleted_at.is_(None))
+    rows = session.scalars(query.order_by(Person.bounced_at.desc()).limit(SHOWN)).all()
+    return _section([{"who": p.name, "email": p.email, "since": p.bounced_at, "reason": p.bounce_reason,
+                      "link": link("RESEND", p.email)} for p in rows], _count(session, query))
+
+
+def _failed(session: Session) -> dict:
+    query = select(InboundMessage.id, InboundMessage.envelope_from, InboundMessage.received_at,
+                   InboundMessage.error).where(InboundMessage.state == "failed")
+    rows = session.execute(query.order_by(InboundMessage.id.desc()).limit(SHOWN)).all()
+    return _section([{"id": r.id, "sender": r.envelope_from or "?", "received": r.received_at,
+                      "error": (r.error or "")[:160]} for r in rows], _count(session, query))
+
+
+def _upcoming(session: Session, now: datetime) -> dict:
+    query = (select(Meeting, Mentorship).join(Mentorship, Mentorship.id == Meeting.mentorship_id)
+             .where(Meeting.starts_at >= now, Meeting.starts_at < now + timedelta(days=7),
+                    Meeting.state.in_(("proposed", "confirmed", "tentative"))))
+    rows = session.execute(query.options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+                           .order_by(Meeting.starts_at).limit(SHOWN)).unique().all()
+    return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "starts": meeting.starts_at,
+                      "state": meeting.state, "topic": meeting.topic} for meeting, m in rows],
+                    _count(session, query))
+
+
+def _completed(session: Session, since: datetime, link) -> dict:
+    query = select(Mentorship).where(Mentorship.state == "completed", Mentorship.completed_at >= since)
+    rows = session.scalars(_with_people(query).order_by(Mentorship.completed_at).limit(SHOWN)).unique().all()
+    return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "on": m.completed_at,
+                      "link": link("RESEND", m.id)} for m in rows], _count(session, query))
+
+
+def figures(session: Session, settings, now: datetime) -> dict:
+    """Programme figures: mentorships by state, people by role, meetings held and planned, ratings."""
+    states = dict(session.execute(select(Mentorship.state, func.count()).group_by(Mentorship.state)).all())
+    roles = dict(session.execute(select(Person.role, func.count()).where(Person.deleted_at.is_(None))
+                                 .group_by(Person.role)).all())
+    held, planned = session.execute(select(
+        func.sum(case((Meeting.ends_at <= now, 1), else_=0)), func.sum(case((Meeting.starts_at > now, 1), else_=0)))
+        .where(Meeting.state == "confirmed")).one()
+    average, ratings = session.execute(select(func.avg(Feedback.rating), func.count(Feedback.rating))).one()
+    certificates = session.scalar(select(func.count(Certificate.id))) or 0
+    return {"states": {s: states.get(s, 0) for s in ("requested", "accepted", "active", "ending", "completed",
+                                                     "declined")},
+            "mentees": roles.get("mentee", 0), "mentors": roles.get("mentor", 0),
+            "meetings_held": int(held or 0), "meetings_planned": int(planned or 0),
+            "rating": round(float(average), 1) if average is not None else None, "ratings": ratings or 0,
+            "certificates": certificates}
+
+
+def _chart(session: Session, now: datetime) -> list[dict]:
+    """Active mentorships and meetings per week for the last WEEKS weeks: two queries of WEEKS sums each."""
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+    bounds = [(start, start + timedelta(weeks=1)) for start in starts]
+    active = session.execute(select(*(func.sum(case(
+        ((Mentorship.activated_at < end) & ((Mentorship.completed_at.is_(None)) | (Mentorship.completed_at >= start)),
+         1), else_=0)) for start, end in bounds)).where(Mentorship.activated_at.is_not(None))).one()
+    meetings = session.execute(select(*(func.sum(case(
+        ((Meeting.starts_at >= start) & (Meeting.starts_at < end), 1), else_=0)) for start, end in bounds))
+        .where(Meeting.state == "confirmed")).one()
+    return [{"week": start, "active": int(a or 0), "meetings": int(m or 0)}
+            for start, a, m in zip(starts, active, meetings)]
+
+
+def chart_png(weeks: list[dict]) -> bytes:
+    return bar_chart_png([(w["active"], w["meetings"]) for w in weeks])
+
+
+def with_inline_css_and_chart(message: Message, png: bytes) -> Message:
+    """The built digest with its HTML part's CSS inlined, and the HTML wrapped in multipart/related with the
+    chart it shows as cid:chart."""
+    for container in message.walk():
+        if container.get_content_type() != "multipart/alternative":
+            continue
+        parts = container.get_payload()
+        for index, part in enumerate(parts):
+            if part.get_content_type() == "text/html":
+                html = part.get_payload(decode=True).decode("utf-8")
+                image = MIMEImage(png, "png")
+                image.add_header("Content-ID", f"<{CHART_CID}>")
+                image.add_header("Content-Disposition", "inline", filename="chart.png")
+                inlined = css_inline.inline(html)
+                parts[index] = MIMEMultipart("related", _subparts=[_text_part(inlined, "html"), image])
+        break
+    return message

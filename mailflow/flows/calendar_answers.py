@@ -1,0 +1,181 @@
+"""What calendar clients send to a meetings+ address: iTIP REPLY (accepted / declined / tentative), COUNTER,
+CANCEL and, to a person's own meetings address, the REQUEST of an invitation made in their own calendar.
+
+An answer counts only from an attendee of the meeting answering for themselves (RFC 6047 §3): the mail's sender
+is the mentee or the mentor, and the object carries an ATTENDEE line for that very address. An answer to an older
+SEQUENCE than the meeting's is out of date and ignored. Subjects ("Accepted:", "Angenommen:") are not read: the
+calendar object says what was answered."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from .. import meetings_service as svc
+from ..outcomes import Polite, Refused
+from ..parsers.calendar_reply import CalendarAnswer, read_calendar
+from ..store.models import Meeting, Mentorship, Person
+from ..tokens import Token
+from . import help, meetings
+from .context import Context
+
+log = logging.getLogger("mailflow.flows")
+
+
+def calendar_received(ctx: Context) -> str:
+    """Mail to a meetings+ address (or a reply to an invitation without a keyword)."""
+    zone = ZoneInfo((ctx.person.timezone if ctx.person else None) or ctx.settings.timezone)
+    reading = read_calendar(ctx.inbound.mail.message, default_tz=zone)
+    if reading.problems:
+        log.info("calendar parts skipped in inbound %s: %s", ctx.inbound.row_id, "; ".join(reading.problems))
+    token = ctx.inbound.token
+    if not reading.answers:
+        return _no_calendar(ctx)
+    if token is not None and token.purpose == "plan":
+        return _from_own_calendar(ctx, reading.answers)
+    meeting = ctx.session.get(Meeting, token.object_id) if token is not None else None
+    if meeting is None:
+        raise Refused("calendar answer for no meeting of ours")
+    mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
+    notes = []
+    for answer in reading.answers:
+        if answer.uid not in (meeting.uid, meeting.source_uid):
+            notes.append(f"UID {answer.uid[:60]} is not meeting {meeting.id}")
+            continue
+        notes.append(_handle(ctx, meeting, mentorship, answer))
+        break  # one answer per mail: clients repeat the same object inline and as an attachment
+    if not any(note.startswith("meeting") or note.startswith("counter") for note in notes):
+        return "; ".join(notes) or "nothing to do"
+    return "; ".join(notes)
+
+
+def reply_default(ctx: Context) -> str:
+    """A reply to the invitation mail without a keyword: a calendar answer, a meeting form (a new date), or
+    something we do not understand."""
+    if read_calendar(ctx.inbound.mail.message).answers:
+        return calendar_received(ctx)
+    from ..parsers.forms import read_meeting
+    if read_meeting(ctx.inbound.mail.text).found_any:
+        return meetings.propose(ctx)
+    return help.not_understood(ctx)
+
+
+def _handle(ctx: Context, meeting: Meeting, mentorship: Mentorship, answer: CalendarAnswer) -> str:
+    method = answer.method or "REPLY"
+    if method == "DECLINECOUNTER":
+        return f"DECLINECOUNTER for meeting {meeting.id} noted (we organise it; nothing to change)"
+    if method == "REFRESH":
+        person = _speaker(ctx, mentorship, answer)
+        svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now,
+                             accepted=_accepted(meeting, mentorship))
+        return f"meeting {meeting.id}: invitation sent again for {person.email}"
+    if method not in ("REPLY", "COUNTER", "CANCEL"):
+        return f"{method} for meeting {meeting.id} ignored"
+    person = _speaker(ctx, mentorship, answer)
+    if answer.sequence < meeting.sequence:
+        return f"{method} to sequence {answer.sequence} of meeting {meeting.id} (now {meeting.sequence}) ignored"
+    if method == "CANCEL":
+        return meetings.cancel_meeting(ctx, meeting, mentorship, person)
+    if method == "COUNTER":
+        return _counter(ctx, meeting, mentorship, person, answer)
+    partstat = answer.attendee(person.email).partstat
+    return meetings.set_answer(ctx, meeting, mentorship, person, partstat)
+
+
+def _speaker(ctx: Context, mentorship: Mentorship, answer: CalendarAnswer) -> Person:
+    """The participant who sent this answer, answering for themselves; anyone else is refused."""
+    person = svc.participant(mentorship, ctx.inbound.sender)
+    if person is None:
+        raise Refused(f"{ctx.inbound.sender} is no attendee of this meeting")
+    if answer.attendee(person.email) is None:
+        raise Refused(f"{ctx.inbound.sender} answered for someone else "
+                      f"({', '.join(a.email for a in answer.attendees) or 'no attendee'})")
+    return person
+
+
+def _accepted(meeting: Meeting, mentorship: Mentorship) -> tuple[int, ...]:
+    if meeting.state == "confirmed":
+        return (mentorship.mentee_id, mentorship.mentor_id)
+    return (svc.proposer_of(meeting, mentorship).id,)
+
+
+def _counter(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person, answer: CalendarAnswer) -> str:
+    """A new time proposed by an attendee: passed on to the other side with one-click accept / decline."""
+    if meeting.state == "cancelled":
+        raise Polite("meeting_problem", {"why": "cancelled"}, f"meeting {meeting.id} is cancelled")
+    start = answer.start or meeting.starts_at
+    end = answer.end or (start + (meeting.ends_at - meeting.starts_at))
+    if start <= ctx.now or not svc.local_range_ok(svc.duration(start, end)):
+        raise Polite("meeting_problem", {"why": "bad_counter"}, f"counter to an impossible time {start}..{end}")
+    meeting.counter_starts_at, meeting.counter_ends_at = start, end
+    mentorship.last_activity_at = ctx.now
+    other = svc.other_of(mentorship, person)
+    token = Token("reply", "counter", meeting.id, other.id)
+    words = svc.words(other.language)
+    values = svc.meeting_values(meeting, mentorship, other)
+    values.update(proposed=svc.shown_time(start, end, other.timezone or meeting.tzid, other.language),
+                  countered_by=person.name, comment=answer.comment,
+                  accept=ctx.link(token, words["accept"]), decline=ctx.link(token, words["decline"]))
+    ctx.send(ctx.mail_to(other, "meeting_counter", reply_token=token, values=values))
+    return f"counter for meeting {meeting.id} from {person.email} passed to {other.email}"
+
+
+def _from_own_calendar(ctx: Context, answers) -> str:
+    """An invitation (or its update, or its cancellation) from a participant's own calendar: we become the
+    organiser of a meeting with our own UID and invite both; the client's UID is kept to recognise updates."""
+    mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
+    if mentorship is None or ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+        raise Refused("own-calendar invitation from someone outside the mentorship")
+    answer = next((a for a in answers if a.method in ("REQUEST", "CANCEL", "PUBLISH", "")), None)
+    if answer is None:
+        return "no invitation in the mail"
+    existing = ctx.session.scalar(select(Meeting).where(Meeting.mentorship_id == mentorship.id,
+                                                        Meeting.source_uid == answer.uid))
+    if answer.method == "CANCEL":
+        if existing is None:
+            return f"CANCEL for unknown invitation {answer.uid[:60]} ignored"
+        return meetings.cancel_meeting(ctx, existing, mentorship, ctx.person)
+    meetings._require_agreement(ctx, mentorship)
+    start, end = answer.start, answer.end or (answer.start + timedelta(hours=1) if answer.start else None)
+    if start is None or answer.all_day:
+        raise Polite("meeting_problem", {"why": "no_time"}, "own-calendar invitation without a time")
+    if start <= ctx.now:
+        raise Polite("meeting_problem", {"why": "past"}, "own-calendar invitation in the past")
+    if not svc.local_range_ok(svc.duration(start, end)):
+        raise Polite("meeting_problem", {"why": "duration"}, "own-calendar invitation too short or too long")
+    place, topic = answer.location[:500], answer.summary[:300]
+    if existing is not None:
+        if (existing.starts_at, existing.ends_at) == (start, end) and existing.state != "cancelled":
+            return f"invitation {answer.uid[:60]} unchanged (meeting {existing.id})"
+        existing.state = "proposed" if existing.state != "cancelled" else existing.state
+        if existing.state == "cancelled":
+            raise Polite("meeting_problem", {"why": "cancelled"}, "update of a cancelled meeting")
+        existing.starts_at, existing.ends_at, existing.sequence = start, end, existing.sequence + 1
+        existing.place, existing.topic, existing.proposed_by_id = place or existing.place, topic, ctx.person.id
+        svc.send_invitations(ctx.send, ctx.settings, ctx.signer, existing, mentorship, ctx.now,
+                             accepted=(ctx.person.id,), values={"moved": True})
+        return f"meeting {existing.id} moved by {ctx.person.email}'s calendar"
+    meeting = Meeting(mentorship_id=mentorship.id, uid=svc.new_uid(ctx.settings), sequence=0, starts_at=start,
+                      ends_at=end, tzid=ctx.person.timezone or ctx.settings.timezone, place=place, topic=topic,
+                      closing=False, state="proposed", created_at=ctx.now, proposed_by_id=ctx.person.id,
+                      source_uid=answer.uid[:300])
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    mentorship.last_activity_at = ctx.now
+    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,))
+    return f"meeting {meeting.id} proposed from {ctx.person.email}'s calendar"
+
+
+def _no_calendar(ctx: Context) -> str:
+    """Mail to a meetings address without a calendar object: a YES / NO / CANCEL typed by hand still counts."""
+    command = ctx.inbound.command
+    token = ctx.inbound.token
+    if command is not None and token is not None and token.purpose == "meet" and ctx.person is not None:
+        flow = {"YES": meetings.accept_by_reply, "ACCEPT": meetings.accept_by_reply,
+                "NO": meetings.decline_by_reply, "DECLINE": meetings.decline_by_reply,
+                "CANCEL": meetings.cancel}.get(command.keyword.name)
+        if flow is not None:
+            return flow(ctx)
+    return help.not_understood(ctx)

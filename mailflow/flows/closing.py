@@ -1,0 +1,162 @@
+"""Closing: END / BEENDEN from either side asks the other to confirm; YES / JA completes the mentorship (each gets a
+PDF certificate), NO / NEIN keeps it running and tells the first side; silence counts as consent after one reminder
+(completion.closing_silence). CERTIFICATE / BESCHEINIGUNG sends a person's certificates again; VERIFY <code> /
+PRÜFEN <code> tells anyone whether a certificate is genuine, for whom and which period, nothing more."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import exists, select
+
+from ..completion import (
+    DELETED_PREFIX, Issuing, certificate_attachment, complete, name_digest, normalise_code, send_end_question,
+)
+from ..compose import Attachment, OutgoingMail
+from ..mentorships import running_of
+from ..outcomes import Polite
+from ..store.models import Certificate, Meeting, Mentorship, Person
+from .context import Context
+
+MENTORSHIP_PURPOSES = ("agree", "request", "mentorship", "end", "meetform")  # token object: a mentorship
+MEETING_PURPOSES = ("meeting", "feedback")  # token object: a meeting
+
+
+def request_end(ctx: Context) -> str:
+    """END from one side: the other is asked (or, if the other asked first, this is their consent)."""
+    mentorship = mentorship_of(ctx)
+    if mentorship.state == "ending":
+        if mentorship.end_requested_by_id == ctx.person.id:
+            raise Polite("closing_refused", {"why": "asked_already", "other": _other(mentorship, ctx.person).name},
+                         "end asked for already")
+        return _complete(ctx, mentorship, "confirmed")
+    if mentorship.state not in ("accepted", "active"):
+        raise Polite("closing_refused", {"why": mentorship.state}, f"cannot end a {mentorship.state} mentorship")
+    mentorship.state, mentorship.end_requested_by_id, mentorship.end_requested_at = "ending", ctx.person.id, ctx.now
+    mentorship.last_activity_at = ctx.now
+    other = _other(mentorship, ctx.person)
+    deadline = ctx.now + timedelta(days=ctx.settings.closing_silence_days)
+    send_end_question(ctx.signer, ctx.send, mentorship, ctx.person, other, deadline=deadline, comment=_comment(ctx))
+    ctx.answer("end_requested", other=other.name, deadline=deadline, closing_held=_closing_held(ctx, mentorship))
+    return f"end of mentorship {mentorship.id} asked; waiting for {other.email}"
+
+
+def confirm_end(ctx: Context) -> str:
+    """YES from the side that was asked."""
+    mentorship = _asked(ctx)
+    return _complete(ctx, mentorship, "confirmed")
+
+
+def keep_running(ctx: Context) -> str:
+    """NO from the side that was asked: the mentorship goes on, and the first side is told."""
+    mentorship = _asked(ctx)
+    asker = ctx.session.get(Person, mentorship.end_requested_by_id)
+    mentorship.state = "active" if mentorship.activated_at else "accepted"
+    mentorship.end_requested_by_id = mentorship.end_requested_at = None
+    mentorship.last_activity_at = ctx.now
+    ctx.send(ctx.mail_to(asker, "end_kept", values={"other": ctx.person.name, "comment": _comment(ctx)}))
+    ctx.answer("end_continues", other=asker.name)
+    return f"mentorship {mentorship.id} goes on: {ctx.person.email} said no"
+
+
+def complete_mentorship(ctx: Context, mentorship: Mentorship) -> None:
+    """For the coordinators' END: completed with certificates, as if both had agreed."""
+    complete(_issuing(ctx), mentorship, how="coordinators")
+
+
+def resend_certificates(ctx: Context) -> str:
+    certificates = ctx.session.scalars(select(Certificate).where(
+        Certificate.person_id == ctx.person.id).order_by(Certificate.issued_at, Certificate.id)).all()
+    if not certificates:
+        raise Polite("closing_refused", {"why": "no_certificates"}, "no certificates to send")
+    attachments = tuple(certificate_attachment(c, ctx.language) for c in certificates)
+    rows = [{"code": c.code, "period_from": c.period_from, "period_until": c.period_until} for c in certificates]
+    answer_with(ctx, "certificates", attachments, certificates=rows)
+    return f"{len(certificates)} certificates sent again"
+
+
+def verify(ctx: Context) -> str:
+    """Anyone may ask; the answer names the holder and the period of a genuine certificate, nothing else."""
+    argument = ctx.inbound.command.argument if ctx.inbound.command else ""
+    code, name = _code_and_name(argument)
+    certificate = ctx.session.scalar(select(Certificate).where(Certificate.code == code)) if code else None
+    if certificate is None:
+        ctx.answer("verify_result", genuine=False, typed=argument.strip()[:60])
+        return f"verification of {argument.strip()[:40]!r}: unknown"
+    removed = certificate.holder_name.startswith(DELETED_PREFIX)
+    name_matches = (name_digest(ctx.settings, name) == certificate.holder_name) if removed and name else None
+    holder = None if removed else certificate.holder_name
+    ctx.answer("verify_result", genuine=True, code=certificate.code, holder=holder, removed=removed,
+               asked_name=name, name_matches=name_matches, period_from=certificate.period_from,
+               period_until=certificate.period_until)
+    return f"certificate {certificate.code} verified"
+
+
+def answer_with(ctx: Context, template: str, attachments: tuple[Attachment, ...], **values) -> None:
+    """Like ctx.answer, with attachments; only ever to the participant's own address."""
+    values.setdefault("name", ctx.person.name)
+    ctx.send(OutgoingMail(template=template, to=ctx.person.email, to_name=ctx.person.name, language=ctx.language,
+                          values=values, thread=ctx.inbound.thread, attachments=attachments,
+                          auto_submitted="auto-replied"), answers=True)
+
+
+def mentorship_of(ctx: Context) -> Mentorship:
+    """The mentorship a command is about: the one the replied-to mail was about, else the person's only one."""
+    token = ctx.inbound.token
+    mentorship = None
+    if token is not None and token.purpose in MENTORSHIP_PURPOSES:
+        mentorship = ctx.session.get(Mentorship, token.object_id)
+    elif token is not None and token.purpose in MEETING_PURPOSES:
+        meeting = ctx.session.get(Meeting, token.object_id)
+        mentorship = ctx.session.get(Mentorship, meeting.mentorship_id) if meeting else None
+    if mentorship is not None and ctx.person.id in (mentorship.mentee_id, mentorship.mentor_id):
+        return mentorship
+    running = running_of(ctx.session, ctx.person)
+    if len(running) != 1:
+        raise Polite("not_allowed", {"why": "which_mentorship", "count": len(running)}, "no single mentorship")
+    return running[0]
+
+
+def _asked(ctx: Context) -> Mentorship:
+    mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
+    if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+        raise Polite("not_allowed", {}, "not a party of this mentorship")
+    if mentorship.state != "ending" or mentorship.end_requested_by_id == ctx.person.id:
+        raise Polite("already_done", {"state": mentorship.state}, f"mentorship is {mentorship.state}")
+    return mentorship
+
+
+def _complete(ctx: Context, mentorship: Mentorship, how: str) -> str:
+    certificates = complete(_issuing(ctx), mentorship, how=how)
+    return f"mentorship {mentorship.id} completed; certificates {', '.join(c.code for c in certificates)}"
+
+
+def _issuing(ctx: Context) -> Issuing:
+    return Issuing(ctx.session, ctx.settings, ctx.signer, ctx.documents, ctx.now, ctx.send)
+
+
+def _other(mentorship: Mentorship, person: Person) -> Person:
+    return mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
+
+
+def _closing_held(ctx: Context, mentorship: Mentorship) -> bool:
+    return bool(ctx.session.scalar(select(exists().where(
+        Meeting.mentorship_id == mentorship.id, Meeting.closing.is_(True), Meeting.state == "confirmed",
+        Meeting.ends_at <= ctx.now))))
+
+
+def _comment(ctx: Context) -> str:
+    """What the person wrote with the keyword: the rest of its line and the lines below."""
+    argument = ctx.inbound.command.argument.strip() if ctx.inbound.command else ""
+    below = "\n".join(ctx.inbound.new_text.strip().splitlines()[1:]).strip()
+    return "\n".join(part for part in (argument, below) if part)[:500]
+
+
+def _code_and_name(argument: str) -> tuple[str, str]:
+    """VERIFY K7QM-2XPA-9C [name]: the code (spaces and dashes anywhere) and what follows it."""
+    collected, words = "", argument.split()
+    for index, word in enumerate(words):
+        collected += re.sub(r"[^A-Za-z0-9]", "", word)
+        if len(collected) >= 10:
+            return normalise_code(collected), " ".join(words[index + 1:]).strip()
+    return normalise_code(collected), ""

@@ -1,0 +1,316 @@
+"""Meetings by mail: proposing one with the meeting form (MEETING / TREFFEN), answering the invitation mail with
+YES / NO, moving it (a new form for the same meeting), cancelling it (CANCEL / ABSAGEN), and the feedback after it.
+Calendar clients' answers (REPLY, COUNTER, CANCEL, a REQUEST from a person's own calendar) are in
+calendar_answers.py."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from .. import achievements
+from .. import meetings_service as svc
+from ..mentorships import current_agreement, running_of
+from ..outcomes import Polite
+from ..parsers.forms import explain, field_label, read_feedback, read_meeting, render_form
+from ..store.models import Feedback, Meeting, Mentorship, Person
+from ..tokens import Token
+from .context import Context
+
+MENTORSHIP_PURPOSES = ("agree", "approve", "request", "mentorship", "meetform")
+
+
+# ---------------------------------------------------------------- proposing and moving
+
+def propose(ctx: Context) -> str:
+    """MEETING with the form: a new meeting (or, in reply to an invitation, a new date for that meeting)."""
+    meeting = _meeting_from_token(ctx, required=False)
+    mentorship = ctx.session.get(Mentorship, meeting.mentorship_id) if meeting else _mentorship(ctx)
+    _require_agreement(ctx, mentorship)
+    result = read_meeting(ctx.inbound.mail.text)
+    if not result.found_any:
+        send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting)
+        return f"meeting form sent for mentorship {mentorship.id}"
+    errors = [f"{field_label(e.field, ctx.language)}: {explain(e, ctx.language)}" for e in result.errors]
+    start = end = None
+    if not errors:
+        zone = ZoneInfo(ctx.person.timezone or ctx.settings.timezone)
+        start = datetime.combine(result.values["date"], result.values["time"], tzinfo=zone)
+        end = start + timedelta(minutes=result.values["duration_minutes"])
+        if start <= ctx.now:
+            errors.append(f"{field_label('date', ctx.language)}: {_past(ctx.language)}")
+    if errors:
+        send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting, errors=errors, values=result.raw)
+        return f"meeting form with {len(errors)} errors"
+    values = result.values
+    if meeting is not None:
+        return _move(ctx, meeting, mentorship, start, end, values)
+    meeting = Meeting(mentorship_id=mentorship.id, uid=svc.new_uid(ctx.settings), sequence=0,
+                      starts_at=start, ends_at=end, tzid=ctx.person.timezone or ctx.settings.timezone,
+                      place=values["place"], topic=values["topic"], closing=bool(values.get("closing_meeting")),
+                      state="proposed", created_at=ctx.now, proposed_by_id=ctx.person.id)
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    mentorship.last_activity_at = ctx.now
+    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,))
+    return f"meeting {meeting.id} proposed for {start.isoformat()}"
+
+
+def _move(ctx: Context, meeting: Meeting, mentorship: Mentorship, start, end, values: dict) -> str:
+    """A new date for the same meeting: REQUEST with SEQUENCE+1, and the other side must accept again."""
+    if meeting.state == "cancelled":
+        raise Polite("meeting_problem", {"why": "cancelled"}, "meeting is cancelled")
+    meeting.starts_at, meeting.ends_at, meeting.sequence = start, end, meeting.sequence + 1
+    meeting.place, meeting.topic = values["place"], values["topic"]
+    meeting.closing = bool(values.get("closing_meeting"))
+    meeting.tzid = ctx.person.timezone or meeting.tzid
+    meeting.state, meeting.proposed_by_id = "proposed", ctx.person.id
+    meeting.counter_starts_at = meeting.counter_ends_at = None
+    mentorship.last_activity_at = ctx.now
+    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,),
+                         values={"moved": True})
+    return f"meeting {meeting.id} moved to {start.isoformat()} (sequence {meeting.sequence})"
+
+
+def send_meeting_form(ctx: Context, mentorship: Mentorship, person: Person, *, meeting: Meeting | None = None,
+                      errors=(), values=None, why: str = "") -> None:
+    """The meeting form to person; their reply proposes (or, for a meeting, moves it)."""
+    token = (Token("reply", "meeting", meeting.id, person.id) if meeting is not None
+             else ctx.token_for("meetform", mentorship.id, person))
+    prefill = values if values is not None else ({"place": meeting.place, "topic": meeting.topic}
+                                                 if meeting is not None else {})
+    ctx.send(ctx.mail_to(person, "meeting_form", reply_token=token, values=dict(
+        form=render_form("meeting", prefill, person.language), errors=list(errors), why=why,
+        other=svc.other_of(mentorship, person).name, zone=person.timezone,
+        plan=ctx.signer.address(svc.plan_token(mentorship, person)))))
+
+
+def form_received(ctx: Context) -> str:
+    """A reply to the meeting form (no keyword needed)."""
+    return propose(ctx)
+
+
+# ---------------------------------------------------------------- answering the invitation mail
+
+def accept_by_reply(ctx: Context) -> str:
+    """A plain YES / JA to the invitation mail confirms, like ACCEPTED from a calendar."""
+    meeting, mentorship = _meeting_and_mentorship(ctx)
+    return set_answer(ctx, meeting, mentorship, ctx.person, "ACCEPTED")
+
+
+def decline_by_reply(ctx: Context) -> str:
+    meeting, mentorship = _meeting_and_mentorship(ctx)
+    return set_answer(ctx, meeting, mentorship, ctx.person, "DECLINED")
+
+
+def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person, partstat: str) -> str:
+    """What an answer of person means for the meeting; the proposer hears of it."""
+    if meeting.state == "cancelled":
+        raise Polite("meeting_problem", {"why": "cancelled"}, f"meeting {meeting.id} is cancelled")
+    acceptor, proposer = svc.acceptor_of(meeting, mentorship), svc.proposer_of(meeting, mentorship)
+    if person.id != acceptor.id:
+        if partstat == "DECLINED" and ctx.inbound.address_kind == "reply":
+            raise Polite("meeting_problem", {"why": "own_proposal"}, "the proposer answered their own invitation")
+        return f"meeting {meeting.id}: {partstat} from the proposer noted"
+    state = {"ACCEPTED": "confirmed", "DECLINED": "declined", "TENTATIVE": "tentative"}.get(partstat)
+    if state is None:
+        return f"meeting {meeting.id}: {partstat} noted"
+    if meeting.state == state:
+        return f"meeting {meeting.id} already {state}"
+    meeting.state = state
+    mentorship.last_activity_at = ctx.now
+    values = svc.meeting_values(meeting, mentorship, proposer)
+    if state == "declined":
+        token = ctx.token_for("meetform", mentorship.id, proposer)
+        values.update(form=render_form("meeting", {"place": meeting.place, "topic": meeting.topic},
+                                       proposer.language))
+        ctx.send(ctx.mail_to(proposer, "meeting_declined", reply_token=token, values=values))
+    else:
+        ctx.send(ctx.mail_to(proposer, f"meeting_{state}", reply_token=Token("reply", "meeting", meeting.id,
+                                                                           proposer.id), values=values))
+    return f"meeting {meeting.id} {state} by {person.email}"
+
+
+# ---------------------------------------------------------------- cancelling
+
+def cancel(ctx: Context) -> str:
+    """CANCEL / ABSAGEN: in reply to an invitation that meeting, otherwise the person's next planned meeting."""
+    meeting = _meeting_from_token(ctx, required=False)
+    if meeting is None:
+        meeting = _next_meeting(ctx)
+    mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
+    if ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+        raise Polite("not_allowed", {}, "not a participant of this meeting")
+    return cancel_meeting(ctx, meeting, mentorship, ctx.person)
+
+
+def cancel_meeting(ctx: Context, meeting: Meeting, mentorship: Mentorship, by: Person) -> str:
+    if meeting.state == "cancelled":
+        raise Polite("meeting_problem", {"why": "cancelled"}, f"meeting {meeting.id} already cancelled")
+    if meeting.ends_at <= ctx.now:
+        raise Polite("meeting_problem", {"why": "over"}, f"meeting {meeting.id} is over")
+    meeting.state, meeting.sequence = "cancelled", meeting.sequence + 1
+    meeting.counter_starts_at = meeting.counter_ends_at = None
+    mentorship.last_activity_at = ctx.now
+    svc.send_cancellations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, by)
+    return f"meeting {meeting.id} cancelled by {by.email}"
+
+
+# ---------------------------------------------------------------- answering a counter proposal
+
+def accept_counter(ctx: Context) -> str:
+    """The proposer takes the other side's new time: the meeting moves (SEQUENCE+1) and is confirmed."""
+    meeting, mentorship = _counter_meeting(ctx)
+    meeting.starts_at, meeting.ends_at = meeting.counter_starts_at, meeting.counter_ends_at
+    meeting.counter_starts_at = meeting.counter_ends_at = None
+    meeting.sequence += 1
+    meeting.state = "confirmed"
+    mentorship.last_activity_at = ctx.now
+    both = (mentorship.mentee_id, mentorship.mentor_id)
+    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=both,
+                         values={"moved": True})
+    return f"counter accepted: meeting {meeting.id} moved to {meeting.starts_at.isoformat()}"
+
+
+def decline_counter(ctx: Context) -> str:
+    """The proposer keeps the time: DECLINECOUNTER to the one who countered."""
+    meeting, mentorship = _counter_meeting(ctx)
+    countered_by = svc.other_of(mentorship, ctx.person)
+    values = svc.meeting_values(meeting, mentorship, countered_by)
+    values["proposed"] = svc.shown_time(meeting.counter_starts_at, meeting.counter_ends_at,
+                                        countered_by.timezone or meeting.tzid, countered_by.language)
+    meeting.counter_starts_at = meeting.counter_ends_at = None
+    ctx.send(svc.decline_counter_mail(ctx.settings, ctx.signer, meeting, mentorship, ctx.now, countered_by, values))
+    return f"counter for meeting {meeting.id} declined"
+
+
+def _counter_meeting(ctx: Context) -> tuple[Meeting, Mentorship]:
+    meeting, mentorship = _meeting_and_mentorship(ctx)
+    if meeting.counter_starts_at is None or meeting.state == "cancelled":
+        raise Polite("meeting_problem", {"why": "no_counter"}, f"no counter proposal waiting on meeting {meeting.id}")
+    return meeting, mentorship
+
+
+# ---------------------------------------------------------------- feedback after the meeting
+
+def feedback_received(ctx: Context) -> str:
+    """The filled feedback form: stored; "took place: yes" records the meeting in the person's profile."""
+    meeting, mentorship = _meeting_and_mentorship(ctx)
+    result = read_feedback(ctx.inbound.mail.text)
+    if not result.found_any and ctx.inbound.command is not None and ctx.inbound.command.keyword.name in ("YES", "NO"):
+        result = read_feedback(f"took place: {ctx.inbound.command.keyword.name.lower()}\n"
+                               f"rating: {ctx.inbound.command.argument}\n")
+    if not result.found_any or not result.ok:
+        errors = [f"{field_label(e.field, ctx.language)}: {explain(e, ctx.language)}" for e in result.errors]
+        send_feedback_form(ctx.send, ctx.signer, meeting, mentorship, ctx.person,
+                           errors=errors or [_no_form(ctx.language)], values=result.raw if result.found_any else None)
+        return f"feedback form with {len(errors)} errors"
+    values = result.values
+    feedback = ctx.session.scalar(select(Feedback).where(Feedback.meeting_id == meeting.id,
+                                                         Feedback.person_id == ctx.person.id))
+    if feedback is None:
+        feedback = Feedback(meeting_id=meeting.id, person_id=ctx.person.id, created_at=ctx.now)
+        ctx.session.add(feedback)
+    feedback.took_place, feedback.rating = values["took_place"], values.get("rating")
+    feedback.comment = values.get("comment") or ""
+    ctx.session.flush()
+    mentorship.last_activity_at = ctx.now
+    recorded = record_feedback_achievements(ctx, meeting, mentorship, ctx.person, feedback.took_place)
+    ctx.answer("meeting_feedback_thanks", took_place=feedback.took_place, rating=feedback.rating,
+               achievements=recorded)
+    return f"feedback on meeting {meeting.id} from {ctx.person.email}: {feedback.took_place}, {feedback.rating}"
+
+
+def record_feedback_achievements(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person,
+                                 took_place: bool) -> list[str]:
+    new = []
+    record = achievements.record
+    if record(ctx.session, person, "feedback_given", ctx.now, ref=f"f{meeting.id}", mentorship_id=mentorship.id):
+        new.append(achievements.label("feedback_given", person.language))
+    if not took_place:
+        return new
+    if record(ctx.session, person, "meeting_held", ctx.now, ref=f"m{meeting.id}", mentorship_id=mentorship.id):
+        new.append(achievements.label("meeting_held", person.language))
+    ctx.session.flush()
+    held = ctx.session.scalar(select(func.count(Feedback.id)).join(Meeting, Meeting.id == Feedback.meeting_id).where(
+        Meeting.mentorship_id == mentorship.id, Feedback.person_id == person.id, Feedback.took_place.is_(True))) or 0
+    for count, kind in ((1, "first_meeting"), (5, "fifth_meeting")):
+        if held >= count and record(ctx.session, person, kind, ctx.now, ref=f"ms{mentorship.id}",
+                                    mentorship_id=mentorship.id):
+            new.append(achievements.label(kind, person.language))
+    return new
+
+
+def send_feedback_form(send, signer, meeting: Meeting, mentorship: Mentorship, person: Person, *, errors=(),
+                       values=None) -> None:
+    from ..compose import OutgoingMail
+    token = Token("reply", "feedback", meeting.id, person.id)
+    send(OutgoingMail(template="meeting_feedback", to=person.email, to_name=person.name, language=person.language,
+                      reply_token=token, values=dict(
+                          svc.meeting_values(meeting, mentorship, person), errors=list(errors),
+                          form=render_form("feedback", values or {}, person.language))))
+
+
+# ---------------------------------------------------------------- finding things
+
+def _mentorship(ctx: Context) -> Mentorship:
+    token = ctx.inbound.token
+    if token is not None and token.kind == "reply" and token.purpose in MENTORSHIP_PURPOSES and \
+            token.purpose not in ("approve",):
+        mentorship = ctx.session.get(Mentorship, token.object_id)
+    else:
+        running = running_of(ctx.session, ctx.person)
+        if len(running) != 1:
+            raise Polite("not_allowed", {"why": "which_mentorship", "count": len(running)}, "no single mentorship")
+        mentorship = running[0]
+    if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+        raise Polite("not_allowed", {}, "not a party of this mentorship")
+    return mentorship
+
+
+def _require_agreement(ctx: Context, mentorship: Mentorship) -> None:
+    if mentorship.state not in ("active", "ending") or current_agreement(ctx.session, mentorship) is None:
+        raise Polite("meeting_problem", {"why": "no_agreement"}, f"mentorship {mentorship.id} has no agreement")
+
+
+def _meeting_from_token(ctx: Context, *, required: bool) -> Meeting | None:
+    token = ctx.inbound.token
+    if token is None or token.purpose not in ("meeting", "meet", "counter", "feedback"):
+        if required:
+            raise Polite("not_allowed", {}, "no meeting named")
+        return None
+    meeting = ctx.session.get(Meeting, token.object_id)
+    if meeting is None:
+        raise Polite("not_allowed", {}, f"meeting {token.object_id} does not exist")
+    return meeting
+
+
+def _meeting_and_mentorship(ctx: Context) -> tuple[Meeting, Mentorship]:
+    meeting = _meeting_from_token(ctx, required=True)
+    mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
+    if ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+        raise Polite("not_allowed", {}, "not a participant of this meeting")
+    return meeting, mentorship
+
+
+def _next_meeting(ctx: Context) -> Meeting:
+    ids = [m.id for m in running_of(ctx.session, ctx.person)]
+    upcoming = list(ctx.session.scalars(select(Meeting).where(
+        Meeting.mentorship_id.in_(ids), Meeting.state.in_(svc.PLANNED), Meeting.ends_at > ctx.now)
+        .order_by(Meeting.starts_at).limit(2)))
+    if not upcoming:
+        raise Polite("meeting_problem", {"why": "none_planned"}, "no planned meeting to cancel")
+    return upcoming[0]
+
+
+def _past(language: str) -> str:
+    if language == "de":
+        return "Dieser Zeitpunkt liegt in der Vergangenheit. Erwartet wird: ein Datum und eine Uhrzeit in der Zukunft."
+    return "This moment lies in the past. Accepted: a date and time in the future."
+
+
+def _no_form(language: str) -> str:
+    if language == "de":
+        return "Wir haben in Ihrer Antwort kein ausgefülltes Formular gefunden. Bitte füllen Sie das Formular unten aus."
+    return "We found no filled-in form in your reply. Please fill in the form below."

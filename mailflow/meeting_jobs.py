@@ -1,0 +1,101 @@
+"""Time-driven meeting work: the feedback form once a meeting has ended (Meeting.feedback_requested_at marks it
+done), and asking both sides to amend the agreement when the meetings leave it (a JobRun row per deviation).
+Each scan is a bounded query over a batch; each mail commits together with its mark."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from . import meetings_service as svc
+from .compose import OutgoingMail
+from .flows.meetings import send_feedback_form
+from .store.models import AgreementVersion, JobRun, Meeting, Mentorship
+from .tokens import Token
+
+log = logging.getLogger(__name__)
+BATCH = 500
+FEEDBACK_WINDOW = timedelta(days=30)  # a meeting that ended longer ago (e.g. while we were down) is not asked about
+DEVIATIONS = "agreement_deviations"
+
+
+def ask_for_feedback(app, now: datetime) -> int:
+    """One feedback mail to each participant of every meeting that has ended."""
+    with app.store.transaction() as session:
+        due = list(session.scalars(
+            select(Meeting).where(Meeting.feedback_requested_at.is_(None), Meeting.state.in_(svc.PLANNED),
+                                  Meeting.ends_at <= now, Meeting.ends_at > now - FEEDBACK_WINDOW)
+            .order_by(Meeting.ends_at).limit(BATCH).with_for_update(skip_locked=True)))
+        if not due:
+            return 0
+        mentorships = {m.id: m for m in session.scalars(
+            select(Mentorship).options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+            .where(Mentorship.id.in_({m.mentorship_id for m in due})))}
+        send = svc.queue_for(app, session)
+        for meeting in due:
+            mentorship = mentorships[meeting.mentorship_id]
+            for person in (mentorship.mentee, mentorship.mentor):
+                if person.deleted_at is None:
+                    send_feedback_form(send, app.signer, meeting, mentorship, person)
+            meeting.feedback_requested_at = now
+        return len(due)
+
+
+def check_agreements(app, now: datetime) -> int:
+    """Both sides asked to amend when there are more meetings than agreed, a meeting outside the period, or the
+    period is over with agreed meetings left; once per deviation (and agreement version)."""
+    today = now.astimezone(ZoneInfo(app.settings.timezone)).date()
+    zone = ZoneInfo(app.settings.timezone)
+    sent = 0
+    with app.store.transaction() as session:
+        rows = session.execute(
+            select(AgreementVersion, Mentorship).join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
+            .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+            .where(Mentorship.state == "active", AgreementVersion.state == "approved")
+            .order_by(Mentorship.id).limit(BATCH)).unique().all()
+        if not rows:
+            return 0
+        ids = [mentorship.id for _, mentorship in rows]
+        meetings: dict[int, list[Meeting]] = {}
+        for meeting in session.scalars(select(Meeting).where(Meeting.mentorship_id.in_(ids),
+                                                             Meeting.state.in_(svc.PLANNED))):
+            meetings.setdefault(meeting.mentorship_id, []).append(meeting)
+        found: list[tuple[str, AgreementVersion, Mentorship, dict]] = []
+        for agreement, mentorship in rows:
+            planned = meetings.get(mentorship.id, [])
+            if len(planned) > agreement.meetings:
+                found.append((f"over:a{agreement.id}", agreement, mentorship,
+                              {"kind": "over", "count": len(planned)}))
+            for meeting in planned:
+                day = meeting.starts_at.astimezone(zone).date()
+                if not agreement.period_from <= day <= agreement.period_until:
+                    found.append((f"outside:a{agreement.id}:m{meeting.id}", agreement, mentorship,
+                                  {"kind": "outside", "day": day}))
+            held = sum(1 for m in planned if m.ends_at <= now and m.state == "confirmed")
+            if agreement.period_until < today and held < agreement.meetings:
+                found.append((f"left:a{agreement.id}", agreement, mentorship,
+                              {"kind": "left", "count": held}))
+        if not found:
+            return 0
+        done = set(session.scalars(select(JobRun.key).where(JobRun.job == DEVIATIONS,
+                                                            JobRun.key.in_([key for key, *_ in found]))))
+        send = svc.queue_for(app, session)
+        for key, agreement, mentorship, details in found:
+            if key in done:
+                continue
+            done.add(key)
+            session.add(JobRun(job=DEVIATIONS, key=key, ran_at=now))
+            for person in (mentorship.mentee, mentorship.mentor):
+                token = Token("reply", "agree", mentorship.id, person.id)
+                amend = svc.words(person.language)["amend"]
+                send(OutgoingMail(template="agreement_deviation", to=person.email, to_name=person.name,
+                                  language=person.language, reply_token=token, values=dict(
+                                      details, agreed=agreement.meetings, period_from=agreement.period_from,
+                                      period_until=agreement.period_until,
+                                      other=svc.other_of(mentorship, person).name,
+                                      amend=svc.mail_link(app.signer, token, amend))))
+            sent += 1
+    return sent

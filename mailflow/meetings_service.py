@@ -1,0 +1,176 @@
+"""Meetings as iMIP invitations: what a meeting's invitation says, the mails that carry it to both participants,
+and the shared rules (who proposed, who accepts, how a time is shown). Used by the meeting flows and the jobs."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Callable
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from .calendar import Attendee, Invitation, build_cancel, build_decline_counter, build_request, imip_mime_part
+from .compose import OutgoingMail
+from .config import Settings
+from .store.models import Meeting, Mentorship, Person
+from .tokens import Token, TokenSigner
+
+PLANNED = ("proposed", "confirmed", "tentative")  # meetings that still count
+MIN_MINUTES, MAX_MINUTES = 15, 480
+Send = Callable[[OutgoingMail], None]
+
+
+def new_uid(settings: Settings) -> str:
+    return f"meeting-{uuid.uuid4().hex}@{settings.domain}"
+
+
+def organizer_token(meeting: Meeting) -> Token:
+    """The ORGANIZER address of a meeting: calendar clients send their REPLY / COUNTER there; anyone may write to
+    it, the flow checks that the answer comes from an attendee answering for themselves."""
+    return Token("meetings", "meet", meeting.id, 0)
+
+
+def plan_token(mentorship: Mentorship, person: Person) -> Token:
+    """A person's own meetings address for one mentorship: an invitation from their calendar to it proposes."""
+    return Token("meetings", "plan", mentorship.id, person.id)
+
+
+def mail_link(signer: TokenSigner, token: Token, keyword: str, body: str = "") -> str:
+    query = {"subject": keyword, "body": body or keyword}
+    return f"mailto:{signer.address(token)}?{urlencode(query, quote_via=quote)}"
+
+
+def proposer_of(meeting: Meeting, mentorship: Mentorship) -> Person:
+    return mentorship.mentor if meeting.proposed_by_id == mentorship.mentor_id else mentorship.mentee
+
+
+def acceptor_of(meeting: Meeting, mentorship: Mentorship) -> Person:
+    """The one whose acceptance confirms the meeting: the participant who did not propose it."""
+    return mentorship.mentee if meeting.proposed_by_id == mentorship.mentor_id else mentorship.mentor
+
+
+def participant(mentorship: Mentorship, email: str) -> Person | None:
+    wanted = (email or "").strip().lower()
+    return next((p for p in (mentorship.mentee, mentorship.mentor) if p.email == wanted), None)
+
+
+def other_of(mentorship: Mentorship, person: Person) -> Person:
+    return mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
+
+
+def shown_time(start: datetime, end: datetime, tzid: str, language: str) -> str:
+    """"10.12.2026, 15:00–16:00 Uhr (Europe/Berlin)" / "2026-12-10, 15:00–16:00 (Europe/Berlin)"."""
+    zone = ZoneInfo(tzid)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day = (f"{local_start.day}.{local_start.month}.{local_start.year}" if language == "de"
+           else local_start.date().isoformat())
+    hours = f"{local_start:%H:%M}–{local_end:%H:%M}"
+    return f"{day}, {hours}{' Uhr' if language == 'de' else ''} ({tzid})"
+
+
+def meeting_values(meeting: Meeting, mentorship: Mentorship, reader: Person, *,
+                   start: datetime | None = None, end: datetime | None = None) -> dict:
+    """What every meeting mail shows, in the reader's language and time zone."""
+    start, end = start or meeting.starts_at, end or meeting.ends_at
+    zone = reader.timezone or meeting.tzid
+    return dict(when=shown_time(start, end, zone, reader.language),
+                minutes=int((end - start).total_seconds() // 60), place=meeting.place, topic=meeting.topic,
+                closing=meeting.closing, other=other_of(mentorship, reader).name,
+                proposer=proposer_of(meeting, mentorship).name, sequence=meeting.sequence)
+
+
+def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship, now: datetime,
+               *, language: str, accepted: tuple[int, ...] = ()) -> Invitation:
+    """The iTIP object of the meeting as it stands; people in accepted are ACCEPTED, the rest NEEDS-ACTION."""
+    people = (mentorship.mentee, mentorship.mentor)
+    attendees = tuple(Attendee(p.email, p.name, partstat="ACCEPTED" if p.id in accepted else "NEEDS-ACTION")
+                      for p in people)
+    place = meeting.place.strip()
+    url = place if place.lower().startswith(("http://", "https://")) else None
+    if language == "de":
+        summary = f"Mentoring: {mentorship.mentee.name} & {mentorship.mentor.name}"
+        description = (f"Thema: {meeting.topic}\nOrt: {place}\n\nBitte sagen Sie mit den Knöpfen Ihres Kalenders zu "
+                       f"oder ab – oder antworten Sie auf die Mail mit JA.")
+    else:
+        summary = f"Mentoring: {mentorship.mentee.name} & {mentorship.mentor.name}"
+        description = (f"Topic: {meeting.topic}\nPlace: {place}\n\nPlease accept or decline with your calendar's "
+                       f"buttons – or reply YES to the mail.")
+    if meeting.topic:
+        summary = f"{summary} – {meeting.topic}"[:250]
+    return Invitation(
+        uid=meeting.uid, sequence=meeting.sequence, stamp=now, start=meeting.starts_at, end=meeting.ends_at,
+        tzid=meeting.tzid, summary=summary, description=description, location=place or None, url=url,
+        organizer_email=signer.address(organizer_token(meeting)), organizer_name=settings.programme,
+        attendees=attendees)
+
+
+def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meeting: Meeting,
+                     mentorship: Mentorship, now: datetime, *, accepted: tuple[int, ...] = (),
+                     template: str = "meeting_invitation", values: dict | None = None) -> None:
+    """METHOD:REQUEST to both participants, each in their own language, with a reply address that takes YES."""
+    for person in (mentorship.mentee, mentorship.mentor):
+        ics = build_request(invitation(settings, signer, meeting, mentorship, now, language=person.language,
+                                       accepted=accepted))
+        token = Token("reply", "meeting", meeting.id, person.id)
+        acceptor = acceptor_of(meeting, mentorship)
+        words = _words(person.language)
+        send(_mail(person, template, token, dict(
+            meeting_values(meeting, mentorship, person), **(values or {}),
+            must_answer=person.id == acceptor.id and person.id not in accepted,
+            confirmed=meeting.state == "confirmed",
+            yes=mail_link(signer, token, words["yes"]), no=mail_link(signer, token, words["no"]),
+            cancel=mail_link(signer, token, words["cancel"]),
+            plan=signer.address(plan_token(mentorship, person))), ics, "REQUEST"))
+
+
+def send_cancellations(send: Send, settings: Settings, signer: TokenSigner, meeting: Meeting,
+                       mentorship: Mentorship, now: datetime, cancelled_by: Person) -> None:
+    """METHOD:CANCEL (sequence already raised by the caller) to both."""
+    for person in (mentorship.mentee, mentorship.mentor):
+        ics = build_cancel(invitation(settings, signer, meeting, mentorship, now, language=person.language))
+        send(_mail(person, "meeting_cancelled", None, dict(meeting_values(meeting, mentorship, person),
+                                                          cancelled_by=cancelled_by.name,
+                                                          by_you=cancelled_by.id == person.id), ics, "CANCEL"))
+
+
+def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship,
+                         now: datetime, counter_by: Person, values: dict) -> OutgoingMail:
+    inv = invitation(settings, signer, meeting, mentorship, now, language=counter_by.language)
+    comment = ("Die vorgeschlagene Zeit passt nicht; der Termin bleibt wie eingeladen." if counter_by.language == "de"
+               else "The proposed time does not suit; the meeting stays as invited.")
+    ics = build_decline_counter(inv, counter_by.email, comment)
+    return _mail(counter_by, "meeting_counter_declined", None, values, ics, "DECLINECOUNTER")
+
+
+def queue_for(app, session: Session) -> Send:
+    """A Send for jobs: straight to the outbox, never to an address known to bounce."""
+    def send(mail: OutgoingMail) -> None:
+        bounced = session.query(Person.bounced_at).filter(Person.email == mail.to.lower()).scalar()
+        if bounced is None:
+            app.composer.queue(session, mail)
+    return send
+
+
+def local_range_ok(minutes: int) -> bool:
+    return MIN_MINUTES <= minutes <= MAX_MINUTES
+
+
+def duration(start: datetime, end: datetime) -> int:
+    return int((end - start) / timedelta(minutes=1))
+
+
+def _mail(person: Person, template: str, token: Token | None, values: dict, ics: bytes, method: str) -> OutgoingMail:
+    return OutgoingMail(template=template, to=person.email, to_name=person.name, language=person.language,
+                        values=values, reply_token=token, alternatives=(imip_mime_part(ics, method),))
+
+
+def _words(language: str) -> dict[str, str]:
+    if language == "de":
+        return {"yes": "JA", "no": "NEIN", "cancel": "ABSAGEN", "accept": "ANNEHMEN", "decline": "ABLEHNEN",
+                "meeting": "TREFFEN", "amend": "ANPASSEN"}
+    return {"yes": "YES", "no": "NO", "cancel": "CANCEL", "accept": "ACCEPT", "decline": "DECLINE",
+            "meeting": "MEETING", "amend": "AMEND"}
+
+
+words = _words

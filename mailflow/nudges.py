@@ -1,0 +1,188 @@
+"""Time-driven mails about what waits on someone: reminders for unanswered requests and approvals (then the
+coordinators are told), and a check-in for mentorships that went quiet. Each scan is one bounded query that
+leaves out what was already done; each mail commits together with the mark that it was sent (a JobRun row or
+Mentorship.nudged_at), so a restart or a second run never sends it twice."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import String, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from .compose import OutgoingMail
+from .flows.coordinators import command_link
+from .store.models import AgreementVersion, JobRun, Meeting, Mentorship, Person
+from .tokens import Token, TokenSigner
+
+log = logging.getLogger(__name__)
+STAGES = ("first", "second", "coordinators")
+BATCH = 500
+PLANNED = ("proposed", "confirmed", "tentative")
+QUIET_STATES = ("accepted", "active")
+
+
+def mail_link(signer: TokenSigner, token: Token, keyword: str, body: str = "") -> str:
+    """A one-click mailto: that opens a reply to token with keyword prefilled (as Context.link does)."""
+    return f"mailto:{signer.address(token)}?{urlencode({'subject': keyword, 'body': body or keyword}, quote_via=quote)}"
+
+
+def _stage_days(settings) -> dict[str, int]:
+    return {"first": settings.reminder_first_days, "second": settings.reminder_second_days,
+            "coordinators": settings.escalate_days}
+
+
+def _key(kind: str, stage: str, id_column):
+    return literal(f"{kind}:{stage}:") + cast(id_column, String)
+
+
+def _not_yet(kind: str, stage: str, id_column):
+    """Neither this stage nor a later one was done for the row (a late run sends only the latest reminder)."""
+    later = STAGES[STAGES.index(stage):]
+    return ~exists().where(JobRun.job == "reminders", or_(*(JobRun.key == _key(kind, s, id_column) for s in later)))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One thing that waits on someone, as the reminder and the coordinators' mail show it."""
+
+    kind: str  # request | approval
+    object_id: int
+    mentorship_id: int
+    waiting_on: Person
+    other: Person
+    since: datetime
+    version: AgreementVersion | None = None
+
+
+def remind_requests(app, now: datetime) -> int:
+    mentor = aliased(Person)
+
+    def due(stage: str, days: int):
+        query = (select(Mentorship).join(mentor, mentor.id == Mentorship.mentor_id)
+                 .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+                 .where(Mentorship.state == "requested", Mentorship.requested_at <= now - timedelta(days=days),
+                        _not_yet("request", stage, Mentorship.id)).order_by(Mentorship.id).limit(BATCH))
+        return query if stage == "coordinators" else query.where(mentor.bounced_at.is_(None))
+
+    def waiting(row: Mentorship) -> Waiting:
+        return Waiting("request", row.id, row.id, row.mentor, row.mentee, row.requested_at)
+
+    return _remind(app, now, due, waiting)
+
+
+def remind_approvals(app, now: datetime) -> int:
+    def due(stage: str, days: int):
+        return (select(AgreementVersion, Mentorship).join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
+                .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+                .where(AgreementVersion.state == "proposed", Mentorship.state.in_(("accepted", "active", "ending")),
+                       AgreementVersion.proposed_at <= now - timedelta(days=days),
+                       _not_yet("approval", stage, AgreementVersion.id))
+                .order_by(AgreementVersion.id).limit(BATCH))
+
+    def waiting(row) -> Waiting:
+        version, mentorship = row
+        mentee_proposed = version.proposed_by_id == mentorship.mentee_id
+        approver, proposer = ((mentorship.mentor, mentorship.mentee) if mentee_proposed
+                              else (mentorship.mentee, mentorship.mentor))
+        return Waiting("approval", version.id, mentorship.id, approver, proposer, version.proposed_at, version)
+
+    return _remind(app, now, due, waiting, rows=lambda result: result.unique().all())
+
+
+def _remind(app, now: datetime, due: Callable, waiting: Callable, rows=None) -> int:
+    """Latest stage first, so a scheduler that was down sends one reminder, not two at once."""
+    done = 0
+    for stage in reversed(STAGES):
+        days = _stage_days(app.settings)[stage]
+        while True:
+            with app.store.transaction() as session:
+                result = session.execute(due(stage, days))
+                found = [waiting(r) for r in (rows(result) if rows else result.unique().scalars().all())]
+                for item in found:
+                    session.add(JobRun(job="reminders", key=f"{item.kind}:{stage}:{item.object_id}", ran_at=now))
+                if stage == "coordinators":
+                    _tell_coordinators(app, session, found)
+                else:
+                    for item in found:
+                        _send_reminder(app, session, item, stage)
+            done += len(found)
+            if len(found) < BATCH:
+                break
+    return done
+
+
+def _send_reminder(app, session: Session, item: Waiting, stage: str) -> None:
+    person = item.waiting_on
+    german = person.language == "de"
+    if item.kind == "request":
+        token = Token("reply", "request", item.object_id, person.id)
+        yes, no = ("ANNEHMEN", "ABLEHNEN") if german else ("ACCEPT", "DECLINE")
+    else:
+        token = Token("reply", "approve", item.object_id, person.id)
+        yes, no = ("ZUSTIMMEN", "ÄNDERN") if german else ("APPROVE", "CHANGES")
+    values = dict(stage=stage, kind=item.kind, other=item.other.name, since=item.since,
+                  yes=mail_link(app.signer, token, yes), no=mail_link(app.signer, token, no, f"{no} "),
+                  version=item.version.version if item.version else None)
+    app.composer.queue(session, OutgoingMail(template="reminder", to=person.email, to_name=person.name,
+                                             language=person.language, values=values, reply_token=token))
+
+
+def _tell_coordinators(app, session: Session, found: list[Waiting]) -> None:
+    if not found:
+        return
+    language = app.settings.language
+    word = "ERINNERN" if language == "de" else "REMIND"
+    items = [dict(kind=i.kind, mentorship=i.mentorship_id, waiting_on=i.waiting_on.name,
+                  waiting_on_email=i.waiting_on.email, other=i.other.name, since=i.since,
+                  bounced=i.waiting_on.bounced_at is not None,
+                  remind=command_link(app.signer, app.settings, f"{word} {i.mentorship_id}"))
+             for i in found]
+    for address in app.settings.coordinators:
+        app.composer.queue(session, OutgoingMail(template="overdue", to=address, language=language,
+                                                 values=dict(items=items, days=app.settings.escalate_days)))
+
+
+def quiet_mentorships(now: datetime, days: int):
+    """Running mentorships with no mail and no meeting for days (a meeting planned after that counts)."""
+    since = now - timedelta(days=days)
+    last = func.coalesce(Mentorship.last_activity_at, Mentorship.answered_at, Mentorship.requested_at)
+    planned = exists().where(Meeting.mentorship_id == Mentorship.id, Meeting.state.in_(PLANNED),
+                             Meeting.starts_at > since)
+    return select(Mentorship).where(Mentorship.state.in_(QUIET_STATES), last <= since, ~planned), since
+
+
+def nudge_inactive(app, now: datetime) -> int:
+    """Ask both how it goes, at most once per inactivity period (Mentorship.nudged_at)."""
+    query, since = quiet_mentorships(now, app.settings.inactivity_days)
+    query = (query.where(or_(Mentorship.nudged_at.is_(None), Mentorship.nudged_at <= since))
+             .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+             .order_by(Mentorship.id).limit(BATCH))
+    done = 0
+    while True:
+        with app.store.transaction() as session:
+            found = session.scalars(query).unique().all()
+            for mentorship in found:
+                mentorship.nudged_at = now
+                for person in (mentorship.mentee, mentorship.mentor):
+                    if person.bounced_at is None and person.deleted_at is None:
+                        _send_checkin(app, session, mentorship, person)
+        done += len(found)
+        if len(found) < BATCH:
+            return done
+
+
+def _send_checkin(app, session: Session, mentorship: Mentorship, person: Person) -> None:
+    other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
+    token = Token("reply", "checkin", mentorship.id, person.id)
+    last = mentorship.last_activity_at or mentorship.answered_at or mentorship.requested_at
+    german = person.language == "de"
+    values = dict(other=other.name, since=last, days=app.settings.inactivity_days,
+                  role="mentee" if person.id == mentorship.mentee_id else "mentor",
+                  good=mail_link(app.signer, token, "Alles gut" if german else "All good"),
+                  topics=f"mailto:{app.settings.hello_address}?subject={'THEMEN' if german else 'TOPICS'}")
+    app.composer.queue(session, OutgoingMail(template="checkin", to=person.email, to_name=person.name,
+                                             language=person.language, values=values, reply_token=token))

@@ -1,0 +1,430 @@
+"""Meetings as calendar invitations: proposing by mail or from one's own calendar, invitations that calendar
+clients read, their real answers (Google, Thunderbird, Outlook, Apple; English and German), changes, and the
+feedback after the meeting, through the whole pipeline on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+import vobject
+from sqlalchemy import select
+
+from mailflow import jobs
+from mailflow.store.models import Achievement, AgreementVersion, Feedback, JobRun, Meeting, Mentorship, Person
+
+from .support.conversation import Conversation, one_to
+from .support.mails import add_person, store_mail
+
+FIXTURES = Path(__file__).parent / "fixtures" / "meetings"
+MENTEE, MENTOR = "mia@example.org", "otto@example.org"
+HELLO = "hello@mentoring.test"
+FORM = {
+    "en": "Date: {date}\nTime: {time}\nDuration: {minutes}\nPlace: {place}\nTopic: {topic}\n",
+    "de": "Datum: {date}\nUhrzeit: {time}\nDauer: {minutes}\nOrt: {place}\nThema: {topic}\n",
+}
+WORDS = {"en": dict(meeting="MEETING", yes="YES", cancel="CANCEL", took="Took place", rating="Rating",
+                    comment="Comment", style="gmail"),
+         "de": dict(meeting="TREFFEN", yes="JA", cancel="ABSAGEN", took="Fand statt", rating="Bewertung",
+                    comment="Kommentar", style="de_outlook")}
+
+
+# ---------------------------------------------------------------- helpers
+
+def active_pair(app, lang: str = "en", *, start: date = date(2026, 12, 1), until: date = date(2027, 6, 30),
+                meetings: int = 6) -> int:
+    """Mia and Otto with an approved agreement, as the agreement flow leaves them."""
+    add_person(app, MENTEE, lang, "mentee", "Mia Mentee")
+    add_person(app, MENTOR, lang, "mentor", "Otto Mentor")
+    now = app.clock.now()
+    with app.store.transaction() as session:
+        mentee = session.scalar(select(Person).where(Person.email == MENTEE))
+        mentor = session.scalar(select(Person).where(Person.email == MENTOR))
+        mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state="active", requested_at=now,
+                                answered_at=now, activated_at=now, last_activity_at=now)
+        session.add(mentorship)
+        session.flush()
+        session.add(AgreementVersion(
+            mentorship_id=mentorship.id, version=1, period_from=start, period_until=until, meetings=meetings,
+            contact_kind="Video", contact_frequency="every two weeks", topics=["Career"], proposed_by_id=mentee.id,
+            proposed_at=now, state="approved", approved_by_id=mentor.id, approved_at=now))
+        return mentorship.id
+
+
+def form(lang: str, day: str, time: str = "15:00", minutes: str = "60", place: str = "https://meet.example/abc",
+         topic: str = "Career plan") -> str:
+    return FORM[lang].format(date=day, time=time, minutes=minutes, place=place, topic=topic)
+
+
+def propose(app, talk: Conversation, lang: str, day: str = "2026-12-10", **fields):
+    """Mia writes MEETING to hello@ (confirmed by a signed reply), gets the form, sends it filled in."""
+    words = WORDS[lang]
+    asked = one_to(talk.write(MENTEE, HELLO, words["meeting"], words["meeting"]), MENTEE)
+    form_mail = one_to(talk.reply(asked, MENTEE, words["yes"]), MENTEE)
+    assert "Date" in form_mail.text() or "Datum" in form_mail.text()
+    return talk.reply(form_mail, MENTEE, form(lang, day, **fields), style=words["style"])
+
+
+def meeting_row(app) -> Meeting:
+    with app.store.transaction() as session:
+        return session.scalar(select(Meeting).order_by(Meeting.id.desc()).limit(1))
+
+
+def calendar_of(mail) -> tuple[EmailMessage, object]:
+    """The text/calendar part and the calendar read back by vobject (an independent parser)."""
+    [part] = [p for p in mail.message.walk() if p.get_content_type() == "text/calendar"]
+    return part, vobject.readOne(part.get_content())
+
+
+def organizer_address(mail) -> str:
+    _, cal = calendar_of(mail)
+    return cal.vevent.organizer.value.removeprefix("mailto:")
+
+
+def adjusted(name: str, replacements: dict[str, str]) -> bytes:
+    """A corpus file with only what must match our invitation changed (UID, addresses); folded lines that carry an
+    address are unfolded first so the address can be replaced whole."""
+    text = (FIXTURES / name).read_bytes().decode("utf-8")
+    for fold in ("\r\n ", "\n "):
+        for old in replacements:
+            text = _unfold_around(text, old, fold)
+    for old, new in replacements.items():
+        text = re.sub(re.escape(old), new, text, flags=re.IGNORECASE)
+    return text.encode("utf-8")
+
+
+def _unfold_around(text: str, word: str, fold: str) -> str:
+    for cut in range(1, len(word)):
+        text = text.replace(word[:cut] + fold + word[cut:], word)
+    return text
+
+
+def as_client_mail(ics: bytes, *, sender: str, to: str, subject: str, text: str) -> bytes:
+    """A bare .ics as Google Calendar mails it: text, HTML and text/calendar method=REPLY in multipart/alternative,
+    the same object again as invite.ics attachment."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"] = make_msgid(domain="calendar.example")
+    message.set_content(text)
+    message.add_alternative(f"<p>{text}</p>", subtype="html")
+    method = re.search(rb"METHOD:(\w+)", ics).group(1).decode()
+    message.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method})
+    message.make_mixed()
+    message.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    return message.as_bytes()
+
+
+def send_raw(app, talk: Conversation, raw: bytes, sender: str, to: str):
+    store_mail(app, raw, sender=sender, recipients=[to])
+    return talk.new_mail()
+
+
+# Each client's real answer, with what it replaces: (file, its UID, its attendee, its organizer, wrap as mail?)
+CLIENT_REPLIES = {
+    "google_accepted": ("google-calendar_reply_accepted.ics", "cccc@nylas.com", "karim@example.com",
+                        "test2@example.com", "ACCEPTED"),
+    "google_declined": ("google-calendar_reply_declined.ics", "cccc@nylas.com", "karim@example.com",
+                        "test2@example.com", "DECLINED"),
+    "google_tentative": ("google-calendar_reply_tentative.ics", "cccc@nylas.com", "test1@example.com",
+                         "test2@example.com", "TENTATIVE"),
+    "thunderbird_accepted_de": ("thunderbird-lightning_reply_accepted_de-subject.eml",
+                                "4f0162146d61cb2c06cbe2abf94636f4526abe16", "tine20admin@caldav.net",
+                                "l.kneschke@caldav.org", "ACCEPTED"),
+    "thunderbird_declined_de": ("thunderbird-lightning_reply_declined_de-subject.eml",
+                                "4f0162146d61cb2c06cbe2abf94636f4526abe16", "tine20admin@caldav.net",
+                                "l.kneschke@caldav.org", "DECLINED"),
+    "outlook_accepted": ("outlook2010_via-zimbra-connector_reply_accepted.eml",
+                         "5baee2a1-9064-4356-9b3c-f56b02050088", "rcpt@zimbra.com", "test@zimbra.com", "ACCEPTED"),
+    "apple_ical3_accepted": ("apple-ical3_reply_accepted_qp-attachment.eml", "1E71F9C8-AEDA-48EB-98D0-76E898F6BB5C",
+                             "xyzzy@example.com", "User 01 <ical-living-on+d7cdf68d-8b73-4df1-ad3b-f08002fb285f@example.com>",
+                             "ACCEPTED"),
+    "apple_ical5_accepted": ("apple-ical5_reply_accepted_x-moz-lastack.ics",
+                             "a8d10369e051094ae9322bd65e8afecac010bfc8", "mail@corneliusweiss.de",
+                             "unittest@tine20.org", "ACCEPTED"),
+}
+
+
+def client_reply(key: str, uid: str, organizer: str, lang: str = "en", sequence: int | None = None) -> bytes:
+    name, old_uid, old_attendee, old_organizer, partstat = CLIENT_REPLIES[key]
+    data = adjusted(name, {old_uid: uid, old_attendee: MENTOR, old_organizer: organizer})
+    if sequence is not None:  # the SEQUENCE of the invitation being answered
+        data = re.sub(rb"\nSEQUENCE:\d+", b"\nSEQUENCE:%d" % sequence, data)
+    if name.endswith(".eml"):
+        return data
+    subject = {"ACCEPTED": ("Accepted", "Angenommen"), "DECLINED": ("Declined", "Abgelehnt"),
+               "TENTATIVE": ("Tentatively Accepted", "Mit Vorbehalt angenommen")}[partstat][lang == "de"]
+    return as_client_mail(data, sender=f"Otto Mentor <{MENTOR}>", to=organizer,
+                          subject=f"{subject}: Mentoring", text=f"Otto Mentor: {partstat.lower()}")
+
+
+# ---------------------------------------------------------------- the whole path
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_propose_invite_accept_by_calendar_then_feedback(app, sink, clock, lang):
+    words, talk = WORDS[lang], Conversation(app, sink)
+    mentorship_id = active_pair(app, lang)
+
+    sent = propose(app, talk, lang, "2026-12-10" if lang == "en" else "10.12.2026")
+    invitation = one_to(sent, MENTOR)
+    mentee_copy = one_to(sent, MENTEE)
+    meeting = meeting_row(app)
+    assert meeting.state == "proposed" and meeting.sequence == 0
+    assert meeting.starts_at == datetime(2026, 12, 10, 14, 0, tzinfo=timezone.utc)  # 15:00 in Berlin
+    for mail in (invitation, mentee_copy):
+        outer = mail.message
+        assert outer.get_content_type() == "multipart/mixed"
+        [alternative] = outer.get_payload()
+        assert alternative.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in alternative.get_payload()] == ["text/plain", "text/html",
+                                                                            "text/calendar"]
+        assert alternative.get_payload()[2].get_param("method") == "REQUEST"
+    assert "Career plan" in invitation.text() and ("15:00" in invitation.text())
+    reply_to = invitation.message["Reply-To"]
+    assert "reply+meeting." in reply_to
+
+    _, cal = calendar_of(invitation)
+    assert cal.method.value == "REQUEST"
+    event = cal.vevent
+    assert event.uid.value == meeting.uid and int(event.sequence.value) == 0
+    assert event.dtstamp.value.tzinfo is not None
+    assert event.organizer.value.lower().startswith("mailto:meetings+meet.")
+    assert event.organizer.params["CN"] == ["Mentoring Test"]
+    attendees = {a.value.lower().removeprefix("mailto:"): a.params for a in event.attendee_list}
+    assert set(attendees) == {MENTEE, MENTOR}
+    assert attendees[MENTOR]["PARTSTAT"] == ["NEEDS-ACTION"] and attendees[MENTOR]["RSVP"] == ["TRUE"]
+    assert attendees[MENTEE]["RSVP"] == ["TRUE"]
+    assert event.dtstart.value == datetime(2026, 12, 10, 15, 0, tzinfo=event.dtstart.value.tzinfo)
+    part, _ = calendar_of(invitation)
+    assert "DTSTART;TZID=Europe/Berlin:20261210T150000" in part.get_content().replace("\r\n", "\n")
+    assert cal.vtimezone.tzid.value == "Europe/Berlin"
+    assert event.dtend.value - event.dtstart.value == timedelta(hours=1)
+    assert event.location.value == "https://meet.example/abc" and event.url.value == "https://meet.example/abc"
+    assert "Career plan" in event.summary.value and "Career plan" in event.description.value
+
+    organizer = organizer_address(invitation)
+    answered = send_raw(app, talk, client_reply("google_accepted", meeting.uid, organizer, lang), MENTOR, organizer)
+    told = one_to(answered, MENTEE)
+    assert "Otto Mentor" in told.message["Subject"]
+    assert meeting_row(app).state == "confirmed"
+
+    assert jobs.run_due(app, clock.now())["meeting_feedback"] == 0, "not before the meeting has ended"
+    clock.set(datetime(2026, 12, 10, 15, 5, tzinfo=timezone.utc))
+    assert jobs.run_due(app, clock.now())["meeting_feedback"] == 1
+    asked = talk.new_mail()
+    forms = {m.rcpt_tos[0]: m for m in asked if words["took"] in m.text()}
+    assert set(forms) == {MENTEE, MENTOR}
+    assert jobs.run_due(app, clock.now())["meeting_feedback"] == 0
+    assert not [m for m in talk.new_mail() if words["took"] in m.text()], "one feedback mail each, once"
+
+    yes = "yes" if lang == "en" else "ja"
+    for person, rating in ((MENTEE, "5"), (MENTOR, "4/5")):
+        thanks = one_to(talk.reply(forms[person], person, f"{words['took']}: {yes}\n{words['rating']}: {rating}\n"
+                                   f"{words['comment']}: very useful", style=words["style"]), person)
+        assert "5" in thanks.text()
+    with app.store.transaction() as session:
+        feedback = {f.person_id: f for f in session.scalars(select(Feedback))}
+        people = {p.email: p.id for p in session.scalars(select(Person))}
+        assert feedback[people[MENTEE]].rating == 5 and feedback[people[MENTOR]].rating == 4
+        assert feedback[people[MENTEE]].took_place is True and "useful" in feedback[people[MENTEE]].comment
+        kinds = sorted(session.scalars(select(Achievement.kind).where(Achievement.person_id == people[MENTEE])))
+        assert kinds == ["feedback_given", "first_meeting", "meeting_held"]
+        assert session.get(Mentorship, mentorship_id).last_activity_at == clock.now()
+
+
+# ---------------------------------------------------------------- answers from every client family
+
+@pytest.mark.parametrize("client", sorted(CLIENT_REPLIES))
+def test_real_client_replies_are_understood(app, sink, client):
+    talk = Conversation(app, sink)
+    lang = "de" if client.endswith("_de") else "en"
+    active_pair(app, lang)
+    invitation = one_to(propose(app, talk, lang, "2026-12-10" if lang == "en" else "10.12.2026"), MENTOR)
+    meeting = meeting_row(app)
+    organizer = organizer_address(invitation)
+    answered = send_raw(app, talk, client_reply(client, meeting.uid, organizer, lang), MENTOR, organizer)
+    partstat = CLIENT_REPLIES[client][4]
+    expected = {"ACCEPTED": "confirmed", "DECLINED": "declined", "TENTATIVE": "tentative"}[partstat]
+    assert meeting_row(app).state == expected
+    told = one_to(answered, MENTEE)
+    if partstat == "DECLINED":
+        assert ("Date" in told.text()) if lang == "en" else ("Datum" in told.text()), "asks for another date"
+    assert not [m for m in answered if m.rcpt_tos == (MENTOR,)], "a calendar answer is not answered"
+
+
+def test_a_plain_yes_to_the_invitation_mail_confirms(app, sink):
+    talk = Conversation(app, sink)
+    active_pair(app, "de")
+    invitation = one_to(propose(app, talk, "de", "10.12.2026"), MENTOR)
+    told = one_to(talk.reply(invitation, MENTOR, "JA", style="de_apple"), MENTEE)
+    assert "angenommen" in told.message["Subject"]
+    assert meeting_row(app).state == "confirmed"
+
+
+def test_only_an_attendee_answering_for_themselves_counts(app, sink):
+    talk = Conversation(app, sink)
+    active_pair(app)
+    invitation = one_to(propose(app, talk, "en"), MENTOR)
+    meeting = meeting_row(app)
+    organizer = organizer_address(invitation)
+    # a stranger sends the mentor's acceptance
+    forged = client_reply("google_accepted", meeting.uid, organizer).replace(
+        f"From: Otto Mentor <{MENTOR}>".encode(), b"From: Eve <eve@example.net>")
+    assert send_raw(app, talk, forged, "eve@example.net", organizer) == []
+    # the mentee sends a reply that speaks for the mentor
+    for_other = client_reply("google_accepted", meeting.uid, organizer).replace(
+        f"From: Otto Mentor <{MENTOR}>".encode(), f"From: Mia <{MENTEE}>".encode())
+    assert send_raw(app, talk, for_other, MENTEE, organizer) == []
+    assert meeting_row(app).state == "proposed"
+
+
+def test_an_answer_to_an_older_sequence_is_ignored(app, sink):
+    talk = Conversation(app, sink)
+    active_pair(app)
+    first = one_to(propose(app, talk, "en"), MENTEE)
+    moved = talk.reply(first, MENTEE, "MEETING\n" + form("en", "2026-12-11", "10:00"))
+    update = one_to(moved, MENTOR)
+    assert "Updated" in update.message["Subject"]
+    _, cal = calendar_of(update)
+    assert int(cal.vevent.sequence.value) == 1
+    meeting = meeting_row(app)
+    assert meeting.sequence == 1 and meeting.state == "proposed"
+    organizer = organizer_address(update)
+    old = client_reply("google_accepted", meeting.uid, organizer)  # SEQUENCE:0 as the client last saw it
+    assert send_raw(app, talk, old, MENTOR, organizer) == []
+    assert meeting_row(app).state == "proposed"
+    current = client_reply("google_accepted", meeting.uid, organizer, sequence=1)
+    one_to(send_raw(app, talk, current, MENTOR, organizer), MENTEE)
+    assert meeting_row(app).state == "confirmed"
+
+
+# ---------------------------------------------------------------- counter proposals
+
+def _rfc_block(method: str) -> str:
+    text = (FIXTURES / "rfc2446-examples_all-methods_incl-COUNTER-DECLINECOUNTER.ics").read_text()
+    blocks = re.findall(r"BEGIN:VCALENDAR.*?END:VCALENDAR", text, flags=re.DOTALL)
+    return next(b for b in blocks if f"METHOD:{method}" in b and "873970198738777a" in b)
+
+
+@pytest.mark.parametrize("take", [True, False])
+def test_counter_goes_to_the_mentee_who_takes_or_declines_it(app, sink, clock, take):
+    clock.set(datetime(1997, 6, 12, 9, 0, tzinfo=timezone.utc))  # the RFC example's own time
+    talk = Conversation(app, sink)
+    active_pair(app, start=date(1997, 6, 1), until=date(1997, 12, 31))
+    invitation = one_to(propose(app, talk, "en", "1997-07-01", time="22:00", minutes="60"), MENTOR)  # 20:00Z
+    meeting = meeting_row(app)
+    organizer = organizer_address(invitation)
+    ics = _rfc_block("COUNTER").replace("calsrv.example.com-873970198738777a@example.com", meeting.uid)
+    ics = ics.replace("Mailto:A@example.com", f"mailto:{organizer}").replace("Mailto:B@example.com",
+                                                                             f"mailto:{MENTOR}")
+    raw = as_client_mail(ics.encode(), sender=MENTOR, to=organizer, subject="New time proposed: Mentoring",
+                         text="Otto proposes a new time")
+    counter = one_to(send_raw(app, talk, raw, MENTOR, organizer), MENTEE)
+    assert "1997-07-01, 18:00–21:00" in counter.text() and "big conference" in counter.text()
+    with app.store.transaction() as session:
+        assert session.scalar(select(Meeting)).counter_starts_at == datetime(1997, 7, 1, 16, tzinfo=timezone.utc)
+    answer = talk.reply(counter, MENTEE, "ACCEPT" if take else "DECLINE")
+    meeting = meeting_row(app)
+    if take:
+        assert meeting.sequence == 1 and meeting.state == "confirmed"
+        assert meeting.starts_at == datetime(1997, 7, 1, 16, tzinfo=timezone.utc)
+        for person in (MENTEE, MENTOR):
+            _, cal = calendar_of(one_to(answer, person))
+            assert cal.method.value == "REQUEST" and int(cal.vevent.sequence.value) == 1
+    else:
+        assert meeting.sequence == 0 and meeting.counter_starts_at is None
+        part, cal = calendar_of(one_to(answer, MENTOR))
+        assert part.get_param("method") == "DECLINECOUNTER" and cal.method.value == "DECLINECOUNTER"
+        assert cal.vevent.uid.value == meeting.uid
+
+
+# ---------------------------------------------------------------- changes
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_cancel_sends_method_cancel_to_both(app, sink, lang):
+    talk = Conversation(app, sink)
+    active_pair(app, lang)
+    invitation = one_to(propose(app, talk, lang, "2026-12-10" if lang == "en" else "10.12.2026"), MENTEE)
+    cancelled = talk.reply(invitation, MENTEE, WORDS[lang]["cancel"])
+    for person in (MENTEE, MENTOR):
+        part, cal = calendar_of(one_to(cancelled, person))
+        assert part.get_param("method") == "CANCEL" and cal.method.value == "CANCEL"
+        assert int(cal.vevent.sequence.value) == 1 and cal.vevent.status.value == "CANCELLED"
+    assert meeting_row(app).state == "cancelled"
+
+
+def test_an_invitation_from_the_mentees_own_calendar_becomes_a_meeting(app, sink, clock):
+    clock.set(datetime(2025, 2, 1, 9, 0, tzinfo=timezone.utc))
+    talk = Conversation(app, sink)
+    active_pair(app, start=date(2025, 1, 1), until=date(2025, 12, 31))
+    form_mail = one_to(propose_form_only(app, talk), MENTEE)
+    plan = re.search(r"(meetings\+plan\.[^\s]+@mentoring\.test)", form_mail.text()).group(1)
+    raw = adjusted("google-calendar_request_europe-berlin_folded-subject.eml",
+                   {"alice@example.org": MENTEE, "bob@example.org": MENTOR, "john@example.org": plan})
+    sent = send_raw(app, talk, raw, MENTEE, plan)
+    invitation = one_to(sent, MENTOR)
+    _, cal = calendar_of(invitation)
+    assert cal.vevent.dtstart.value.hour == 19 and cal.vevent.organizer.value.lower().startswith("mailto:meetings+")
+    meeting = meeting_row(app)
+    assert meeting.source_uid == "69d4c40b4a274636bf23517938df9673@example.org" and meeting.uid != meeting.source_uid
+    cancel = adjusted("google-calendar_cancel.ics", {"c74p2nmutcd0kt69ku7rs8vu2g@google.com": meeting.source_uid,
+                                                     "inboxapptest.french@gmail.com": MENTEE, "karim@nilas.com": plan})
+    gone = send_raw(app, talk, as_client_mail(cancel, sender=MENTEE, to=plan, subject="Canceled event: Imip Testing",
+                                              text="This event has been canceled."), MENTEE, plan)
+    assert {m.rcpt_tos[0] for m in gone} == {MENTEE, MENTOR}
+    assert meeting_row(app).state == "cancelled"
+
+
+def propose_form_only(app, talk):
+    asked = one_to(talk.write(MENTEE, HELLO, "MEETING", "MEETING"), MENTEE)
+    return talk.reply(asked, MENTEE, "YES")
+
+
+# ---------------------------------------------------------------- clear answers
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_past_dates_and_impossible_durations_get_a_clear_answer(app, sink, lang):
+    talk = Conversation(app, sink)
+    active_pair(app, lang)
+    past = one_to(propose(app, talk, lang, "2026-11-30" if lang == "en" else "30.11.2026"), MENTEE)
+    assert ("past" in past.text()) if lang == "en" else ("Vergangenheit" in past.text())
+    long = one_to(talk.reply(past, MENTEE, form(lang, "2026-12-10", minutes="600")), MENTEE)
+    assert "480" in long.text()
+    assert meeting_row(app) is None
+
+
+def test_no_active_agreement_gets_a_clear_answer(app, sink):
+    talk = Conversation(app, sink)
+    active_pair(app)
+    with app.store.transaction() as session:  # accepted, the agreement not yet approved
+        session.scalar(select(Mentorship)).state = "accepted"
+        session.scalar(select(AgreementVersion)).state = "proposed"
+    asked = one_to(talk.write(MENTEE, HELLO, "MEETING", "MEETING"), MENTEE)
+    answer = one_to(talk.reply(asked, MENTEE, "YES"), MENTEE)
+    assert "agreement is approved" in answer.text() and meeting_row(app) is None
+
+
+# ---------------------------------------------------------------- keeping to the agreement
+
+def test_meetings_beyond_the_agreement_ask_both_to_amend_once(app, sink, clock):
+    talk = Conversation(app, sink)
+    active_pair(app, meetings=1, until=date(2026, 12, 31))
+    first = one_to(propose(app, talk, "en", "2026-12-10"), MENTEE)
+    talk.reply(first, MENTEE, "MEETING\n" + form("en", "2027-01-15"))  # moves it outside the period
+    # a second meeting: more than the one agreed
+    asked = one_to(talk.write(MENTEE, HELLO, "MEETING", "MEETING"), MENTEE)
+    form_mail = one_to(talk.reply(asked, MENTEE, "YES"), MENTEE)
+    talk.reply(form_mail, MENTEE, form("en", "2026-12-20"))
+    assert jobs.run_due(app, clock.now())["agreement_deviations"] == 2  # over, outside
+    mails = talk.new_mail()
+    for person in (MENTEE, MENTOR):
+        asks = [m for m in mails if m.rcpt_tos == (person,)]
+        assert len(asks) == 2 and all("AMEND" in m.text() for m in asks)
+    assert jobs.run_due(app, clock.now())["agreement_deviations"] == 0
+    clock.set(datetime(2027, 1, 2, 9, tzinfo=timezone.utc))
+    jobs.run_due(app, clock.now())
+    with app.store.transaction() as session:
+        keys = sorted(session.scalars(select(JobRun.key).where(JobRun.job == "agreement_deviations")))
+    assert [k.split(":")[0] for k in keys] == ["left", "outside", "over"], "the period is over, none held"
