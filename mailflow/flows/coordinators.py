@@ -153,17 +153,8 @@ def match(ctx: Context) -> str:
     if free_places(ctx.session, [mentor])[mentor.id] <= 0:
         raise _no("match_full", who=mentor.name, capacity=mentor.capacity)
     _not_bounced(mentor)
-    mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state="requested", request_note="",
-                            requested_at=ctx.now, last_activity_at=ctx.now)
-    ctx.session.add(mentorship)
-    ctx.session.flush()
-    from .requests import _profile
-    from ..nudges import mail_link
-    token = ctx.token_for("request", mentorship.id, mentor)
-    accept, decline = ("ANNEHMEN", "ABLEHNEN") if mentor.language == "de" else ("ACCEPT", "DECLINE")
-    ctx.send(ctx.mail_to(mentor, "request_to_mentor", reply_token=token, values=dict(
-        mentee=_profile(mentee), note=_match_note(mentor.language), accept=mail_link(ctx.signer, token, accept),
-        decline=mail_link(ctx.signer, token, decline))))
+    from .requests import open_request
+    mentorship = open_request(ctx, mentee, mentor, _match_note(mentor.language))
     ctx.send(ctx.mail_to(mentee, "request_sent", values={"mentor": mentor.name}))
     return _yes(ctx, "matched", id=mentorship.id, who=mentee.name, other=mentor.name)
 

@@ -30,6 +30,13 @@ def request_mentor(ctx: Context) -> str:
     mentor = _find_mentor(ctx, ctx.inbound.command.argument)
     _check_request(ctx, mentee, mentor)
     note = "\n".join(ctx.inbound.new_text.strip().splitlines()[1:]).strip()
+    mentorship = open_request(ctx, mentee, mentor, note)
+    ctx.answer("request_sent", mentor=mentor.name)
+    return f"mentorship {mentorship.id} requested from {mentor.email}"
+
+
+def open_request(ctx: Context, mentee: Person, mentor: Person, note: str) -> Mentorship:
+    """A new request, and the mail that asks the mentor to accept or decline it with one click."""
     mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state="requested", request_note=note[:2000],
                             requested_at=ctx.now, last_activity_at=ctx.now)
     ctx.session.add(mentorship)
@@ -38,8 +45,7 @@ def request_mentor(ctx: Context) -> str:
     accept, decline = ("ANNEHMEN", "ABLEHNEN") if mentor.language == "de" else ("ACCEPT", "DECLINE")
     ctx.send(ctx.mail_to(mentor, "request_to_mentor", reply_token=token, values=dict(
         mentee=_profile(mentee), note=note, accept=ctx.link(token, accept), decline=ctx.link(token, decline))))
-    ctx.answer("request_sent", mentor=mentor.name)
-    return f"mentorship {mentorship.id} requested from {mentor.email}"
+    return mentorship
 
 
 def accept(ctx: Context) -> str:
