@@ -23,12 +23,22 @@ DEVIATIONS = "agreement_deviations"
 
 
 def ask_for_feedback(app, now: datetime) -> int:
-    """One feedback mail to each participant of every meeting that has ended."""
+    """One feedback mail to each participant of every confirmed meeting that has ended, a batch per transaction.
+    A meeting never confirmed (proposed, tentative) did not take place as far as we know: nobody is asked."""
+    asked = 0
+    while True:
+        done = _ask_for_feedback_batch(app, now)
+        asked += done
+        if done < BATCH:
+            return asked
+
+
+def _ask_for_feedback_batch(app, now: datetime) -> int:
     with app.store.transaction() as session:
         due = list(session.scalars(
-            select(Meeting).where(Meeting.feedback_requested_at.is_(None), Meeting.state.in_(svc.PLANNED),
+            select(Meeting).where(Meeting.feedback_requested_at.is_(None), Meeting.state == "confirmed",
                                   Meeting.ends_at <= now, Meeting.ends_at > now - FEEDBACK_WINDOW)
-            .order_by(Meeting.ends_at).limit(BATCH).with_for_update(skip_locked=True)))
+            .order_by(Meeting.ends_at, Meeting.id).limit(BATCH).with_for_update(skip_locked=True)))
         if not due:
             return 0
         mentorships = {m.id: m for m in session.scalars(
@@ -46,56 +56,75 @@ def ask_for_feedback(app, now: datetime) -> int:
 
 def check_agreements(app, now: datetime) -> int:
     """Both sides asked to amend when there are more meetings than agreed, a meeting outside the period, or the
-    period is over with agreed meetings left; once per deviation (and agreement version)."""
-    today = now.astimezone(ZoneInfo(app.settings.timezone)).date()
+    period is over with agreed meetings left; once per deviation (and agreement version). Every active
+    mentorship is looked at, a page of BATCH per transaction in the order of their ids."""
+    sent, after = 0, 0
+    while True:
+        page_sent, last = _check_agreement_page(app, now, after)
+        sent += page_sent
+        if last is None:
+            return sent
+        after = last
+
+
+def _check_agreement_page(app, now: datetime, after: int) -> tuple[int, int | None]:
+    """Deviations of the active mentorships with an id above after; also the last id looked at (None: no more)."""
     zone = ZoneInfo(app.settings.timezone)
-    sent = 0
     with app.store.transaction() as session:
         rows = session.execute(
             select(AgreementVersion, Mentorship).join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
             .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-            .where(Mentorship.state == "active", AgreementVersion.state == "approved")
+            .where(Mentorship.state == "active", AgreementVersion.state == "approved", Mentorship.id > after)
             .order_by(Mentorship.id).limit(BATCH)).unique().all()
         if not rows:
-            return 0
-        ids = [mentorship.id for _, mentorship in rows]
+            return 0, None
         meetings: dict[int, list[Meeting]] = {}
-        for meeting in session.scalars(select(Meeting).where(Meeting.mentorship_id.in_(ids),
+        for meeting in session.scalars(select(Meeting).where(Meeting.mentorship_id.in_([m.id for _, m in rows]),
                                                              Meeting.state.in_(svc.PLANNED))):
             meetings.setdefault(meeting.mentorship_id, []).append(meeting)
-        found: list[tuple[str, AgreementVersion, Mentorship, dict]] = []
-        for agreement, mentorship in rows:
-            planned = meetings.get(mentorship.id, [])
-            if len(planned) > agreement.meetings:
-                found.append((f"over:a{agreement.id}", agreement, mentorship,
-                              {"kind": "over", "count": len(planned)}))
-            for meeting in planned:
-                day = meeting.starts_at.astimezone(zone).date()
-                if not agreement.period_from <= day <= agreement.period_until:
-                    found.append((f"outside:a{agreement.id}:m{meeting.id}", agreement, mentorship,
-                                  {"kind": "outside", "day": day}))
-            held = sum(1 for m in planned if m.ends_at <= now and m.state == "confirmed")
-            if agreement.period_until < today and held < agreement.meetings:
-                found.append((f"left:a{agreement.id}", agreement, mentorship,
-                              {"kind": "left", "count": held}))
-        if not found:
-            return 0
-        done = set(session.scalars(select(JobRun.key).where(JobRun.job == DEVIATIONS,
-                                                            JobRun.key.in_([key for key, *_ in found]))))
-        send = svc.queue_for(app, session)
-        for key, agreement, mentorship, details in found:
-            if key in done:
-                continue
-            done.add(key)
-            session.add(JobRun(job=DEVIATIONS, key=key, ran_at=now))
-            for person in (mentorship.mentee, mentorship.mentor):
-                token = Token("reply", "agree", mentorship.id, person.id)
-                amend = svc.words(person.language)["amend"]
-                send(OutgoingMail(template="agreement_deviation", to=person.email, to_name=person.name,
-                                  language=person.language, reply_token=token, values=dict(
-                                      details, agreed=agreement.meetings, period_from=agreement.period_from,
-                                      period_until=agreement.period_until,
-                                      other=svc.other_of(mentorship, person).name,
-                                      amend=svc.mail_link(app.signer, token, amend))))
-            sent += 1
+        found = [deviation for agreement, mentorship in rows
+                 for deviation in _deviations(agreement, mentorship, meetings.get(mentorship.id, []), now, zone)]
+        return _ask_to_amend(app, session, found, now), rows[-1][1].id
+
+
+def _deviations(agreement: AgreementVersion, mentorship: Mentorship, planned: list[Meeting], now: datetime,
+                zone: ZoneInfo) -> list[tuple[str, AgreementVersion, Mentorship, dict]]:
+    """(key, agreement, mentorship, what) for each way the planned meetings leave the agreement."""
+    found = []
+    if len(planned) > agreement.meetings:
+        found.append((f"over:a{agreement.id}", agreement, mentorship, {"kind": "over", "count": len(planned)}))
+    for meeting in planned:
+        day = meeting.starts_at.astimezone(zone).date()
+        if not agreement.period_from <= day <= agreement.period_until:
+            found.append((f"outside:a{agreement.id}:m{meeting.id}", agreement, mentorship,
+                          {"kind": "outside", "day": day}))
+    held = sum(1 for m in planned if m.ends_at <= now and m.state == "confirmed")
+    if agreement.period_until < now.astimezone(zone).date() and held < agreement.meetings:
+        found.append((f"left:a{agreement.id}", agreement, mentorship, {"kind": "left", "count": held}))
+    return found
+
+
+def _ask_to_amend(app, session, found: list, now: datetime) -> int:
+    """The amendment request to both, once per deviation key (a JobRun row commits with the mails)."""
+    if not found:
+        return 0
+    done = set(session.scalars(select(JobRun.key).where(JobRun.job == DEVIATIONS,
+                                                        JobRun.key.in_([key for key, *_ in found]))))
+    send = svc.queue_for(app, session)
+    sent = 0
+    for key, agreement, mentorship, details in found:
+        if key in done:
+            continue
+        done.add(key)
+        session.add(JobRun(job=DEVIATIONS, key=key, ran_at=now))
+        for person in (mentorship.mentee, mentorship.mentor):
+            token = Token("reply", "agree", mentorship.id, person.id)
+            amend = svc.words(person.language)["amend"]
+            send(OutgoingMail(template="agreement_deviation", to=person.email, to_name=person.name,
+                              language=person.language, reply_token=token, values=dict(
+                                  details, agreed=agreement.meetings, period_from=agreement.period_from,
+                                  period_until=agreement.period_until,
+                                  other=svc.other_of(mentorship, person).name,
+                                  amend=svc.mail_link(app.signer, token, amend))))
+        sent += 1
     return sent

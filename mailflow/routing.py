@@ -37,6 +37,9 @@ HELLO: dict[Keyword, Flow] = {
     Keyword.DELETE: stranger_or(privacy.request_delete),
 }
 HELLO_DEFAULT: Flow = stranger_or(help.not_understood)
+# An invitation (or its cancellation) from a participant's own calendar, sent to hello@ instead of their personal
+# meetings address: confirmed like any command without a token, since a From: alone proves nothing.
+HELLO_INVITATION: Flow = stranger_or(confirmed(calendar_answers.invitation_sent_to_us))
 
 # Commands a coordinator may send to coordinators@.
 COORDINATORS: dict[Keyword, Flow] = {
@@ -69,6 +72,9 @@ REPLIES: dict[str, dict[Keyword, Flow]] = {
     "delete": {Keyword.YES: privacy.delete_confirmed, Keyword.NO: privacy.keep},
     "coord": COORDINATORS,  # the digest's one-click links: a signed coordinators' address
 }
+
+# Conversations whose replies may carry calendar answers of their own (read there, not taken as a new meeting).
+CALENDAR_PURPOSES = frozenset({"meeting", "counter"})
 
 # What a reply without a keyword we know means, per token purpose (e.g. a filled-in form).
 REPLY_DEFAULTS: dict[str, Flow] = {
@@ -107,10 +113,14 @@ def choose_flow(inbound: Inbound) -> Flow:
     if inbound.address_kind == "reply" and inbound.token is not None:
         purpose = inbound.token.purpose
         flow = REPLIES.get(purpose, {}).get(keyword) if keyword else None
+        if flow is None and inbound.carries_calendar and purpose not in CALENDAR_PURPOSES:
+            return calendar_answers.invitation_sent_to_us
         return flow or HELLO.get(keyword) or REPLY_DEFAULTS.get(purpose) or HELLO_DEFAULT
     if inbound.address_kind == "coordinators":
         return COORDINATORS.get(keyword) or help.not_understood
     if inbound.address_kind == "meetings":
         return calendar_answers.calendar_received  # calendar clients' answers
+    if inbound.carries_calendar:
+        return HELLO_INVITATION
     return HELLO.get(keyword) or HELLO_DEFAULT
 

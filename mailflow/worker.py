@@ -18,6 +18,7 @@ from .flows.bounces import person_wrote_in, record_bounce
 from .flows.context import Context, Inbound
 from .outcomes import Outcome, Polite, Refused, done, ignored, refused
 from .parsers.authresults import sender_verdict
+from .parsers.calendar_reply import carries_calendar
 from .parsers.commands import guess_language, read_command
 from .parsers.mime import ParsedMail, parse_mail
 from .parsers.reply_text import new_text
@@ -150,7 +151,7 @@ class Worker:
         text = new_text(mail.text)
         command = read_command(mail.subject, text)
         inbound = Inbound(row_id, mail, recipient.address, recipient.kind, text, command, recipient.token,
-                          authenticated)
+                          authenticated, carries_calendar(mail.message))
         return Context(session, self.settings, self.clock, self.signer, self.composer, inbound, person,
                        _language(person, command, f"{mail.subject}\n{text}", self.settings.language),
                        documents=self.documents,

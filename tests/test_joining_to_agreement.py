@@ -22,11 +22,11 @@ otto@example.org,Otto Mentor,mentor,{lang},Europe/Berlin,Career planning;Leaders
 """
 WORDS = {
     "en": dict(mentors="MENTORS", request="REQUEST", accept="ACCEPT", approve="APPROVE", changes="CHANGES",
-               amend="AMEND", style_a="gmail", style_b="outlook", style_c="apple",
+               amend="AMEND", meeting="MEETING", duration="Duration", style_a="gmail", style_b="outlook", style_c="apple",
                labels=("Period from", "Period until", "Number of meetings", "Kind of contact",
                        "Frequency of contact", "Topic plan"), day=lambda d: d),
     "de": dict(mentors="MENTOREN", request="ANFRAGE", accept="ANNEHMEN", approve="ZUSTIMMEN", changes="ÄNDERN",
-               amend="ANPASSEN", style_a="de_gmail", style_b="de_outlook", style_c="de_apple",
+               amend="ANPASSEN", meeting="TREFFEN", duration="Dauer", style_a="de_gmail", style_b="de_outlook", style_c="de_apple",
                labels=("Zeitraum von", "Zeitraum bis", "Anzahl der Treffen", "Art der Kontaktaufnahme",
                        "Häufigkeit der Kontaktaufnahme", "Themenplan"),
                day=lambda d: f"{int(d[8:])}.{int(d[5:7])}.{d[:4]}"),
@@ -105,3 +105,10 @@ def test_a_mentee_and_a_mentor_reach_an_approved_agreement_by_mail(app, sink, la
         assert versions[-1].meetings == 9 and versions[-1].approved_by_id == mentorship.mentor_id
         kinds = sorted(session.scalars(select(Achievement.kind).where(Achievement.person_id == mentorship.mentee_id)))
         assert kinds == ["agreement_signed", "joined", "matched"]
+
+    # The approved mail leads on to the first meeting: a personal address to invite from one's own calendar, and
+    # MEETING in reply brings the meeting form.
+    approved_mail = one_to(approved, MENTEE)
+    assert re.search(r"meetings\+plan\.\S+@mentoring\.test", approved_mail.text())
+    meeting_form = one_to(talk.reply(approved_mail, MENTEE, words["meeting"], style=words["style_c"]), MENTEE)
+    assert words["duration"] in meeting_form.text()

@@ -428,3 +428,92 @@ def test_meetings_beyond_the_agreement_ask_both_to_amend_once(app, sink, clock):
     with app.store.transaction() as session:
         keys = sorted(session.scalars(select(JobRun.key).where(JobRun.job == "agreement_deviations")))
     assert [k.split(":")[0] for k in keys] == ["left", "outside", "over"], "the period is over, none held"
+
+
+def test_many_mentorships_are_all_checked_against_their_agreements(app, sink, monkeypatch):
+    """The check pages through every active mentorship, not just the first batch."""
+    monkeypatch.setattr("mailflow.meeting_jobs.BATCH", 2)
+    now = app.clock.now()
+    pairs = []
+    for n in range(5):
+        pairs.append((f"mentee{n}@example.org", f"mentor{n}@example.org"))
+        add_person(app, pairs[-1][0], "en", "mentee", f"Mentee {n}")
+        add_person(app, pairs[-1][1], "en", "mentor", f"Mentor {n}")
+    with app.store.transaction() as session:
+        for mentee_email, mentor_email in pairs:
+            mentee = session.scalar(select(Person).where(Person.email == mentee_email))
+            mentor = session.scalar(select(Person).where(Person.email == mentor_email))
+            mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state="active", requested_at=now,
+                                    answered_at=now, activated_at=now, last_activity_at=now)
+            session.add(mentorship)
+            session.flush()
+            session.add(AgreementVersion(
+                mentorship_id=mentorship.id, version=1, period_from=date(2026, 12, 1),
+                period_until=date(2027, 6, 30), meetings=1, contact_kind="Video", contact_frequency="monthly",
+                topics=["Career"], proposed_by_id=mentee.id, proposed_at=now, state="approved",
+                approved_by_id=mentor.id, approved_at=now))
+            for day in (10, 20):  # two meetings where one was agreed
+                start = datetime(2026, 12, day, 14, tzinfo=timezone.utc)
+                session.add(Meeting(mentorship_id=mentorship.id, uid=f"m{mentorship.id}-{day}@mentoring.test",
+                                    sequence=0, starts_at=start, ends_at=start + timedelta(hours=1),
+                                    tzid="Europe/Berlin", place="Video", topic="Career", closing=False,
+                                    state="confirmed", created_at=now, proposed_by_id=mentee.id))
+    assert jobs.run_due(app, now)["agreement_deviations"] == 5
+    asked = {m.rcpt_tos[0] for m in Conversation(app, sink).new_mail() if "AMEND" in m.text()}
+    assert asked == {email for pair in pairs for email in pair}
+
+
+@pytest.mark.parametrize("answer", [None, "google_tentative"])
+def test_no_feedback_is_asked_for_a_meeting_that_was_never_confirmed(app, sink, clock, answer):
+    talk = Conversation(app, sink)
+    active_pair(app)
+    invitation = one_to(propose(app, talk, "en"), MENTOR)
+    meeting = meeting_row(app)
+    if answer is not None:
+        organizer = organizer_address(invitation)
+        send_raw(app, talk, client_reply(answer, meeting.uid, organizer), MENTOR, organizer)
+        assert meeting_row(app).state == "tentative"
+    clock.set(datetime(2026, 12, 10, 15, 5, tzinfo=timezone.utc))  # after its end
+    assert jobs.run_due(app, clock.now())["meeting_feedback"] == 0
+    assert not [m for m in talk.new_mail() if "Took place" in m.text()]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_an_invitation_sent_to_hello_is_confirmed_then_becomes_a_meeting(app, sink, clock, lang):
+    """The mentee invites hello@ instead of their personal address; she has two mentors, and the invitation's
+    attendees say which mentorship it is for."""
+    clock.set(datetime(2025, 2, 1, 9, 0, tzinfo=timezone.utc))
+    talk = Conversation(app, sink)
+    active_pair(app, lang, start=date(2025, 1, 1), until=date(2025, 12, 31))
+    add_person(app, "ute@example.org", lang, "mentor", "Ute Mentor")
+    now = clock.now()
+    with app.store.transaction() as session:
+        mentee = session.scalar(select(Person).where(Person.email == MENTEE))
+        ute = session.scalar(select(Person).where(Person.email == "ute@example.org"))
+        session.add(Mentorship(mentee_id=mentee.id, mentor_id=ute.id, state="active", requested_at=now,
+                               answered_at=now, activated_at=now, last_activity_at=now))
+    raw = adjusted("google-calendar_request_europe-berlin_folded-subject.eml",
+                   {"alice@example.org": MENTEE, "bob@example.org": MENTOR, "john@example.org": HELLO})
+    asked = one_to(send_raw(app, talk, raw, MENTEE, HELLO), MENTEE)
+    assert meeting_row(app) is None, "a From: alone proves nothing: first the signed confirmation"
+    sent = talk.reply(asked, MENTEE, WORDS[lang]["yes"])
+    invitation = one_to(sent, MENTOR)
+    assert not [m for m in sent if m.rcpt_tos == ("ute@example.org",)]
+    _, cal = calendar_of(invitation)
+    assert cal.method.value == "REQUEST" and cal.vevent.organizer.value.lower().startswith("mailto:meetings+")
+    meeting = meeting_row(app)
+    with app.store.transaction() as session:
+        mentorship = session.get(Mentorship, meeting.mentorship_id)
+        assert session.get(Person, mentorship.mentor_id).email == MENTOR
+    assert meeting.source_uid == "69d4c40b4a274636bf23517938df9673@example.org" and meeting.state == "proposed"
+
+
+def test_an_invitation_to_hello_from_someone_without_a_mentorship_gets_a_clear_answer(app, sink, clock):
+    clock.set(datetime(2025, 2, 1, 9, 0, tzinfo=timezone.utc))
+    talk = Conversation(app, sink)
+    add_person(app, MENTEE, "en", "mentee", "Mia Mentee")
+    raw = adjusted("google-calendar_request_europe-berlin_folded-subject.eml",
+                   {"alice@example.org": MENTEE, "bob@example.org": MENTOR, "john@example.org": HELLO})
+    asked = one_to(send_raw(app, talk, raw, MENTEE, HELLO), MENTEE)
+    answer = one_to(talk.reply(asked, MENTEE, "YES"), MENTEE)
+    assert "no running mentorship" in answer.text() and meeting_row(app) is None

@@ -1,7 +1,13 @@
 """The whole path on both databases: a person writes HELP, gets a correct, threaded answer in their language."""
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import func, select
+
+from mailflow.parsers.commands import Keyword, read_command
+from mailflow.routing import HELLO
 
 from mailflow.store.models import InboundMessage, OutboundMessage
 
@@ -34,6 +40,19 @@ def test_hilfe_is_answered_in_german(app, sink):
     assert "so funktioniert es" in answer.message["Subject"]
     assert "MENTOREN" in answer.text()
     assert answer.message["Content-Language"] == "de"
+
+
+@pytest.mark.parametrize("word", ["HELP", "HILFE"])
+def test_the_help_lists_every_command_hello_understands(app, sink, word):
+    """Each word the help lists does something at hello@, and nothing hello@ does is missing from it."""
+    store_mail(app, person_mail("ann@example.org", "hello@mentoring.test", word, ""))
+    process(app)
+
+    [answer] = sink.wait_for(1)
+    listed = re.findall(r"^  (\S+)", answer.text(), flags=re.MULTILINE)
+    assert {read_command(word, "").keyword for word in listed} == set(HELLO) - {Keyword.APPLY}
+    for word in listed:
+        assert f"subject={word}" in answer.html().replace("%C3%9C", "Ü").replace("%C3%96", "Ö")
 
 
 def test_gibberish_from_a_participant_gets_the_short_help_naming_what_we_read(app, sink):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from .. import achievements
 from ..certificates import AgreementData
 from ..compose import Attachment
+from ..meetings_service import plan_token
 from ..mentorships import current_agreement, latest_version_number, other_side, running_of
 from ..outcomes import Polite
 from ..parsers.forms import explain, field_label, read_agreement, render_form
@@ -59,8 +60,10 @@ def approve(ctx: Context) -> str:
     for person in (mentorship.mentee, mentorship.mentor):
         achievements.record(ctx.session, person, kind, ctx.now, ref=f"a{version.id}", mentorship_id=mentorship.id)
         ctx.send(ctx.mail_to(person, "agreement_approved", attachments=(_agreement_pdf(ctx, version, person),),
+                             reply_token=ctx.token_for("meetform", mentorship.id, person),
                              values=dict(agreement=_shown(version), version=version.version,
-                                         amendment=previous is not None)))
+                                         amendment=previous is not None,
+                                         plan=ctx.signer.address(plan_token(mentorship, person)))))
     return f"agreement version {version.version} approved; mentorship {mentorship.id} {mentorship.state}"
 
 
@@ -99,7 +102,7 @@ def _mentorship(ctx: Context) -> Mentorship:
 
 def _mentorship_for_amend(ctx: Context) -> Mentorship:
     token = ctx.inbound.token
-    if token is not None and token.purpose in ("agree", "request", "mentorship"):
+    if token is not None and token.purpose in ("agree", "request", "mentorship", "meetform"):
         return _mentorship(ctx)
     running = running_of(ctx.session, ctx.person) if ctx.person else []
     if len(running) != 1:

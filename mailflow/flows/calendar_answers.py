@@ -16,12 +16,14 @@ from sqlalchemy import select
 from .. import meetings_service as svc
 from ..outcomes import Polite, Refused
 from ..parsers.calendar_reply import CalendarAnswer, read_calendar
+from ..mentorships import running_of
 from ..store.models import Meeting, Mentorship, Person
 from ..tokens import Token
 from . import help, meetings
 from .context import Context
 
 log = logging.getLogger("mailflow.flows")
+OWN_CALENDAR_METHODS = ("REQUEST", "CANCEL", "PUBLISH", "")  # what a person's own calendar sends to invite us
 
 
 def calendar_received(ctx: Context) -> str:
@@ -34,7 +36,7 @@ def calendar_received(ctx: Context) -> str:
     if not reading.answers:
         return _no_calendar(ctx)
     if token is not None and token.purpose == "plan":
-        return _from_own_calendar(ctx, reading.answers)
+        return _from_own_calendar(ctx, _planned_mentorship(ctx), reading.answers)
     meeting = ctx.session.get(Meeting, token.object_id) if token is not None else None
     if meeting is None:
         raise Refused("calendar answer for no meeting of ours")
@@ -49,6 +51,17 @@ def calendar_received(ctx: Context) -> str:
     if not any(note.startswith("meeting") or note.startswith("counter") for note in notes):
         return "; ".join(notes) or "nothing to do"
     return "; ".join(notes)
+
+
+def invitation_sent_to_us(ctx: Context) -> str:
+    """An invitation from a participant's own calendar sent to hello@ (or in reply to one of our mails) rather
+    than to their personal meetings address: the same as there, for the mentorship it names."""
+    zone = ZoneInfo((ctx.person.timezone if ctx.person else None) or ctx.settings.timezone)
+    reading = read_calendar(ctx.inbound.mail.message, default_tz=zone)
+    invitations = [a for a in reading.answers if a.method in OWN_CALENDAR_METHODS]
+    if not invitations or ctx.person is None:
+        return help.not_understood(ctx)
+    return _from_own_calendar(ctx, _invited_mentorship(ctx, invitations[0]), invitations)
 
 
 def reply_default(ctx: Context) -> str:
@@ -122,13 +135,36 @@ def _counter(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Per
     return f"counter for meeting {meeting.id} from {person.email} passed to {other.email}"
 
 
-def _from_own_calendar(ctx: Context, answers) -> str:
-    """An invitation (or its update, or its cancellation) from a participant's own calendar: we become the
-    organiser of a meeting with our own UID and invite both; the client's UID is kept to recognise updates."""
+def _planned_mentorship(ctx: Context) -> Mentorship:
+    """The mentorship of a personal meetings+plan address, which only its owner may use."""
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
     if mentorship is None or ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
         raise Refused("own-calendar invitation from someone outside the mentorship")
-    answer = next((a for a in answers if a.method in ("REQUEST", "CANCEL", "PUBLISH", "")), None)
+    return mentorship
+
+
+def _invited_mentorship(ctx: Context, invitation: CalendarAnswer) -> Mentorship:
+    """Which mentorship an invitation sent to hello@ is for: the one the reply token names, else the sender's only
+    running mentorship, else the one whose other participant the invitation invites."""
+    token = ctx.inbound.token
+    if token is not None and token.kind == "reply" and token.purpose in meetings.MENTORSHIP_PURPOSES:
+        mentorship = ctx.session.get(Mentorship, token.object_id)
+        if mentorship is not None and ctx.person.id in (mentorship.mentee_id, mentorship.mentor_id):
+            return mentorship
+    running = [m for m in running_of(ctx.session, ctx.person) if m.state in ("active", "ending")]
+    if len(running) > 1:
+        invited = {a.email for a in invitation.attendees}
+        running = [m for m in running if svc.other_of(m, ctx.person).email in invited] or running
+    if len(running) != 1:
+        raise Polite("not_allowed", {"why": "which_mentorship", "count": len(running)},
+                     f"invitation from {ctx.person.email}: {len(running)} mentorships it could be for")
+    return running[0]
+
+
+def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:
+    """An invitation (or its update, or its cancellation) from a participant's own calendar: we become the
+    organiser of a meeting with our own UID and invite both; the client's UID is kept to recognise updates."""
+    answer = next((a for a in answers if a.method in OWN_CALENDAR_METHODS), None)
     if answer is None:
         return "no invitation in the mail"
     existing = ctx.session.scalar(select(Meeting).where(Meeting.mentorship_id == mentorship.id,

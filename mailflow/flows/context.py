@@ -33,6 +33,7 @@ class Inbound:
     command: Command | None
     token: Token | None
     authenticated: bool  # the receiving MTA vouched for the sender (DMARC/DKIM pass)
+    carries_calendar: bool = False  # a calendar object is attached or inline (an invitation, an answer)
 
     @property
     def sender(self) -> str:

@@ -86,6 +86,14 @@ class _CalendarPart:
     mime_method: str
 
 
+def carries_calendar(message: Message) -> bool:
+    """Whether any part of the mail looks like a calendar object (by type or file name); cheap, reads no part."""
+    try:
+        return any(_is_calendar(part) for part in _leaf_parts(message))
+    except Exception:  # noqa: BLE001 - a MIME tree too broken to walk carries nothing we can read
+        return False
+
+
 def find_calendar_parts(message: Message) -> list[bytes]:
     """The decoded bytes of every calendar object in the mail, in order, identical objects only once."""
     return [part.data for part in _calendar_parts(message)]
