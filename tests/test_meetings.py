@@ -10,7 +10,6 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
-import vobject
 from sqlalchemy import select
 
 from mailflow import jobs
@@ -18,6 +17,7 @@ from mailflow.store.models import Achievement, AgreementVersion, Feedback, JobRu
 
 from .support.conversation import Conversation, one_to
 from .support.mails import add_person, store_mail
+from .support.vcal import read_calendar
 
 FIXTURES = Path(__file__).parent / "fixtures" / "meetings"
 MENTEE, MENTOR = "mia@example.org", "otto@example.org"
@@ -76,7 +76,7 @@ def meeting_row(app) -> Meeting:
 def calendar_of(mail) -> tuple[EmailMessage, object]:
     """The text/calendar part and the calendar read back by vobject (an independent parser)."""
     [part] = [p for p in mail.message.walk() if p.get_content_type() == "text/calendar"]
-    return part, vobject.readOne(part.get_content())
+    return part, read_calendar(part.get_content())
 
 
 def organizer_address(mail) -> str:
@@ -517,3 +517,45 @@ def test_an_invitation_to_hello_from_someone_without_a_mentorship_gets_a_clear_a
     asked = one_to(send_raw(app, talk, raw, MENTEE, HELLO), MENTEE)
     answer = one_to(talk.reply(asked, MENTEE, "YES"), MENTEE)
     assert "no running mentorship" in answer.text() and meeting_row(app) is None
+
+
+# An invitation from each calendar family's own client, sent to the mentee's personal meetings address: what must
+# match is only the sender (the mentee); (file, its sender, when it starts in UTC).
+OWN_CALENDARS = {
+    "outlook.com, base64, W. Europe Standard Time": (
+        "outlook-com_request_base64_w-europe-standard-time.eml", "alice@example.org", datetime(2025, 2, 26, 7, 0)),
+    "Exchange 2007, base64, German subject": (
+        "exchange2007_request_base64_de-subject.eml", "user@telekom.ch", datetime(2012, 11, 18, 8, 0)),
+    "Exchange 2010 Outlook, Finnish": (
+        "exchange2010_outlook_request_base64_finnish.eml", "marge@example.org", datetime(2021, 11, 27, 7, 0)),
+    "Thunderbird Lightning": (
+        "thunderbird-lightning_request_organizer-with-partstat-role.eml", "pwulf@tine20.org",
+        datetime(2011, 11, 1, 8, 0)),
+    "Apple iCal 5, windows-1252 attachment without method": (
+        "apple-ical5_request_de-subject_windows-1252_attachment-no-method-param.eml", "pwulf@tine20.org",
+        datetime(2011, 11, 29, 6, 15)),
+    "iPhone, German, organizer without mailto": (
+        "ios-iphone_request_organizer-without-mailto_de.eml", "unittest@tine20.org", datetime(2013, 9, 8, 8, 0)),
+    "Zoom, attachment only, no METHOD": (
+        "zoom_request_attachment-only_no-method.eml", "two@some.de", datetime(2021, 4, 22, 13, 50)),
+    "Proton Bridge, no method parameter": (
+        "proton-bridge_request_no-method-content-type-param.eml", "alice@example.org", datetime(2025, 2, 20, 18, 0)),
+}
+
+
+@pytest.mark.parametrize("client", sorted(OWN_CALENDARS))
+def test_invitations_from_every_calendar_family_become_meetings(app, sink, clock, client):
+    name, sender, starts = OWN_CALENDARS[client]
+    starts = starts.replace(tzinfo=timezone.utc)
+    clock.set(starts - timedelta(days=2))
+    talk = Conversation(app, sink)
+    active_pair(app, start=starts.date() - timedelta(days=30), until=starts.date() + timedelta(days=30))
+    form_mail = one_to(propose_form_only(app, talk), MENTEE)
+    plan = re.search(r"(meetings\+plan\.[^\s]+@mentoring\.test)", form_mail.text()).group(1)
+    raw = adjusted(f"../imip/{name}", {sender: MENTEE})
+    invitation = one_to(send_raw(app, talk, raw, MENTEE, plan), MENTOR)
+    _, cal = calendar_of(invitation)
+    assert cal.method.value == "REQUEST"
+    assert cal.vevent.dtstart.value.astimezone(timezone.utc) == starts
+    meeting = meeting_row(app)
+    assert meeting.starts_at == starts and meeting.state == "proposed" and meeting.source_uid

@@ -10,7 +10,6 @@ from email.policy import SMTP, default as default_policy
 from zoneinfo import ZoneInfo
 
 import pytest
-import vobject
 
 from mailflow.calendar import (
     Attendee,
@@ -20,7 +19,10 @@ from mailflow.calendar import (
     build_request,
     imip_mime_part,
 )
+
 from mailflow.parsers.calendar_reply import read_calendar_answers, read_ics
+
+from ..support.vcal import read_calendar
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -49,7 +51,7 @@ def invitation(**changes) -> Invitation:
 
 
 def read_back(ics: bytes):
-    return vobject.readOne(ics.decode("utf-8"))
+    return read_calendar(ics)
 
 
 def attendees_by_address(event) -> dict:
