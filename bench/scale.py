@@ -24,7 +24,7 @@ from mailflow.app import build_app  # noqa: E402
 from mailflow.clock import FixedClock  # noqa: E402
 from mailflow.config import load_settings  # noqa: E402
 from mailflow.store.migrations import upgrade  # noqa: E402
-from mailflow.store.models import Meeting, Mentorship, Person  # noqa: E402
+from mailflow.store.models import AgreementVersion, Meeting, Mentorship, Person  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 POSTGRES_ADMIN_URL = os.environ.get("MAILFLOW_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -41,7 +41,7 @@ def generate(app, count: int) -> None:
         p.update(language="en", timezone="Europe/Berlin", topics=[], capacity=2, about="", created_at=NOW,
                  bounce_reason="")
     states = ["active"] * 6 + ["requested", "accepted", "completed", "declined"]
-    mentorships, meetings = [], []
+    mentorships, meetings, agreements = [], [], []
     for i in range(count):
         state = rng.choice(states)
         started = NOW - timedelta(days=rng.randint(30, 200))
@@ -52,7 +52,12 @@ def generate(app, count: int) -> None:
             activated_at=started if state in ("active", "completed") else None,
             completed_at=NOW - timedelta(days=rng.randint(0, 20)) if state == "completed" else None,
             last_activity_at=NOW - timedelta(days=rng.randint(0, 20))))
-        if state == "active":
+        if state == "active":  # an approved agreement the meetings keep to: the deviation check reads them all
+            agreements.append(dict(mentorship_id=i + 1, version=1, period_from=(NOW - timedelta(days=200)).date(),
+                                   period_until=(NOW + timedelta(days=200)).date(), meetings=6, contact_kind="Video",
+                                   contact_frequency="monthly", topics=["Career"], proposed_by_id=i + 1,
+                                   proposed_at=started, state="approved", approved_by_id=count + 1 + i // 2,
+                                   approved_at=started, comment=""))
             for n in range(2):
                 start = NOW - timedelta(days=rng.randint(-10, 80))
                 meetings.append(dict(mentorship_id=i + 1, uid=f"{uuid.uuid4()}@bench", sequence=0, starts_at=start,
@@ -63,6 +68,7 @@ def generate(app, count: int) -> None:
         session.execute(insert(Person), people)
         session.execute(insert(Mentorship), mentorships)
         session.execute(insert(Meeting), meetings)
+        session.execute(insert(AgreementVersion), agreements)
 
 
 def counted(app, action):

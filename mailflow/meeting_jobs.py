@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from . import meetings_service as svc
@@ -56,35 +56,58 @@ def _ask_for_feedback_batch(app, now: datetime) -> int:
 
 def check_agreements(app, now: datetime) -> int:
     """Both sides asked to amend when there are more meetings than agreed, a meeting outside the period, or the
-    period is over with agreed meetings left; once per deviation (and agreement version). Every active
-    mentorship is looked at, a page of BATCH per transaction in the order of their ids."""
-    sent, after = 0, 0
-    while True:
-        page_sent, last = _check_agreement_page(app, now, after)
-        sent += page_sent
-        if last is None:
-            return sent
-        after = last
+    period is over with agreed meetings left; once per deviation (and agreement version). One aggregate query
+    looks at every active mentorship; only those whose figures leave the agreement are loaded, BATCH per
+    transaction."""
+    candidates = _candidates(app, now)
+    sent = 0
+    for first in range(0, len(candidates), BATCH):
+        sent += _check_mentorships(app, now, candidates[first:first + BATCH])
+    return sent
 
 
-def _check_agreement_page(app, now: datetime, after: int) -> tuple[int, int | None]:
-    """Deviations of the active mentorships with an id above after; also the last id looked at (None: no more)."""
+def _candidates(app, now: datetime) -> list[int]:
+    """Ids of the active mentorships whose meeting figures leave their approved agreement."""
+    zone = ZoneInfo(app.settings.timezone)
+    today = now.astimezone(zone).date()
+    held = case((and_(Meeting.state == "confirmed", Meeting.ends_at <= now), 1), else_=0)
+    figures = (select(Meeting.mentorship_id, func.count(Meeting.id).label("planned"),
+                      func.min(Meeting.starts_at).label("first"), func.max(Meeting.starts_at).label("last"),
+                      func.sum(held).label("held"))
+               .where(Meeting.state.in_(svc.PLANNED)).group_by(Meeting.mentorship_id).subquery())
+    with app.store.reading() as session:
+        rows = session.execute(
+            select(Mentorship.id, AgreementVersion.meetings, AgreementVersion.period_from,
+                   AgreementVersion.period_until, figures.c.planned, figures.c.first, figures.c.last, figures.c.held)
+            .join(AgreementVersion, AgreementVersion.mentorship_id == Mentorship.id)
+            .outerjoin(figures, figures.c.mentorship_id == Mentorship.id)
+            .where(Mentorship.state == "active", AgreementVersion.state == "approved")
+            .order_by(Mentorship.id)).all()
+    found = []
+    for mentorship_id, agreed, period_from, period_until, planned, first, last, done in rows:
+        outside = planned and (first.astimezone(zone).date() < period_from or
+                               last.astimezone(zone).date() > period_until)
+        if (planned or 0) > agreed or outside or (period_until < today and (done or 0) < agreed):
+            found.append(mentorship_id)
+    return found
+
+
+def _check_mentorships(app, now: datetime, ids: list[int]) -> int:
+    """The deviations of these mentorships, looked at meeting by meeting, and the mails about the new ones."""
     zone = ZoneInfo(app.settings.timezone)
     with app.store.transaction() as session:
         rows = session.execute(
             select(AgreementVersion, Mentorship).join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
             .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-            .where(Mentorship.state == "active", AgreementVersion.state == "approved", Mentorship.id > after)
-            .order_by(Mentorship.id).limit(BATCH)).unique().all()
-        if not rows:
-            return 0, None
+            .where(Mentorship.id.in_(ids), Mentorship.state == "active", AgreementVersion.state == "approved")
+            .order_by(Mentorship.id)).unique().all()
         meetings: dict[int, list[Meeting]] = {}
-        for meeting in session.scalars(select(Meeting).where(Meeting.mentorship_id.in_([m.id for _, m in rows]),
+        for meeting in session.scalars(select(Meeting).where(Meeting.mentorship_id.in_(ids),
                                                              Meeting.state.in_(svc.PLANNED))):
             meetings.setdefault(meeting.mentorship_id, []).append(meeting)
         found = [deviation for agreement, mentorship in rows
                  for deviation in _deviations(agreement, mentorship, meetings.get(mentorship.id, []), now, zone)]
-        return _ask_to_amend(app, session, found, now), rows[-1][1].id
+        return _ask_to_amend(app, session, found, now)
 
 
 def _deviations(agreement: AgreementVersion, mentorship: Mentorship, planned: list[Meeting], now: datetime,
