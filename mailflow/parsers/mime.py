@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.header import decode_header
 from email.parser import BytesParser
-from email.policy import default as default_policy
+from email.policy import EmailPolicy
+from functools import lru_cache
 from email.utils import getaddresses, parsedate_to_datetime
 
 from .html_text import html_to_text
@@ -43,6 +44,31 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.IGNO
 _BODY_TYPES = ("text/plain", "text/html")
 MAX_PARTS = 500            # a mail with more MIME parts is read only this far (the stdlib's parts are slow)
 MAX_HEADER_CHARS = 16_000  # longer header values are cut before decoding
+
+
+class _ReadingPolicy(EmailPolicy):
+    """``email.policy.default``, except that a header value seen before is not parsed again.
+
+    Every ``get_content_type()`` parses the Content-Type header anew, and the parsers ask for it a dozen times per
+    mail; most values ("text/plain; charset=utf-8") repeat from mail to mail. Header objects are immutable, so
+    one parse can serve every message."""
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name") or len(value) > _CACHED_HEADER_CHARS:
+            return super().header_fetch_parse(name, value)
+        return _parsed_header(self.header_factory, name, value)
+
+
+_CACHED_HEADER_CHARS = 500
+_LINE_BREAK = re.compile(r"\r|\n")
+
+
+@lru_cache(maxsize=4096)
+def _parsed_header(factory, name: str, value: str):
+    return factory(name, _LINE_BREAK.sub("", value))  # as EmailPolicy does: only CR and LF, not splitlines()
+
+
+default_policy = _ReadingPolicy()
 
 
 @dataclass(frozen=True)
