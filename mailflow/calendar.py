@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Event, vCalAddress
+
+from .timezones import vtimezone
 
 PRODID = "-//mailflow//mailflow meetings//EN"
 _METHOD_LINE = re.compile(rb"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
@@ -128,8 +130,10 @@ def _calendar(method: str, event: Event, inv: Invitation | None) -> Calendar:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
     calendar.add_component(event)
-    if inv is not None:
-        calendar.add_missing_timezones(first_date=date(inv.start.year, 1, 1), last_date=date(inv.end.year + 2, 1, 1))
+    if inv is not None and "TZID" in event["DTSTART"].params:
+        zone = _zone(inv.tzid)
+        # first, as Outlook, Google and Apple put it; in the yearly-RRULE form Outlook understands
+        calendar.subcomponents.insert(0, vtimezone(inv.tzid, [inv.start.astimezone(zone), inv.end.astimezone(zone)]))
     return calendar
 
 
