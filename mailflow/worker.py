@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Callable
 
@@ -18,7 +18,7 @@ from .flows.bounces import person_wrote_in, record_bounce
 from .flows.context import Context, Inbound
 from .outcomes import Outcome, Polite, Refused, done, ignored, refused
 from .parsers.authresults import sender_verdict
-from .parsers.calendar_reply import carries_calendar
+from .parsers.calendar_reply import carries_calendar, relayed_for
 from .parsers.commands import guess_language, read_command
 from .parsers.mime import ParsedMail, parse_mail
 from .parsers.reply_text import new_text
@@ -130,6 +130,8 @@ class Worker:
 
     def _run_flow(self, session: Session, row: InboundMessage, mail: ParsedMail, recipient: Recipient) -> Outcome:
         verdict = sender_verdict(mail.auth_results, self.settings.trusted_authserv_id, mail.sender)
+        if recipient.kind == "meetings":
+            mail = _speaking_for(mail)
         problem = self._sender_problem(session, recipient, mail, verdict)
         if problem:
             return refused(problem)
@@ -184,6 +186,16 @@ class Worker:
         if owner.email != mail.sender:
             return f"{mail.sender} answered through a token sent to {owner.email}"
         return ""
+
+
+def _speaking_for(mail: ParsedMail) -> ParsedMail:
+    """A calendar service's mail to a meetings address (signed, so known only to the participants) as from the
+    person its calendar object names: they are the one who answered, and the one to answer."""
+    person = relayed_for(mail.sender, mail.message)
+    if person is None:
+        return mail
+    log.info("calendar mail from %s relayed for %s", mail.sender, person)
+    return replace(mail, sender=person)
 
 
 def _parse_quietly(raw: bytes) -> ParsedMail | None:

@@ -3,6 +3,7 @@ clients read, their real answers (Google, Thunderbird, Outlook, Apple; English a
 feedback after the meeting, through the whole pipeline on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import base64
 import re
 from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from mailflow import jobs
+from mailflow.parsers.mime import parse_mail
 from mailflow.store.models import Achievement, AgreementVersion, Feedback, JobRun, Meeting, Mentorship, Person
 
 from .support.conversation import Conversation, one_to
@@ -94,6 +96,26 @@ def adjusted(name: str, replacements: dict[str, str]) -> bytes:
     for old, new in replacements.items():
         text = re.sub(re.escape(old), new, text, flags=re.IGNORECASE)
     return text.encode("utf-8")
+
+
+def adjusted_base64(name: str, replacements: dict[str, str]) -> bytes:
+    """Like adjusted(), also inside base64 calendar parts (re-encoded in place, the rest byte for byte)."""
+    raw = adjusted(name, replacements)
+    for part in parse_mail(raw).message.walk():
+        if part.get_content_type() != "text/calendar" or (part["Content-Transfer-Encoding"] or "").lower() != "base64":
+            continue
+        encoded = part.get_payload()
+        text = base64.b64decode(encoded).decode("utf-8")
+        for old, new in replacements.items():
+            text = re.sub(re.escape(old), new, _unfold_all(text, old), flags=re.IGNORECASE)
+        raw = raw.replace(encoded.encode(), base64.encodebytes(text.encode("utf-8")))
+    return raw
+
+
+def _unfold_all(text: str, word: str) -> str:
+    for fold in ("\r\n ", "\n "):
+        text = _unfold_around(text, word, fold)
+    return text
 
 
 def _unfold_around(text: str, word: str, fold: str) -> str:
@@ -538,6 +560,9 @@ OWN_CALENDARS = {
         "ios-iphone_request_organizer-without-mailto_de.eml", "unittest@tine20.org", datetime(2013, 9, 8, 8, 0)),
     "Zoom, attachment only, no METHOD": (
         "zoom_request_attachment-only_no-method.eml", "two@some.de", datetime(2021, 4, 22, 13, 50)),
+    "iCloud, from its own noreply address, the organizer behind a proxy": (
+        "icloud_request_full-message_french-rfc2047-subject.eml", "dontspam@khamidou.com",
+        datetime(2015, 3, 16, 5, 0)),
     "Proton Bridge, no method parameter": (
         "proton-bridge_request_no-method-content-type-param.eml", "alice@example.org", datetime(2025, 2, 20, 18, 0)),
 }
@@ -552,10 +577,40 @@ def test_invitations_from_every_calendar_family_become_meetings(app, sink, clock
     active_pair(app, start=starts.date() - timedelta(days=30), until=starts.date() + timedelta(days=30))
     form_mail = one_to(propose_form_only(app, talk), MENTEE)
     plan = re.search(r"(meetings\+plan\.[^\s]+@mentoring\.test)", form_mail.text()).group(1)
-    raw = adjusted(f"../imip/{name}", {sender: MENTEE})
+    raw = adjusted_base64(f"../imip/{name}", {sender: MENTEE})
     invitation = one_to(send_raw(app, talk, raw, MENTEE, plan), MENTOR)
     _, cal = calendar_of(invitation)
     assert cal.method.value == "REQUEST"
     assert cal.vevent.dtstart.value.astimezone(timezone.utc) == starts
     meeting = meeting_row(app)
     assert meeting.starts_at == starts and meeting.state == "proposed" and meeting.source_uid
+
+
+def test_an_acceptance_relayed_by_icloud_counts_for_the_attendee_it_names(app, sink):
+    """iCloud sends its users' calendar answers from its own noreply address: the answer is the attendee's."""
+    talk = Conversation(app, sink)
+    active_pair(app)
+    invitation = one_to(propose(app, talk, "en"), MENTOR)
+    meeting = meeting_row(app)
+    organizer = organizer_address(invitation)
+    name, old_uid, old_attendee, old_organizer, _ = CLIENT_REPLIES["apple_ical5_accepted"]
+    ics = adjusted(name, {old_uid: meeting.uid, old_attendee: MENTOR, old_organizer: organizer})
+    relay = "noreply@insideicloud.icloud.com"
+    raw = as_client_mail(ics, sender=f"Otto Mentor <{relay}>", to=organizer, subject="Accepted: Mentoring",
+                         text="Otto Mentor has accepted")
+    told = one_to(send_raw(app, talk, raw, relay, organizer), MENTEE)
+    assert "Otto Mentor" in told.message["Subject"] and meeting_row(app).state == "confirmed"
+
+
+def test_a_relay_address_speaks_for_nobody_when_the_answer_names_someone_outside(app, sink):
+    talk = Conversation(app, sink)
+    active_pair(app)
+    invitation = one_to(propose(app, talk, "en"), MENTOR)
+    meeting = meeting_row(app)
+    organizer = organizer_address(invitation)
+    name, old_uid, old_attendee, old_organizer, _ = CLIENT_REPLIES["apple_ical5_accepted"]
+    ics = adjusted(name, {old_uid: meeting.uid, old_attendee: "eve@example.net", old_organizer: organizer})
+    relay = "noreply@insideicloud.icloud.com"
+    raw = as_client_mail(ics, sender=f"Eve <{relay}>", to=organizer, subject="Accepted: Mentoring", text="yes")
+    assert send_raw(app, talk, raw, relay, organizer) == []
+    assert meeting_row(app).state == "proposed"

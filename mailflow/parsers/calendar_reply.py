@@ -36,6 +36,9 @@ _BEGIN = re.compile(r"^BEGIN:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
 _GMT_OFFSET = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?:[.:]?(\d{2}))?", re.IGNORECASE)
 _MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
 _log = logging.getLogger(__name__)
+# Calendar services that send their users' invitations and answers from an address of their own (iCloud: From
+# noreply@insideicloud.icloud.com, the ORGANIZER a proxy whose EMAIL= parameter holds the person's address).
+CALENDAR_RELAY_DOMAINS = frozenset({"insideicloud.icloud.com", "email.apple.com"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,20 @@ def carries_calendar(message: Message) -> bool:
         return any(_is_calendar(part) for part in _leaf_parts(message))
     except Exception:  # noqa: BLE001 - a MIME tree too broken to walk carries nothing we can read
         return False
+
+
+def relayed_for(sender: str | None, message: Message) -> str | None:
+    """The person a calendar service's mail speaks for: the one ORGANIZER of an invitation or the one ATTENDEE
+    of an answer. None when sender is no such service or the objects do not name exactly one person."""
+    if not sender or sender.rpartition("@")[2] not in CALENDAR_RELAY_DOMAINS:
+        return None
+    speakers: set[str] = set()
+    for answer in read_calendar(message).answers:
+        if answer.method in ("REPLY", "COUNTER", "REFRESH"):
+            speakers.update(attendee.email for attendee in answer.attendees)
+        elif answer.organizer:
+            speakers.add(answer.organizer)
+    return speakers.pop() if len(speakers) == 1 else None
 
 
 def find_calendar_parts(message: Message) -> list[bytes]:
