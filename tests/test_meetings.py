@@ -614,3 +614,17 @@ def test_a_relay_address_speaks_for_nobody_when_the_answer_names_someone_outside
     raw = as_client_mail(ics, sender=f"Eve <{relay}>", to=organizer, subject="Accepted: Mentoring", text="yes")
     assert send_raw(app, talk, raw, relay, organizer) == []
     assert meeting_row(app).state == "proposed"
+
+
+def test_an_invitation_to_hello_before_the_agreement_is_approved_says_so(app, sink, clock):
+    clock.set(datetime(2025, 2, 1, 9, 0, tzinfo=timezone.utc))
+    talk = Conversation(app, sink)
+    active_pair(app, start=date(2025, 1, 1), until=date(2025, 12, 31))
+    with app.store.transaction() as session:  # accepted, the agreement not yet approved
+        session.scalar(select(Mentorship)).state = "accepted"
+        session.scalar(select(AgreementVersion)).state = "proposed"
+    raw = adjusted("google-calendar_request_europe-berlin_folded-subject.eml",
+                   {"alice@example.org": MENTEE, "bob@example.org": MENTOR, "john@example.org": HELLO})
+    asked = one_to(send_raw(app, talk, raw, MENTEE, HELLO), MENTEE)
+    answer = one_to(talk.reply(asked, MENTEE, "YES"), MENTEE)
+    assert "agreement is approved" in answer.text() and meeting_row(app) is None

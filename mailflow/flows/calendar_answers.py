@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from .. import meetings_service as svc
+from ..mentorships import running_of
 from ..outcomes import Polite, Refused
 from ..parsers.calendar_reply import CalendarAnswer, read_calendar
-from ..mentorships import running_of
 from ..store.models import Meeting, Mentorship, Person
 from ..tokens import Token
 from . import help, meetings
@@ -151,7 +151,7 @@ def _invited_mentorship(ctx: Context, invitation: CalendarAnswer) -> Mentorship:
         mentorship = ctx.session.get(Mentorship, token.object_id)
         if mentorship is not None and ctx.person.id in (mentorship.mentee_id, mentorship.mentor_id):
             return mentorship
-    running = [m for m in running_of(ctx.session, ctx.person) if m.state in ("active", "ending")]
+    running = running_of(ctx.session, ctx.person)
     if len(running) > 1:
         invited = {a.email for a in invitation.attendees}
         running = [m for m in running if svc.other_of(m, ctx.person).email in invited] or running
