@@ -197,7 +197,7 @@ class Composer:
         domain = self._settings.domain
         message["From"] = formataddr((self._settings.programme, self._settings.hello_address), "utf-8")
         message["To"] = formataddr((mail.to_name, mail.to), "utf-8")
-        message["Subject"] = _header(subject)
+        message["Subject"] = _header(subject, "Subject")
         message["Date"] = format_datetime(self._clock.now())
         message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
         if mail.reply_token is not None:
@@ -230,5 +230,8 @@ def _attachment(item: Attachment) -> MIMEBase:
     return part
 
 
-def _header(value: str) -> str:
-    return value if value.isascii() else Header(value, "utf-8").encode()
+def _header(value: str, name: str) -> str | Header:
+    """A Header that knows its field name, so a long encoded value is split into encoded words from the first
+    line on ("Subject: =?utf-8?q?...?=") instead of starting on a continuation line, which clients show as a
+    leading space."""
+    return value if value.isascii() else Header(value, "utf-8", header_name=name)

@@ -1,6 +1,7 @@
 """`python run.py demo` plays a whole mentorship through a throwaway instance and exits 0."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,4 +26,9 @@ def test_the_demo_plays_a_whole_mentorship_and_says_where_everything_lies(tmp_pa
     text = " ".join(pdf_text(certificate.read_bytes()).split())
     assert "Zoë Łukasiewicz-Öztürk" in text and "Nguyễn Thị Minh Khai" in text
     assert "Number of meetings 1" in text and "Meeting dates 2026-12-10" in text
-    assert len(list((folder / "outbox").glob("*.eml"))) >= 25
+    mails = sorted((folder / "outbox").glob("*.eml"))
+    assert len(mails) >= 25
+    for mail in mails:  # long non-ASCII names and subjects are folded after the field name, not before the text
+        head = mail.read_bytes().split(b"\r\n\r\n", 1)[0]
+        assert not re.search(rb"^[\w-]+:[ \t]*\r\n[ \t]", head, flags=re.MULTILINE), (mail.name, head[:600])
+    assert "Re:  " not in shown, "subjects read back without a leading space"
