@@ -1,0 +1,47 @@
+"""The text templates as readers get them: Jinja's trim_blocks eats the line break after a block tag, so a line
+that ends in one runs into the next ("Topic: CareerClosing meeting: yes"). This reads every text template and
+renders the meeting mails with and without their optional lines."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mailflow.compose import Templates
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "mailflow" / "templates"
+_ENDS_IN_TAG = re.compile(r"\S.*\{%[^%]*[^+]%\}\s*$")
+
+
+def _glued_lines(path: Path) -> list[str]:
+    lines = path.read_text().split("\n")
+    glued = []
+    for number, (line, following) in enumerate(zip(lines, lines[1:]), start=1):
+        tag_only = line.lstrip().startswith("{%") and line.count("{%") == 1
+        if _ENDS_IN_TAG.match(line) and not tag_only and following.strip() and not following.lstrip().startswith("{%"):
+            glued.append(f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()[-50:]}")
+    return glued
+
+
+def test_no_text_template_line_runs_into_the_next():
+    glued = [found for path in sorted(TEMPLATES.glob("*/*.txt")) for found in _glued_lines(path)]
+    assert glued == []
+
+
+@pytest.mark.parametrize("language, closing_line", [("en", "Closing meeting: yes"), ("de", "Abschlusstreffen: ja")])
+@pytest.mark.parametrize("name", ["meeting_invitation", "meeting_confirmed", "meeting_cancelled",
+                                  "meeting_declined", "meeting_tentative", "meeting_counter_declined"])
+def test_meeting_details_stand_on_lines_of_their_own(name, language, closing_line):
+    values = dict(programme="Mentoring Test", hello="hello@mentoring.test", domain="mentoring.test", lang=language,
+                  name="Mia", when="2026-12-10, 15:00–16:00", minutes=60, place="Café", topic="Career",
+                  other="Otto", proposer="Otto", cancelled_by="Otto", proposed="2026-12-11", form="Date:",
+                  yes="mailto:x", no="mailto:y", cancel="mailto:z", plan="meetings+plan@x", sequence=0)
+    for closing in (True, False):
+        _, text, _ = Templates().render(name, language, dict(values, closing=closing))
+        lines = text.splitlines()
+        topic = next(i for i, line in enumerate(lines) if line.endswith(": Career"))
+        assert lines[topic] in ("Topic: Career", "Thema: Career")
+        assert (closing_line in lines) is closing
+        after = topic + 1 + closing
+        assert lines[after] == "", "a blank line after the meeting's details"
