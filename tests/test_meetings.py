@@ -521,6 +521,10 @@ def test_an_invitation_sent_to_hello_is_confirmed_then_becomes_a_meeting(app, si
     sent = talk.reply(asked, MENTEE, WORDS[lang]["yes"])
     invitation = one_to(sent, MENTOR)
     assert not [m for m in sent if m.rcpt_tos == ("ute@example.org",)]
+    # her calendar invited Otto directly too: both are told which invitation counts
+    assert ("Please answer this one" if lang == "en" else "Sie diese hier: nur ihre Antwort erreicht uns") in invitation.text()
+    assert ("Your calendar invited Otto Mentor directly" if lang == "en"
+            else "Ihr Kalender hat Otto Mentor auch direkt eingeladen") in one_to(sent, MENTEE).text()
     _, cal = calendar_of(invitation)
     assert cal.method.value == "REQUEST" and cal.vevent.organizer.value.lower().startswith("mailto:meetings+")
     meeting = meeting_row(app)

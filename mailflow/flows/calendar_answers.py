@@ -182,6 +182,8 @@ def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:
     if not svc.local_range_ok(svc.duration(start, end)):
         raise Polite("meeting_problem", {"why": "duration"}, "own-calendar invitation too short or too long")
     place, topic = answer.location[:500], answer.summary[:300]
+    # the client has probably mailed its own invitation to the other participant too: say which one counts
+    direct_too = {"direct_too": answer.attendee(svc.other_of(mentorship, ctx.person).email) is not None}
     if existing is not None:
         if (existing.starts_at, existing.ends_at) == (start, end) and existing.state != "cancelled":
             return f"invitation {answer.uid[:60]} unchanged (meeting {existing.id})"
@@ -191,7 +193,7 @@ def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:
         existing.starts_at, existing.ends_at, existing.sequence = start, end, existing.sequence + 1
         existing.place, existing.topic, existing.proposed_by_id = place or existing.place, topic, ctx.person.id
         svc.send_invitations(ctx.send, ctx.settings, ctx.signer, existing, mentorship, ctx.now,
-                             accepted=(ctx.person.id,), values={"moved": True})
+                             accepted=(ctx.person.id,), values={"moved": True, **direct_too})
         return f"meeting {existing.id} moved by {ctx.person.email}'s calendar"
     meeting = Meeting(mentorship_id=mentorship.id, uid=svc.new_uid(ctx.settings), sequence=0, starts_at=start,
                       ends_at=end, tzid=ctx.person.timezone or ctx.settings.timezone, place=place, topic=topic,
@@ -200,7 +202,8 @@ def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:
     ctx.session.add(meeting)
     ctx.session.flush()
     mentorship.last_activity_at = ctx.now
-    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,))
+    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,),
+                         values=direct_too)
     return f"meeting {meeting.id} proposed from {ctx.person.email}'s calendar"
 
 
