@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,9 +13,10 @@ from sqlalchemy import create_engine, text
 from mailflow.app import App, build_app
 from mailflow.clock import FixedClock
 from mailflow.config import load_settings
+from mailflow.receive.smtp import smtp_controller
 from mailflow.store.migrations import upgrade
 
-from .support.sink import SmtpSink
+from .support.sink import SmtpSink, _free_port
 
 POSTGRES_ADMIN_URL = os.environ.get("MAILFLOW_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEMPLATE_DB = f"mailflow_template_{os.getpid()}"
@@ -93,3 +95,14 @@ def app(tmp_path, database_url, sink, clock) -> App:
     built = build_app(make_settings(tmp_path, database_url, relay=sink.url), clock, migrate=False)
     yield built
     built.store.dispose()
+
+
+@pytest.fixture
+def receiver(app):
+    """The app's real SMTP receiver (aiosmtpd) on a free port; yields the port."""
+    settings = replace(app.settings, smtp_listen=f"127.0.0.1:{_free_port()}", max_message_bytes=200_000)
+    controller, handler = smtp_controller(settings, app.ingest)
+    controller.start()
+    yield controller.port
+    controller.stop()
+    handler.close()

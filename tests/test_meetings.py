@@ -18,7 +18,7 @@ from mailflow.parsers.mime import parse_mail
 from mailflow.store.models import Achievement, AgreementVersion, Feedback, JobRun, Meeting, Mentorship, Person
 
 from .support.conversation import Conversation, one_to
-from .support.mails import add_person, store_mail
+from .support.mails import add_person
 from .support.vcal import read_calendar
 
 FIXTURES = Path(__file__).parent / "fixtures" / "meetings"
@@ -140,7 +140,7 @@ def as_client_mail(ics: bytes, *, sender: str, to: str, subject: str, text: str)
 
 
 def send_raw(app, talk: Conversation, raw: bytes, sender: str, to: str):
-    store_mail(app, raw, sender=sender, recipients=[to])
+    talk.deliver(raw, sender, to)
     return talk.new_mail()
 
 
@@ -185,8 +185,9 @@ def client_reply(key: str, uid: str, organizer: str, lang: str = "en", sequence:
 # ---------------------------------------------------------------- the whole path
 
 @pytest.mark.parametrize("lang", ["en", "de"])
-def test_propose_invite_accept_by_calendar_then_feedback(app, sink, clock, lang):
-    words, talk = WORDS[lang], Conversation(app, sink)
+def test_propose_invite_accept_by_calendar_then_feedback(app, sink, clock, receiver, lang):
+    """Every mail in through the real SMTP receiver, every mail out through the real SMTP sink."""
+    words, talk = WORDS[lang], Conversation(app, sink, smtp_port=receiver)
     mentorship_id = active_pair(app, lang)
 
     sent = propose(app, talk, lang, "2026-12-10" if lang == "en" else "10.12.2026")

@@ -3,27 +3,14 @@ from __future__ import annotations
 
 import smtplib
 from email.policy import SMTP
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select, text
 
-from mailflow.receive.smtp import smtp_controller
 from mailflow.store.models import InboundMessage
 from mailflow.tokens import Token
 
 from .support.mails import person_mail, smtp_send
-from .support.sink import _free_port
-
-
-@pytest.fixture
-def receiver(app):
-    settings = replace(app.settings, smtp_listen=f"127.0.0.1:{_free_port()}", max_message_bytes=200_000)
-    controller, handler = smtp_controller(settings, app.ingest)
-    controller.start()
-    yield controller.port
-    controller.stop()
-    handler.close()
 
 
 def stored(app) -> list[InboundMessage]:

@@ -6,7 +6,7 @@ from email.utils import make_msgid
 
 from mailflow.app import App
 
-from .mails import process, store_mail
+from .mails import process, smtp_send, store_mail
 from .sink import Received, SmtpSink
 
 
@@ -34,8 +34,9 @@ STYLES = {
 class Conversation:
     """Mail in through ingest, everything processed, mail out read back from the real SMTP sink."""
 
-    def __init__(self, app: App, sink: SmtpSink) -> None:
-        self.app, self.sink = app, sink
+    def __init__(self, app: App, sink: SmtpSink, smtp_port: int | None = None) -> None:
+        """With smtp_port, every mail goes in through the real SMTP receiver on that port."""
+        self.app, self.sink, self.smtp_port = app, sink, smtp_port
         self._seen = 0
 
     def write(self, sender: str, to: str, subject: str, body: str, *, html: str | None = None,
@@ -57,8 +58,15 @@ class Conversation:
         for filename, content_type, payload in attachments:
             maintype, subtype = content_type.split("/")
             message.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
-        store_mail(self.app, message, sender=sender.split("<")[-1].strip(">"), recipients=[to])
+        self.deliver(message, sender.split("<")[-1].strip(">"), to)
         return self.new_mail()
+
+    def deliver(self, message: EmailMessage | bytes, sender: str, to: str) -> None:
+        """One mail in, through SMTP or straight to ingest."""
+        if self.smtp_port is not None:
+            smtp_send(self.smtp_port, message, sender, [to])
+        else:
+            store_mail(self.app, message, sender=sender, recipients=[to])
 
     def reply(self, to_mail: Received, sender: str, new: str, style: str = "gmail") -> list[Received]:
         """Answer to_mail the way a person does: to its Reply-To, 'Re:' subject, the original quoted."""

@@ -1,6 +1,7 @@
 """Building and sending test mails the way a person's client would."""
 from __future__ import annotations
 
+import re
 import smtplib
 from email.policy import SMTP
 from email.message import EmailMessage
@@ -32,6 +33,7 @@ def smtp_send(app_or_port, message: EmailMessage | bytes, sender: str, recipient
     """Deliver through the real SMTP receiver, as an MTA would."""
     port = app_or_port if isinstance(app_or_port, int) else app_or_port.settings.smtp_host_port[1]
     raw = message if isinstance(message, bytes) else message.as_bytes(policy=SMTP)
+    raw = re.sub(rb"\r?\n", b"\r\n", raw)  # SMTP carries CRLF lines; smtplib sends bytes as they are
     with smtplib.SMTP("127.0.0.1", port, timeout=20) as client:
         client.sendmail(sender, recipients, raw)
 
