@@ -568,6 +568,8 @@ OWN_CALENDARS = {
     "iCloud, from its own noreply address, the organizer behind a proxy": (
         "icloud_request_full-message_french-rfc2047-subject.eml", "dontspam@khamidou.com",
         datetime(2015, 3, 16, 5, 0)),
+    "Tine 2.0, German, Precedence: bulk": (
+        "tine20_request_de-subject_einladung-zum-termin.eml", "l.kneschke@caldav.org", datetime(2111, 11, 21, 12, 0)),
     "Proton Bridge, no method parameter": (
         "proton-bridge_request_no-method-content-type-param.eml", "alice@example.org", datetime(2025, 2, 20, 18, 0)),
 }
