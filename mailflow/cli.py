@@ -37,6 +37,11 @@ def parser() -> argparse.ArgumentParser:
                                     "same file again updates people instead of duplicating them.")
     importing.add_argument("file", type=argparse.FileType("rb"), help="the CSV file (UTF-8, header row)")
     commands.add_parser("migrate", help="create or upgrade the database schema and exit")
+    retry = commands.add_parser("retry", help="process mail that failed three times again, e.g. after a fix",
+                                description="Put inbound mail that was set aside after three failed attempts back "
+                                "in the queue: all of it, or the ids given (the digest lists them). A running worker "
+                                "then takes it up.")
+    retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="inbound message ids (default: all failed)")
     demo = commands.add_parser("demo", help="play one whole mentorship through a throwaway instance",
                                description="Play one whole mentorship through the real SMTP path of a throwaway "
                                "instance (its own SQLite file, SMTP port and .eml folder) and say where the mails lie.")
@@ -71,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return _jobs(app, args)
     if args.command == "import":
         return _import(app, args.file.read(), args.file.name)
+    if args.command == "retry":
+        return _retry(app, tuple(args.ids))
     from .services import run_parts, stop_on_signals
     run_parts(app, PARTS[args.command][1], stop_on_signals(), worker_processes=args.command == "serve")
     return 0
@@ -85,6 +92,16 @@ def _jobs(app, args) -> int:
     from .services import stop_on_signals
     run_scheduler(app, stop_on_signals())
     return 0
+
+
+def _retry(app, ids: tuple[int, ...]) -> int:
+    from .worker import retry_failed
+    queued = retry_failed(app.store, app.clock, ids)
+    print(f"{len(queued)} failed mail(s) back in the queue" + (f": {', '.join(map(str, queued))}" if queued else ""))
+    missing = sorted(set(ids) - set(queued))
+    if missing:
+        print(f"not failed (or unknown), left alone: {', '.join(map(str, missing))}")
+    return 1 if missing else 0
 
 
 def _import(app, data: bytes, name: str) -> int:

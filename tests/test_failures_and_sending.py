@@ -1,6 +1,8 @@
 """A failing message is set aside without blocking the others; the outbox retries the relay with back-off."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -12,6 +14,7 @@ from mailflow.send import Dispatcher, FolderTransport
 from mailflow.store.models import InboundMessage, OutboundMessage
 
 from .support.mails import person_mail, process, store_mail
+from .support.processes import ROOT, environment
 
 
 def explode(ctx) -> str:
@@ -93,3 +96,30 @@ def test_without_a_relay_mail_lands_as_readable_eml_files(app, tmp_path):
     assert content.startswith(b"Return-Path: <bounces+") and b"To: ann@example.org" in content
     assert "MENTOREN".encode() in content, "the text part is quoted-printable, readable in an editor"
     assert dispatcher.drain() == 0
+
+
+def test_the_operator_puts_a_failed_message_back_once_the_bug_is_fixed(app, sink, clock, tmp_path, monkeypatch):
+    """`run.py retry` (a real process on the same database) queues it again; the worker then answers it once."""
+    monkeypatch.setitem(routing.HELLO, Keyword.PROFILE, explode)
+    store_mail(app, person_mail("ann@example.org", "hello@mentoring.test", "HELP", ""))
+    for _ in range(3):
+        process(app)
+        clock.advance(timedelta(hours=1))
+    assert [state for state, _, _ in inbound_states(app)] == ["done"]  # HELP is fine: nothing to retry
+    store_mail(app, person_mail("ann@example.org", "hello@mentoring.test", "PROFILE", ""))
+    for _ in range(3):
+        process(app)
+        clock.advance(timedelta(hours=1))
+    assert inbound_states(app)[1][:2] == ("failed", 3)
+    monkeypatch.undo()  # the fix is deployed
+
+    env = environment(home=str(tmp_path / "cli"), database_url=app.settings.database_url, secret="s")
+    run = [sys.executable, str(ROOT / "run.py"), "retry"]
+    done = subprocess.run(run + ["2", "1"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "1 failed mail(s) back in the queue: 2" in done.stdout
+    assert "not failed (or unknown), left alone: 1" in done.stdout
+    process(app)
+    answers = [m for m in sink.wait_for(2) if m.rcpt_tos == ("ann@example.org",)]
+    assert len(answers) == 2 and inbound_states(app)[1][0] == "done"
+    again = subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "0 failed mail(s) back in the queue" in again.stdout
