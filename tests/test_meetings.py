@@ -635,3 +635,22 @@ def test_an_invitation_to_hello_before_the_agreement_is_approved_says_so(app, si
     asked = one_to(send_raw(app, talk, raw, MENTEE, HELLO), MENTEE)
     answer = one_to(talk.reply(asked, MENTEE, "YES"), MENTEE)
     assert "agreement is approved" in answer.text() and meeting_row(app) is None
+
+
+def test_the_proposer_declining_in_her_own_calendar_cancels_the_meeting_for_both(app, sink):
+    """Mia deletes the meeting she proposed from her calendar; Google sends DECLINED for her. Otto must not wait
+    for her alone: both get METHOD:CANCEL."""
+    talk = Conversation(app, sink)
+    active_pair(app)
+    invitation = one_to(propose(app, talk, "en"), MENTEE)
+    meeting = meeting_row(app)
+    organizer = organizer_address(invitation)
+    name, old_uid, old_attendee, old_organizer, _ = CLIENT_REPLIES["google_declined"]
+    ics = adjusted(name, {old_uid: meeting.uid, old_attendee: MENTEE, old_organizer: organizer})
+    raw = as_client_mail(ics, sender=f"Mia Mentee <{MENTEE}>", to=organizer, subject="Declined: Mentoring",
+                         text="Mia Mentee has declined")
+    cancelled = send_raw(app, talk, raw, MENTEE, organizer)
+    for person in (MENTEE, MENTOR):
+        part, cal = calendar_of(one_to(cancelled, person))
+        assert cal.method.value == "CANCEL" and int(cal.vevent.sequence.value) == 1
+    assert meeting_row(app).state == "cancelled"

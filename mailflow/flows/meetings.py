@@ -112,6 +112,9 @@ def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: P
     if person.id != acceptor.id:
         if partstat == "DECLINED" and ctx.inbound.address_kind == "reply":
             raise Polite("meeting_problem", {"why": "own_proposal"}, "the proposer answered their own invitation")
+        if partstat == "DECLINED" and meeting.ends_at > ctx.now:
+            # the proposer's calendar declines (or they deleted the meeting there): it cannot take place
+            return cancel_meeting(ctx, meeting, mentorship, person)
         return f"meeting {meeting.id}: {partstat} from the proposer noted"
     state = {"ACCEPTED": "confirmed", "DECLINED": "declined", "TENTATIVE": "tentative"}.get(partstat)
     if state is None:
