@@ -69,11 +69,11 @@ class _Rules:
 
 
 def vtimezone(tzid: str, moments: list[datetime]) -> Timezone:
-    """The VTIMEZONE for tzid, right at every one of moments (aware datetimes in that zone)."""
+    """The VTIMEZONE for tzid, right at every one of moments (aware datetimes in that zone; at least one)."""
     rules = _rules(tzid)
     if rules is not None and all(rules.offset_at(m.replace(tzinfo=None)) == m.utcoffset() for m in moments):
         return _yearly(tzid, rules)
-    years = [m.year for m in moments] or [date.today().year]
+    years = [m.year for m in moments]
     return Timezone.from_tzid(tzid, first_date=date(min(years), 1, 1), last_date=date(max(years) + 2, 1, 1))
 
 
