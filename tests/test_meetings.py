@@ -654,3 +654,24 @@ def test_the_proposer_declining_in_her_own_calendar_cancels_the_meeting_for_both
         part, cal = calendar_of(one_to(cancelled, person))
         assert cal.method.value == "CANCEL" and int(cal.vevent.sequence.value) == 1
     assert meeting_row(app).state == "cancelled"
+
+
+def test_a_new_date_after_a_decline_moves_the_same_meeting(app, sink):
+    """The form in the 'declined' mail moves the declined meeting (same UID, SEQUENCE+1), so the entry in the
+    mentee's calendar follows the new date instead of staying behind as a ghost."""
+    talk = Conversation(app, sink)
+    active_pair(app)
+    invitation = one_to(propose(app, talk, "en"), MENTOR)
+    meeting = meeting_row(app)
+    organizer = organizer_address(invitation)
+    declined = one_to(send_raw(app, talk, client_reply("google_declined", meeting.uid, organizer), MENTOR,
+                               organizer), MENTEE)
+    assert meeting_row(app).state == "declined"
+    moved = talk.reply(declined, MENTEE, form("en", "2026-12-17", "11:00"))
+    for person in (MENTEE, MENTOR):
+        _, cal = calendar_of(one_to(moved, person))
+        assert cal.method.value == "REQUEST" and cal.vevent.uid.value == meeting.uid
+        assert int(cal.vevent.sequence.value) == 1
+    again = meeting_row(app)
+    assert again.id == meeting.id and again.state == "proposed"
+    assert again.starts_at == datetime(2026, 12, 17, 10, 0, tzinfo=timezone.utc)

@@ -125,7 +125,8 @@ def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: P
     mentorship.last_activity_at = ctx.now
     values = svc.meeting_values(meeting, mentorship, proposer)
     if state == "declined":
-        token = ctx.token_for("meetform", mentorship.id, proposer)
+        # the new date moves this very meeting (same UID, SEQUENCE+1): the proposer's calendar entry follows it
+        token = Token("reply", "meeting", meeting.id, proposer.id)
         values.update(form=render_form("meeting", {"place": meeting.place, "topic": meeting.topic},
                                        proposer.language))
         ctx.send(ctx.mail_to(proposer, "meeting_declined", reply_token=token, values=values))
