@@ -49,7 +49,8 @@ def test_the_invitation_time_is_right_in_every_zone(tzid: str, local: datetime, 
     [vtimezone] = calendar.vtimezone_list
     text = ics.decode()
     if form == "yearly":
-        assert "RDATE" not in text and text.count("RRULE:FREQ=YEARLY;BYDAY=") == 2
+        rules = [line for line in text.splitlines() if line.startswith("RRULE:")]
+        assert "RDATE" not in text and len(rules) == 2 and all("FREQ=YEARLY" in r and "BYDAY=" in r for r in rules)
         assert {o.dtstart.value.year for o in vtimezone.getChildren() if hasattr(o, "dtstart")} == {1970}
     elif form == "fixed":
         assert "RDATE" not in text and "RRULE" not in text
