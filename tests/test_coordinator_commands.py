@@ -70,7 +70,7 @@ def test_coordinators_match_remind_export_and_end_by_mail(app, sink):
     assert "missing what it acts on" in answer(command(talk, "REMIND"), "Not done")
 
     stats = answer(command(talk, "STATS"), "Programme figures")
-    assert "Participants: 1 mentees, 1 mentors" in stats and "1 requested" in stats
+    assert "Participants: 1 mentee, 1 mentor" in stats and "1 requested" in stats
 
     exported = one_to(command(talk, "EXPORT"), COORDINATOR)
     [attachment] = list(exported.message.iter_attachments())
