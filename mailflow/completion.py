@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
-from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select
@@ -208,8 +207,6 @@ def send_end_question(signer: TokenSigner, send: Send, mentorship: Mentorship, a
     """Ask other whether the mentorship may end (YES / NO links on a token only they can use)."""
     token = Token("reply", "end", mentorship.id, other.id)
     yes, no = ("JA", "NEIN") if other.language == "de" else ("YES", "NO")
-    def link(word: str) -> str:
-        return f"mailto:{signer.address(token)}?{urlencode({'subject': word, 'body': word}, quote_via=quote)}"
     send(OutgoingMail(template="end_question", to=other.email, to_name=other.name, language=other.language,
-                      reply_token=token, values={"asker": asker.name, "yes": link(yes), "no": link(no),
+                      reply_token=token, values={"asker": asker.name, "yes": signer.mailto(token, yes), "no": signer.mailto(token, no),
                                                  "deadline": deadline, "reminder": reminder, "comment": comment}))

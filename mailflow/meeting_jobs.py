@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from . import meetings_service as svc
 from .compose import OutgoingMail
 from .flows.meetings import send_feedback_form
+from .mentorships import other_side
 from .store.models import AgreementVersion, JobRun, Meeting, Mentorship
 from .tokens import Token
 
@@ -147,7 +148,7 @@ def _ask_to_amend(app, session, found: list, now: datetime) -> int:
                               language=person.language, reply_token=token, values=dict(
                                   details, agreed=agreement.meetings, period_from=agreement.period_from,
                                   period_until=agreement.period_until,
-                                  other=svc.other_of(mentorship, person).name,
-                                  amend=svc.mail_link(app.signer, token, amend))))
+                                  other=other_side(mentorship, person).name,
+                                  amend=app.signer.mailto(token, amend))))
         sent += 1
     return sent

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from typing import Callable
-from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -13,11 +12,13 @@ from sqlalchemy.orm import Session
 from .calendar import Attendee, Invitation, build_cancel, build_decline_counter, build_request, imip_mime_part
 from .compose import OutgoingMail
 from .config import Settings
+from .mentorships import other_side
+from .parsers.forms import MEETING_MINUTES
+from .people import bounces
 from .store.models import Meeting, Mentorship, Person
 from .tokens import Token, TokenSigner
 
 PLANNED = ("proposed", "confirmed", "tentative")  # meetings that still count
-MIN_MINUTES, MAX_MINUTES = 15, 480
 Send = Callable[[OutgoingMail], None]
 
 
@@ -36,11 +37,6 @@ def plan_token(mentorship: Mentorship, person: Person) -> Token:
     return Token("meetings", "plan", mentorship.id, person.id)
 
 
-def mail_link(signer: TokenSigner, token: Token, keyword: str, body: str = "") -> str:
-    query = {"subject": keyword, "body": body or keyword}
-    return f"mailto:{signer.address(token)}?{urlencode(query, quote_via=quote)}"
-
-
 def proposer_of(meeting: Meeting, mentorship: Mentorship) -> Person:
     return mentorship.mentor if meeting.proposed_by_id == mentorship.mentor_id else mentorship.mentee
 
@@ -53,10 +49,6 @@ def acceptor_of(meeting: Meeting, mentorship: Mentorship) -> Person:
 def participant(mentorship: Mentorship, email: str) -> Person | None:
     wanted = (email or "").strip().lower()
     return next((p for p in (mentorship.mentee, mentorship.mentor) if p.email == wanted), None)
-
-
-def other_of(mentorship: Mentorship, person: Person) -> Person:
-    return mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
 
 
 def shown_time(start: datetime, end: datetime, tzid: str, language: str) -> str:
@@ -76,7 +68,7 @@ def meeting_values(meeting: Meeting, mentorship: Mentorship, reader: Person, *,
     zone = reader.timezone or meeting.tzid
     return dict(when=shown_time(start, end, zone, reader.language),
                 minutes=int((end - start).total_seconds() // 60), place=meeting.place, topic=meeting.topic,
-                closing=meeting.closing, other=other_of(mentorship, reader).name,
+                closing=meeting.closing, other=other_side(mentorship, reader).name,
                 proposer=proposer_of(meeting, mentorship).name, sequence=meeting.sequence)
 
 
@@ -114,13 +106,13 @@ def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meetin
                                        accepted=accepted))
         token = Token("reply", "meeting", meeting.id, person.id)
         acceptor = acceptor_of(meeting, mentorship)
-        words = _words(person.language)
+        word = words(person.language)
         send(_mail(person, template, token, dict(
             meeting_values(meeting, mentorship, person), **(values or {}),
             must_answer=person.id == acceptor.id and person.id not in accepted,
             confirmed=meeting.state == "confirmed",
-            yes=mail_link(signer, token, words["yes"]), no=mail_link(signer, token, words["no"]),
-            cancel=mail_link(signer, token, words["cancel"]),
+            yes=signer.mailto(token, word["yes"]), no=signer.mailto(token, word["no"]),
+            cancel=signer.mailto(token, word["cancel"]),
             plan=signer.address(plan_token(mentorship, person))), ics, "REQUEST"))
 
 
@@ -146,18 +138,15 @@ def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeti
 def queue_for(app, session: Session) -> Send:
     """A Send for jobs: straight to the outbox, never to an address known to bounce."""
     def send(mail: OutgoingMail) -> None:
-        bounced = session.query(Person.bounced_at).filter(Person.email == mail.to.lower()).scalar()
-        if bounced is None:
+        if not bounces(session, mail.to):
             app.composer.queue(session, mail)
     return send
 
 
-def local_range_ok(minutes: int) -> bool:
-    return MIN_MINUTES <= minutes <= MAX_MINUTES
-
-
-def duration(start: datetime, end: datetime) -> int:
-    return int((end - start) / timedelta(minutes=1))
+def duration_ok(start: datetime, end: datetime) -> bool:
+    """A meeting as long as the meeting form allows (a client's invitation or counter proposal may not be)."""
+    shortest, longest = MEETING_MINUTES
+    return timedelta(minutes=shortest) <= end - start <= timedelta(minutes=longest)
 
 
 def _mail(person: Person, template: str, token: Token | None, values: dict, ics: bytes, method: str) -> OutgoingMail:
@@ -165,12 +154,10 @@ def _mail(person: Person, template: str, token: Token | None, values: dict, ics:
                         values=values, reply_token=token, alternatives=(imip_mime_part(ics, method),))
 
 
-def _words(language: str) -> dict[str, str]:
+def words(language: str) -> dict[str, str]:
     if language == "de":
         return {"yes": "JA", "no": "NEIN", "cancel": "ABSAGEN", "accept": "ANNEHMEN", "decline": "ABLEHNEN",
                 "meeting": "TREFFEN", "amend": "ANPASSEN"}
     return {"yes": "YES", "no": "NO", "cancel": "CANCEL", "accept": "ACCEPT", "decline": "DECLINE",
             "meeting": "MEETING", "amend": "AMEND"}
 
-
-words = _words

@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
-from urllib.parse import quote, urlencode
 
 from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -16,18 +15,13 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from .compose import OutgoingMail
 from .flows.coordinators import command_link
 from .store.models import AgreementVersion, JobRun, Meeting, Mentorship, Person
-from .tokens import Token, TokenSigner
+from .tokens import Token
 
 log = logging.getLogger(__name__)
 STAGES = ("first", "second", "coordinators")
 BATCH = 500
 PLANNED = ("proposed", "confirmed", "tentative")
 QUIET_STATES = ("accepted", "active")
-
-
-def mail_link(signer: TokenSigner, token: Token, keyword: str, body: str = "") -> str:
-    """A one-click mailto: that opens a reply to token with keyword prefilled (as Context.link does)."""
-    return f"mailto:{signer.address(token)}?{urlencode({'subject': keyword, 'body': body or keyword}, quote_via=quote)}"
 
 
 def _stage_days(settings) -> dict[str, int]:
@@ -125,7 +119,7 @@ def _send_reminder(app, session: Session, item: Waiting, stage: str) -> None:
         token = Token("reply", "approve", item.object_id, person.id)
         yes, no = ("ZUSTIMMEN", "ÄNDERN") if german else ("APPROVE", "CHANGES")
     values = dict(stage=stage, kind=item.kind, other=item.other.name, since=item.since,
-                  yes=mail_link(app.signer, token, yes), no=mail_link(app.signer, token, no, f"{no} "),
+                  yes=app.signer.mailto(token, yes), no=app.signer.mailto(token, no, f"{no} "),
                   version=item.version.version if item.version else None)
     app.composer.queue(session, OutgoingMail(template="reminder", to=person.email, to_name=person.name,
                                              language=person.language, values=values, reply_token=token))
@@ -182,7 +176,7 @@ def _send_checkin(app, session: Session, mentorship: Mentorship, person: Person)
     german = person.language == "de"
     values = dict(other=other.name, since=last, days=app.settings.inactivity_days,
                   role="mentee" if person.id == mentorship.mentee_id else "mentor",
-                  good=mail_link(app.signer, token, "Alles gut" if german else "All good"),
+                  good=app.signer.mailto(token, "Alles gut" if german else "All good"),
                   topics=f"mailto:{app.settings.hello_address}?subject={'THEMEN' if german else 'TOPICS'}")
     app.composer.queue(session, OutgoingMail(template="checkin", to=person.email, to_name=person.name,
                                              language=person.language, values=values, reply_token=token))

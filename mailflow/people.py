@@ -46,6 +46,11 @@ def upsert(session: Session, settings: Settings, row: PersonRow, now: datetime) 
     return "unchanged" if _snapshot(person) == before else "updated"
 
 
+def bounces(session: Session, address: str) -> bool:
+    """Whether mail to address is known to bounce (we then send nothing there until it works again)."""
+    return session.scalar(select(Person.bounced_at).where(Person.email == address.lower())) is not None
+
+
 def new_person(session: Session, settings: Settings, *, email: str, name: str, role: str, now: datetime) -> Person:
     person = Person(email=email.lower(), name=name, role=role, language=settings.language,
                     timezone=settings.timezone, topics=[], capacity=1 if role == "mentor" else 0, about="",

@@ -15,6 +15,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from importlib import resources
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
@@ -107,8 +108,9 @@ def _observance(kind, start: datetime, before: timedelta, after: timedelta, name
     return observance
 
 
+@lru_cache(maxsize=64)
 def _rules(tzid: str) -> _Rules | None:
-    """The rule in the TZif footer, if it is one a yearly RRULE can say."""
+    """The rule in the TZif footer, if it is one a yearly RRULE can say (read once per zone, as zoneinfo does)."""
     footer = _posix_string(tzid)
     match = _POSIX.match(footer or "")
     if match is None:

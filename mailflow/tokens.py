@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from urllib.parse import quote, urlencode
 from dataclasses import dataclass
 
 KINDS = ("reply", "meetings", "bounces")
@@ -39,6 +40,12 @@ class TokenSigner:
             raise ValueError(f"cannot sign {token!r}")
         body = f"{token.kind}+{token.purpose.lower()}.{token.object_id}.{token.person_id}"
         return f"{body}.{self._sign(body)}@{self._domain}"
+
+    def mailto(self, token: Token, keyword: str, body: str = "") -> str:
+        """A one-click mailto: that opens a reply to token with keyword prefilled (the body too, where mail
+        clients drop the subject)."""
+        query = urlencode({"subject": keyword, "body": body or keyword}, quote_via=quote)
+        return f"mailto:{self.address(token)}?{query}"
 
     def read(self, address: str) -> Token | None:
         """The token in address; None when it is no token address; ForgedToken when its signature is wrong."""

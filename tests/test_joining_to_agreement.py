@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from mailflow.parsers.people_csv import read_people_csv
 from mailflow.people import import_rows
-from mailflow.store.models import Achievement, AgreementVersion, Mentorship, Person
+from mailflow.store.models import Achievement, AgreementVersion, Mentorship
 
 from .support.conversation import Conversation, one_to
 

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from .. import meetings_service as svc
-from ..mentorships import running_of
+from ..mentorships import other_side, running_of
 from ..outcomes import Polite, Refused
 from ..parsers.calendar_reply import CalendarAnswer, read_calendar
+from ..parsers.forms import read_meeting
 from ..store.models import Meeting, Mentorship, Person
 from ..tokens import Token
 from . import help, meetings
@@ -69,7 +70,6 @@ def reply_default(ctx: Context) -> str:
     something we do not understand."""
     if read_calendar(ctx.inbound.mail.message).answers:
         return calendar_received(ctx)
-    from ..parsers.forms import read_meeting
     if read_meeting(ctx.inbound.mail.text).found_any:
         return meetings.propose(ctx)
     return help.not_understood(ctx)
@@ -120,11 +120,11 @@ def _counter(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Per
         raise Polite("meeting_problem", {"why": "cancelled"}, f"meeting {meeting.id} is cancelled")
     start = answer.start or meeting.starts_at
     end = answer.end or (start + (meeting.ends_at - meeting.starts_at))
-    if start <= ctx.now or not svc.local_range_ok(svc.duration(start, end)):
+    if start <= ctx.now or not svc.duration_ok(start, end):
         raise Polite("meeting_problem", {"why": "bad_counter"}, f"counter to an impossible time {start}..{end}")
     meeting.counter_starts_at, meeting.counter_ends_at = start, end
     mentorship.last_activity_at = ctx.now
-    other = svc.other_of(mentorship, person)
+    other = other_side(mentorship, person)
     token = Token("reply", "counter", meeting.id, other.id)
     words = svc.words(other.language)
     values = svc.meeting_values(meeting, mentorship, other)
@@ -154,7 +154,7 @@ def _invited_mentorship(ctx: Context, invitation: CalendarAnswer) -> Mentorship:
     running = running_of(ctx.session, ctx.person)
     if len(running) > 1:
         invited = {a.email for a in invitation.attendees}
-        running = [m for m in running if svc.other_of(m, ctx.person).email in invited] or running
+        running = [m for m in running if other_side(m, ctx.person).email in invited] or running
     if len(running) != 1:
         raise Polite("not_allowed", {"why": "which_mentorship", "count": len(running)},
                      f"invitation from {ctx.person.email}: {len(running)} mentorships it could be for")
@@ -173,17 +173,17 @@ def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:
         if existing is None:
             return f"CANCEL for unknown invitation {answer.uid[:60]} ignored"
         return meetings.cancel_meeting(ctx, existing, mentorship, ctx.person)
-    meetings._require_agreement(ctx, mentorship)
+    meetings.require_agreement(ctx, mentorship)
     start, end = answer.start, answer.end or (answer.start + timedelta(hours=1) if answer.start else None)
     if start is None or answer.all_day:
         raise Polite("meeting_problem", {"why": "no_time"}, "own-calendar invitation without a time")
     if start <= ctx.now:
         raise Polite("meeting_problem", {"why": "past"}, "own-calendar invitation in the past")
-    if not svc.local_range_ok(svc.duration(start, end)):
+    if not svc.duration_ok(start, end):
         raise Polite("meeting_problem", {"why": "duration"}, "own-calendar invitation too short or too long")
     place, topic = answer.location[:500], answer.summary[:300]
     # the client has probably mailed its own invitation to the other participant too: say which one counts
-    direct_too = {"direct_too": answer.attendee(svc.other_of(mentorship, ctx.person).email) is not None}
+    direct_too = {"direct_too": answer.attendee(other_side(mentorship, ctx.person).email) is not None}
     if existing is not None:
         if (existing.starts_at, existing.ends_at) == (start, end) and existing.state != "cancelled":
             return f"invitation {answer.uid[:60]} unchanged (meeting {existing.id})"

@@ -14,6 +14,7 @@ from ..clock import Clock
 from ..compose import Composer, OutgoingMail, Thread
 from ..config import Settings
 from ..parsers.commands import Command
+from ..people import bounces
 from ..parsers.mime import ParsedMail
 from ..store.models import OutboundMessage, Person
 from ..tokens import Token, TokenSigner
@@ -74,8 +75,7 @@ class Context:
 
     def send(self, mail: OutgoingMail, answers: bool = False) -> None:
         """Queue mail in the outbox (sent after commit), never to an address known to bounce."""
-        bounced = self.session.scalar(select(Person.bounced_at).where(Person.email == mail.to.lower()))
-        if bounced is not None:
+        if bounces(self.session, mail.to):
             log.info("not sending %s to %s: the address bounces", mail.template, mail.to)
             return
         self.composer.queue(self.session, mail, answers_inbound_id=self.inbound.row_id if answers else None)
@@ -90,8 +90,7 @@ class Context:
 
     def link(self, token: Token, keyword: str, body: str = "") -> str:
         """A one-click mailto: that opens a reply to token with keyword prefilled."""
-        query = {"subject": keyword, "body": body or keyword}
-        return f"mailto:{self.signer.address(token)}?{urlencode(query, quote_via=quote)}"
+        return self.signer.mailto(token, keyword, body)
 
     def hello_link(self, keyword: str) -> str:
         return f"mailto:{self.settings.hello_address}?{urlencode({'subject': keyword}, quote_via=quote)}"

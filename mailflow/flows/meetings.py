@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from .. import achievements
 from .. import meetings_service as svc
-from ..mentorships import current_agreement, running_of
+from ..compose import OutgoingMail
+from ..mentorships import current_agreement, other_side, running_of
 from ..outcomes import Polite
 from ..parsers.forms import explain, field_label, read_feedback, read_meeting, render_form
 from ..store.models import Feedback, Meeting, Mentorship, Person
@@ -27,7 +28,7 @@ def propose(ctx: Context) -> str:
     """MEETING with the form: a new meeting (or, in reply to an invitation, a new date for that meeting)."""
     meeting = _meeting_from_token(ctx, required=False)
     mentorship = ctx.session.get(Mentorship, meeting.mentorship_id) if meeting else _mentorship(ctx)
-    _require_agreement(ctx, mentorship)
+    require_agreement(ctx, mentorship)
     result = read_meeting(ctx.inbound.mail.text)
     if not result.found_any:
         send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting)
@@ -82,7 +83,7 @@ def send_meeting_form(ctx: Context, mentorship: Mentorship, person: Person, *, m
                                                  if meeting is not None else {})
     ctx.send(ctx.mail_to(person, "meeting_form", reply_token=token, values=dict(
         form=render_form("meeting", prefill, person.language), errors=list(errors), why=why,
-        other=svc.other_of(mentorship, person).name, zone=person.timezone,
+        other=other_side(mentorship, person).name, zone=person.timezone,
         plan=ctx.signer.address(svc.plan_token(mentorship, person)))))
 
 
@@ -180,7 +181,7 @@ def accept_counter(ctx: Context) -> str:
 def decline_counter(ctx: Context) -> str:
     """The proposer keeps the time: DECLINECOUNTER to the one who countered."""
     meeting, mentorship = _counter_meeting(ctx)
-    countered_by = svc.other_of(mentorship, ctx.person)
+    countered_by = other_side(mentorship, ctx.person)
     values = svc.meeting_values(meeting, mentorship, countered_by)
     values["proposed"] = svc.shown_time(meeting.counter_starts_at, meeting.counter_ends_at,
                                         countered_by.timezone or meeting.tzid, countered_by.language)
@@ -248,7 +249,6 @@ def record_feedback_achievements(ctx: Context, meeting: Meeting, mentorship: Men
 
 def send_feedback_form(send, signer, meeting: Meeting, mentorship: Mentorship, person: Person, *, errors=(),
                        values=None) -> None:
-    from ..compose import OutgoingMail
     token = Token("reply", "feedback", meeting.id, person.id)
     send(OutgoingMail(template="meeting_feedback", to=person.email, to_name=person.name, language=person.language,
                       reply_token=token, values=dict(
@@ -273,7 +273,7 @@ def _mentorship(ctx: Context) -> Mentorship:
     return mentorship
 
 
-def _require_agreement(ctx: Context, mentorship: Mentorship) -> None:
+def require_agreement(ctx: Context, mentorship: Mentorship) -> None:
     if mentorship.state not in ("active", "ending") or current_agreement(ctx.session, mentorship) is None:
         raise Polite("meeting_problem", {"why": "no_agreement"}, f"mentorship {mentorship.id} has no agreement")
 

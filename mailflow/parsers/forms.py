@@ -202,6 +202,7 @@ class _Entry:
     value: str | tuple[str, ...]
 
 
+MEETING_MINUTES = (15, 480)  # shortest and longest meeting we plan
 _WRAP_WIDTH = 50
 _MAX_LINES = 5000  # a form sits near the top of a reply; a huge mail is not read to its end
 _QUOTE = re.compile(r"^((?:[ \t]*>)+)[ \t]?")
@@ -516,7 +517,7 @@ def _as_minutes(text: str) -> int:
         minutes = parse_minutes(text)
     except ValueError:
         raise _Problem("not_a_duration") from None
-    return _in_range(minutes, 15, 480)
+    return _in_range(minutes, *MEETING_MINUTES)
 
 
 def _in_range(number: int, lowest: int, highest: int) -> int:
