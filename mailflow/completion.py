@@ -208,5 +208,6 @@ def send_end_question(signer: TokenSigner, send: Send, mentorship: Mentorship, a
     token = Token("reply", "end", mentorship.id, other.id)
     yes, no = ("JA", "NEIN") if other.language == "de" else ("YES", "NO")
     send(OutgoingMail(template="end_question", to=other.email, to_name=other.name, language=other.language,
-                      reply_token=token, values={"asker": asker.name, "yes": signer.mailto(token, yes), "no": signer.mailto(token, no),
+                      reply_token=token, values={"asker": asker.name, "yes": signer.mailto(token, yes),
+                                                 "no": signer.mailto(token, no),
                                                  "deadline": deadline, "reminder": reminder, "comment": comment}))

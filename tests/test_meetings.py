@@ -41,18 +41,26 @@ def active_pair(app, lang: str = "en", *, start: date = date(2026, 12, 1), until
     """Mia and Otto with an approved agreement, as the agreement flow leaves them."""
     add_person(app, MENTEE, lang, "mentee", "Mia Mentee")
     add_person(app, MENTOR, lang, "mentor", "Otto Mentor")
+    return active_mentorship(app, MENTEE, MENTOR, start=start, until=until, meetings=meetings)
+
+
+def active_mentorship(app, mentee_email: str, mentor_email: str, *, start: date = date(2026, 12, 1),
+                      until: date = date(2027, 6, 30), meetings: int | None = 6) -> int:
+    """An active mentorship between two people already there; with an approved agreement unless meetings=None."""
     now = app.clock.now()
     with app.store.transaction() as session:
-        mentee = session.scalar(select(Person).where(Person.email == MENTEE))
-        mentor = session.scalar(select(Person).where(Person.email == MENTOR))
+        mentee = session.scalar(select(Person).where(Person.email == mentee_email))
+        mentor = session.scalar(select(Person).where(Person.email == mentor_email))
         mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state="active", requested_at=now,
                                 answered_at=now, activated_at=now, last_activity_at=now)
         session.add(mentorship)
         session.flush()
-        session.add(AgreementVersion(
-            mentorship_id=mentorship.id, version=1, period_from=start, period_until=until, meetings=meetings,
-            contact_kind="Video", contact_frequency="every two weeks", topics=["Career"], proposed_by_id=mentee.id,
-            proposed_at=now, state="approved", approved_by_id=mentor.id, approved_at=now))
+        if meetings is not None:
+            session.add(AgreementVersion(
+                mentorship_id=mentorship.id, version=1, period_from=start, period_until=until, meetings=meetings,
+                contact_kind="Video", contact_frequency="every two weeks", topics=["Career"],
+                proposed_by_id=mentee.id, proposed_at=now, state="approved", approved_by_id=mentor.id,
+                approved_at=now))
         return mentorship.id
 
 
@@ -169,16 +177,18 @@ CLIENT_REPLIES = {
 }
 
 
-def client_reply(key: str, uid: str, organizer: str, lang: str = "en", sequence: int | None = None) -> bytes:
+def client_reply(key: str, uid: str, organizer: str, lang: str = "en", sequence: int | None = None, *,
+                 attendee: str = MENTOR, sender: str = f"Otto Mentor <{MENTOR}>") -> bytes:
+    """The client's real answer for our meeting, from attendee (a bare .ics mailed by sender as Google does)."""
     name, old_uid, old_attendee, old_organizer, partstat = CLIENT_REPLIES[key]
-    data = adjusted(name, {old_uid: uid, old_attendee: MENTOR, old_organizer: organizer})
+    data = adjusted(name, {old_uid: uid, old_attendee: attendee, old_organizer: organizer})
     if sequence is not None:  # the SEQUENCE of the invitation being answered
         data = re.sub(rb"\nSEQUENCE:\d+", b"\nSEQUENCE:%d" % sequence, data)
     if name.endswith(".eml"):
         return data
     subject = {"ACCEPTED": ("Accepted", "Angenommen"), "DECLINED": ("Declined", "Abgelehnt"),
                "TENTATIVE": ("Tentatively Accepted", "Mit Vorbehalt angenommen")}[partstat][lang == "de"]
-    return as_client_mail(data, sender=f"Otto Mentor <{MENTOR}>", to=organizer,
+    return as_client_mail(data, sender=sender, to=organizer,
                           subject=f"{subject}: Mentoring", text=f"Otto Mentor: {partstat.lower()}")
 
 
@@ -400,6 +410,12 @@ def test_an_invitation_from_the_mentees_own_calendar_becomes_a_meeting(app, sink
     assert meeting_row(app).state == "cancelled"
 
 
+def invitation_to_hello() -> bytes:
+    """Google Calendar's invitation from Mia to Otto, with hello@ invited too (instead of her plan address)."""
+    return adjusted("google-calendar_request_europe-berlin_folded-subject.eml",
+                    {"alice@example.org": MENTEE, "bob@example.org": MENTOR, "john@example.org": HELLO})
+
+
 def propose_form_only(app, talk):
     asked = one_to(talk.write(MENTEE, HELLO, "MEETING", "MEETING"), MENTEE)
     return talk.reply(asked, MENTEE, "YES")
@@ -457,30 +473,18 @@ def test_many_mentorships_are_all_checked_against_their_agreements(app, sink, mo
     """The check pages through every active mentorship, not just the first batch."""
     monkeypatch.setattr("mailflow.meeting_jobs.BATCH", 2)
     now = app.clock.now()
-    pairs = []
-    for n in range(5):
-        pairs.append((f"mentee{n}@example.org", f"mentor{n}@example.org"))
-        add_person(app, pairs[-1][0], "en", "mentee", f"Mentee {n}")
-        add_person(app, pairs[-1][1], "en", "mentor", f"Mentor {n}")
-    with app.store.transaction() as session:
-        for mentee_email, mentor_email in pairs:
-            mentee = session.scalar(select(Person).where(Person.email == mentee_email))
-            mentor = session.scalar(select(Person).where(Person.email == mentor_email))
-            mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state="active", requested_at=now,
-                                    answered_at=now, activated_at=now, last_activity_at=now)
-            session.add(mentorship)
-            session.flush()
-            session.add(AgreementVersion(
-                mentorship_id=mentorship.id, version=1, period_from=date(2026, 12, 1),
-                period_until=date(2027, 6, 30), meetings=1, contact_kind="Video", contact_frequency="monthly",
-                topics=["Career"], proposed_by_id=mentee.id, proposed_at=now, state="approved",
-                approved_by_id=mentor.id, approved_at=now))
+    pairs = [(f"mentee{n}@example.org", f"mentor{n}@example.org") for n in range(5)]
+    for mentee_email, mentor_email in pairs:
+        add_person(app, mentee_email, "en", "mentee")
+        add_person(app, mentor_email, "en", "mentor")
+        mentorship = active_mentorship(app, mentee_email, mentor_email, meetings=1)
+        with app.store.transaction() as session:
             for day in (10, 20):  # two meetings where one was agreed
                 start = datetime(2026, 12, day, 14, tzinfo=timezone.utc)
-                session.add(Meeting(mentorship_id=mentorship.id, uid=f"m{mentorship.id}-{day}@mentoring.test",
+                session.add(Meeting(mentorship_id=mentorship, uid=f"m{mentorship}-{day}@mentoring.test",
                                     sequence=0, starts_at=start, ends_at=start + timedelta(hours=1),
                                     tzid="Europe/Berlin", place="Video", topic="Career", closing=False,
-                                    state="confirmed", created_at=now, proposed_by_id=mentee.id))
+                                    state="confirmed", created_at=now))
     assert jobs.run_due(app, now)["agreement_deviations"] == 5
     asked = {m.rcpt_tos[0] for m in Conversation(app, sink).new_mail() if "AMEND" in m.text()}
     assert asked == {email for pair in pairs for email in pair}
@@ -509,21 +513,16 @@ def test_an_invitation_sent_to_hello_is_confirmed_then_becomes_a_meeting(app, si
     talk = Conversation(app, sink)
     active_pair(app, lang, start=date(2025, 1, 1), until=date(2025, 12, 31))
     add_person(app, "ute@example.org", lang, "mentor", "Ute Mentor")
-    now = clock.now()
-    with app.store.transaction() as session:
-        mentee = session.scalar(select(Person).where(Person.email == MENTEE))
-        ute = session.scalar(select(Person).where(Person.email == "ute@example.org"))
-        session.add(Mentorship(mentee_id=mentee.id, mentor_id=ute.id, state="active", requested_at=now,
-                               answered_at=now, activated_at=now, last_activity_at=now))
-    raw = adjusted("google-calendar_request_europe-berlin_folded-subject.eml",
-                   {"alice@example.org": MENTEE, "bob@example.org": MENTOR, "john@example.org": HELLO})
+    active_mentorship(app, MENTEE, "ute@example.org", meetings=None)
+    raw = invitation_to_hello()
     asked = one_to(send_raw(app, talk, raw, MENTEE, HELLO), MENTEE)
     assert meeting_row(app) is None, "a From: alone proves nothing: first the signed confirmation"
     sent = talk.reply(asked, MENTEE, WORDS[lang]["yes"])
     invitation = one_to(sent, MENTOR)
     assert not [m for m in sent if m.rcpt_tos == ("ute@example.org",)]
     # her calendar invited Otto directly too: both are told which invitation counts
-    assert ("Please answer this one" if lang == "en" else "Sie diese hier: nur ihre Antwort erreicht uns") in invitation.text()
+    counts = "Please answer this one" if lang == "en" else "Sie diese hier: nur ihre Antwort erreicht uns"
+    assert counts in invitation.text()
     assert ("Your calendar invited Otto Mentor directly" if lang == "en"
             else "Ihr Kalender hat Otto Mentor auch direkt eingeladen") in one_to(sent, MENTEE).text()
     _, cal = calendar_of(invitation)
@@ -539,8 +538,7 @@ def test_an_invitation_to_hello_from_someone_without_a_mentorship_gets_a_clear_a
     clock.set(datetime(2025, 2, 1, 9, 0, tzinfo=timezone.utc))
     talk = Conversation(app, sink)
     add_person(app, MENTEE, "en", "mentee", "Mia Mentee")
-    raw = adjusted("google-calendar_request_europe-berlin_folded-subject.eml",
-                   {"alice@example.org": MENTEE, "bob@example.org": MENTOR, "john@example.org": HELLO})
+    raw = invitation_to_hello()
     asked = one_to(send_raw(app, talk, raw, MENTEE, HELLO), MENTEE)
     answer = one_to(talk.reply(asked, MENTEE, "YES"), MENTEE)
     assert "no running mentorship" in answer.text() and meeting_row(app) is None
@@ -593,6 +591,9 @@ def test_invitations_from_every_calendar_family_become_meetings(app, sink, clock
     assert meeting.starts_at == starts and meeting.state == "proposed" and meeting.source_uid
 
 
+ICLOUD = "noreply@insideicloud.icloud.com"  # where iCloud sends its users' calendar mail from
+
+
 def test_an_acceptance_relayed_by_icloud_counts_for_the_attendee_it_names(app, sink):
     """iCloud sends its users' calendar answers from its own noreply address: the answer is the attendee's."""
     talk = Conversation(app, sink)
@@ -600,12 +601,8 @@ def test_an_acceptance_relayed_by_icloud_counts_for_the_attendee_it_names(app, s
     invitation = one_to(propose(app, talk, "en"), MENTOR)
     meeting = meeting_row(app)
     organizer = organizer_address(invitation)
-    name, old_uid, old_attendee, old_organizer, _ = CLIENT_REPLIES["apple_ical5_accepted"]
-    ics = adjusted(name, {old_uid: meeting.uid, old_attendee: MENTOR, old_organizer: organizer})
-    relay = "noreply@insideicloud.icloud.com"
-    raw = as_client_mail(ics, sender=f"Otto Mentor <{relay}>", to=organizer, subject="Accepted: Mentoring",
-                         text="Otto Mentor has accepted")
-    told = one_to(send_raw(app, talk, raw, relay, organizer), MENTEE)
+    raw = client_reply("apple_ical5_accepted", meeting.uid, organizer, sender=f"Otto Mentor <{ICLOUD}>")
+    told = one_to(send_raw(app, talk, raw, ICLOUD, organizer), MENTEE)
     assert "Otto Mentor" in told.message["Subject"] and meeting_row(app).state == "confirmed"
 
 
@@ -615,11 +612,9 @@ def test_a_relay_address_speaks_for_nobody_when_the_answer_names_someone_outside
     invitation = one_to(propose(app, talk, "en"), MENTOR)
     meeting = meeting_row(app)
     organizer = organizer_address(invitation)
-    name, old_uid, old_attendee, old_organizer, _ = CLIENT_REPLIES["apple_ical5_accepted"]
-    ics = adjusted(name, {old_uid: meeting.uid, old_attendee: "eve@example.net", old_organizer: organizer})
-    relay = "noreply@insideicloud.icloud.com"
-    raw = as_client_mail(ics, sender=f"Eve <{relay}>", to=organizer, subject="Accepted: Mentoring", text="yes")
-    assert send_raw(app, talk, raw, relay, organizer) == []
+    raw = client_reply("apple_ical5_accepted", meeting.uid, organizer, attendee="eve@example.net",
+                       sender=f"Eve <{ICLOUD}>")
+    assert send_raw(app, talk, raw, ICLOUD, organizer) == []
     assert meeting_row(app).state == "proposed"
 
 
@@ -630,8 +625,7 @@ def test_an_invitation_to_hello_before_the_agreement_is_approved_says_so(app, si
     with app.store.transaction() as session:  # accepted, the agreement not yet approved
         session.scalar(select(Mentorship)).state = "accepted"
         session.scalar(select(AgreementVersion)).state = "proposed"
-    raw = adjusted("google-calendar_request_europe-berlin_folded-subject.eml",
-                   {"alice@example.org": MENTEE, "bob@example.org": MENTOR, "john@example.org": HELLO})
+    raw = invitation_to_hello()
     asked = one_to(send_raw(app, talk, raw, MENTEE, HELLO), MENTEE)
     answer = one_to(talk.reply(asked, MENTEE, "YES"), MENTEE)
     assert "agreement is approved" in answer.text() and meeting_row(app) is None
@@ -645,10 +639,7 @@ def test_the_proposer_declining_in_her_own_calendar_cancels_the_meeting_for_both
     invitation = one_to(propose(app, talk, "en"), MENTEE)
     meeting = meeting_row(app)
     organizer = organizer_address(invitation)
-    name, old_uid, old_attendee, old_organizer, _ = CLIENT_REPLIES["google_declined"]
-    ics = adjusted(name, {old_uid: meeting.uid, old_attendee: MENTEE, old_organizer: organizer})
-    raw = as_client_mail(ics, sender=f"Mia Mentee <{MENTEE}>", to=organizer, subject="Declined: Mentoring",
-                         text="Mia Mentee has declined")
+    raw = client_reply("google_declined", meeting.uid, organizer, attendee=MENTEE, sender=f"Mia Mentee <{MENTEE}>")
     cancelled = send_raw(app, talk, raw, MENTEE, organizer)
     for person in (MENTEE, MENTOR):
         part, cal = calendar_of(one_to(cancelled, person))

@@ -18,6 +18,7 @@ from mailflow.parsers.calendar_reply import (
     read_calendar_answers,
     read_ics,
     read_ics_reading,
+    relayed_for,
 )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imip"
@@ -372,3 +373,30 @@ def test_calendar_cut_off_in_transit_is_read_without_crashing(name: str) -> None
         read_ics_reading(data[:cut])
         read_calendar(email.message_from_bytes(data[:cut], policy=default_policy))
     assert read_ics_reading(b"").answers == () and read_ics_reading(b"").problems
+
+
+# --- whom a calendar service's mail speaks for --------------------------------------------------------------
+
+ICLOUD = "noreply@insideicloud.icloud.com"
+
+
+def test_the_icloud_invitation_speaks_for_its_organizer_behind_the_proxy() -> None:
+    invitation = mail("icloud_request_full-message_french-rfc2047-subject.eml")
+    assert relayed_for(ICLOUD, invitation) == "dontspam@khamidou.com"
+
+
+def test_a_relayed_answer_speaks_for_its_one_attendee() -> None:
+    answer = ics_mail(vevent("ATTENDEE;PARTSTAT=ACCEPTED:mailto:Otto@Example.org"))
+    assert relayed_for(ICLOUD, answer) == "otto@example.org"
+
+
+def test_a_relayed_answer_naming_two_attendees_speaks_for_nobody() -> None:
+    answer = ics_mail(vevent("ATTENDEE;PARTSTAT=ACCEPTED:mailto:otto@example.org",
+                             "ATTENDEE;PARTSTAT=ACCEPTED:mailto:eve@example.net"))
+    assert relayed_for(ICLOUD, answer) is None
+
+
+def test_only_known_calendar_services_speak_for_someone_else() -> None:
+    answer = ics_mail(vevent("ATTENDEE;PARTSTAT=ACCEPTED:mailto:otto@example.org"))
+    assert relayed_for("noreply@calendar.example", answer) is None
+    assert relayed_for(None, answer) is None
