@@ -22,6 +22,7 @@ from .certificates import CertificateData
 from .compose import Attachment, OutgoingMail
 from .config import Settings
 from .mentorships import current_agreement
+from .parsers.commands import Keyword, command_word
 from .store.models import Certificate, Feedback, JobRun, Meeting, Mentorship, Person
 from .tokens import Token, TokenSigner
 
@@ -206,7 +207,7 @@ def send_end_question(signer: TokenSigner, send: Send, mentorship: Mentorship, a
                       deadline: datetime, reminder: bool = False, comment: str = "") -> None:
     """Ask other whether the mentorship may end (YES / NO links on a token only they can use)."""
     token = Token("reply", "end", mentorship.id, other.id)
-    yes, no = ("JA", "NEIN") if other.language == "de" else ("YES", "NO")
+    yes, no = (command_word(k, other.language) for k in (Keyword.YES, Keyword.NO))
     send(OutgoingMail(template="end_question", to=other.email, to_name=other.name, language=other.language,
                       reply_token=token, values={"asker": asker.name, "yes": signer.mailto(token, yes),
                                                  "no": signer.mailto(token, no),

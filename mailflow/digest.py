@@ -21,6 +21,7 @@ from .chart import bar_chart_png
 from .compose import OutgoingMail, _text_part
 from .flows.coordinators import command_link
 from .nudges import quiet_mentorships
+from .parsers.commands import Keyword, command_word
 from .store.models import (
     AgreementVersion, Certificate, Feedback, InboundMessage, JobRun, Meeting, Mentorship, Person,
 )
@@ -95,8 +96,8 @@ def build(session: Session, settings, signer, now: datetime) -> dict:
 
 
 def _word(settings, english: str) -> str:
-    from .flows.coordinators import _word as word
-    return word(settings, english)
+    """A command word in the coordinators' language (MAILFLOW_LANGUAGE); both are always understood."""
+    return command_word(Keyword[english], settings.language)
 
 
 def _section(items: list[dict], total: int) -> dict:

@@ -14,6 +14,7 @@ from . import meetings_service as svc
 from .compose import OutgoingMail
 from .flows.meetings import send_feedback_form
 from .mentorships import other_side
+from .parsers.commands import Keyword, command_word
 from .store.models import AgreementVersion, JobRun, Meeting, Mentorship
 from .tokens import Token
 
@@ -143,7 +144,7 @@ def _ask_to_amend(app, session, found: list, now: datetime) -> int:
         session.add(JobRun(job=DEVIATIONS, key=key, ran_at=now))
         for person in (mentorship.mentee, mentorship.mentor):
             token = Token("reply", "agree", mentorship.id, person.id)
-            amend = svc.words(person.language)["amend"]
+            amend = command_word(Keyword.AMEND, person.language)
             send(OutgoingMail(template="agreement_deviation", to=person.email, to_name=person.name,
                               language=person.language, reply_token=token, values=dict(
                                   details, agreed=agreement.meetings, period_from=agreement.period_from,

@@ -2,6 +2,7 @@
 and the shared rules (who proposed, who accepts, how a time is shown). Used by the meeting flows and the jobs."""
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timedelta
 from typing import Callable
@@ -13,6 +14,7 @@ from .calendar import Attendee, Invitation, build_cancel, build_decline_counter,
 from .compose import OutgoingMail
 from .config import Settings
 from .mentorships import other_side
+from .parsers.commands import Keyword, command_word
 from .parsers.forms import MEETING_MINUTES
 from .people import bounces
 from .store.models import Meeting, Mentorship, Person
@@ -106,13 +108,13 @@ def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meetin
                                        accepted=accepted))
         token = Token("reply", "meeting", meeting.id, person.id)
         acceptor = acceptor_of(meeting, mentorship)
-        word = words(person.language)
+        word = functools.partial(command_word, language=person.language)
         send(_mail(person, template, token, dict(
             meeting_values(meeting, mentorship, person), **(values or {}),
             must_answer=person.id == acceptor.id and person.id not in accepted,
             confirmed=meeting.state == "confirmed",
-            yes=signer.mailto(token, word["yes"]), no=signer.mailto(token, word["no"]),
-            cancel=signer.mailto(token, word["cancel"]),
+            yes=signer.mailto(token, word(Keyword.YES)), no=signer.mailto(token, word(Keyword.NO)),
+            cancel=signer.mailto(token, word(Keyword.CANCEL)),
             plan=signer.address(plan_token(mentorship, person))), ics, "REQUEST"))
 
 
@@ -152,12 +154,3 @@ def duration_ok(start: datetime, end: datetime) -> bool:
 def _mail(person: Person, template: str, token: Token | None, values: dict, ics: bytes, method: str) -> OutgoingMail:
     return OutgoingMail(template=template, to=person.email, to_name=person.name, language=person.language,
                         values=values, reply_token=token, alternatives=(imip_mime_part(ics, method),))
-
-
-def words(language: str) -> dict[str, str]:
-    if language == "de":
-        return {"yes": "JA", "no": "NEIN", "cancel": "ABSAGEN", "accept": "ANNEHMEN", "decline": "ABLEHNEN",
-                "meeting": "TREFFEN", "amend": "ANPASSEN"}
-    return {"yes": "YES", "no": "NO", "cancel": "CANCEL", "accept": "ACCEPT", "decline": "DECLINE",
-            "meeting": "MEETING", "amend": "AMEND"}
-

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from .compose import OutgoingMail
 from .flows.coordinators import command_link
+from .parsers.commands import Keyword, command_word
 from .store.models import AgreementVersion, JobRun, Meeting, Mentorship, Person
 from .tokens import Token
 
@@ -111,13 +112,12 @@ def _remind(app, now: datetime, due: Callable, waiting: Callable, rows=None) -> 
 
 def _send_reminder(app, session: Session, item: Waiting, stage: str) -> None:
     person = item.waiting_on
-    german = person.language == "de"
     if item.kind == "request":
         token = Token("reply", "request", item.object_id, person.id)
-        yes, no = ("ANNEHMEN", "ABLEHNEN") if german else ("ACCEPT", "DECLINE")
+        yes, no = (command_word(k, person.language) for k in (Keyword.ACCEPT, Keyword.DECLINE))
     else:
         token = Token("reply", "approve", item.object_id, person.id)
-        yes, no = ("ZUSTIMMEN", "ÄNDERN") if german else ("APPROVE", "CHANGES")
+        yes, no = (command_word(k, person.language) for k in (Keyword.APPROVE, Keyword.CHANGES))
     values = dict(stage=stage, kind=item.kind, other=item.other.name, since=item.since,
                   yes=app.signer.mailto(token, yes), no=app.signer.mailto(token, no, f"{no} "),
                   version=item.version.version if item.version else None)
@@ -129,7 +129,7 @@ def _tell_coordinators(app, session: Session, found: list[Waiting]) -> None:
     if not found:
         return
     language = app.settings.language
-    word = "ERINNERN" if language == "de" else "REMIND"
+    word = command_word(Keyword.REMIND, language)
     items = [dict(kind=i.kind, mentorship=i.mentorship_id, waiting_on=i.waiting_on.name,
                   waiting_on_email=i.waiting_on.email, other=i.other.name, since=i.since,
                   bounced=i.waiting_on.bounced_at is not None,

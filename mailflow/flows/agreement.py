@@ -10,6 +10,7 @@ from ..compose import Attachment
 from ..meetings_service import plan_token
 from ..mentorships import current_agreement, latest_version_number, other_side, running_of
 from ..outcomes import Polite
+from ..parsers.commands import Keyword, command_word
 from ..parsers.forms import explain, field_label, read_agreement, render_form
 from ..store.models import AgreementVersion, Mentorship, Person
 from .context import Context
@@ -38,7 +39,7 @@ def form_received(ctx: Context) -> str:
     version = _save_version(ctx, mentorship, result.values)
     approver = other_side(mentorship, ctx.person)
     token = ctx.token_for("approve", version.id, approver)
-    approve, changes = ("ZUSTIMMEN", "ÄNDERN") if approver.language == "de" else ("APPROVE", "CHANGES")
+    approve, changes = (command_word(k, approver.language) for k in (Keyword.APPROVE, Keyword.CHANGES))
     ctx.send(ctx.mail_to(approver, "approval_request", reply_token=token, values=dict(
         proposer=ctx.person.name, agreement=_shown(version), version=version.version,
         approve=ctx.link(token, approve), changes=ctx.link(token, changes, f"{changes} "))))

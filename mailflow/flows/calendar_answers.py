@@ -17,6 +17,7 @@ from .. import meetings_service as svc
 from ..mentorships import other_side, running_of
 from ..outcomes import Polite, Refused
 from ..parsers.calendar_reply import CalendarAnswer, read_calendar
+from ..parsers.commands import Keyword, command_word
 from ..parsers.forms import read_meeting
 from ..store.models import Meeting, Mentorship, Person
 from ..tokens import Token
@@ -126,11 +127,11 @@ def _counter(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Per
     mentorship.last_activity_at = ctx.now
     other = other_side(mentorship, person)
     token = Token("reply", "counter", meeting.id, other.id)
-    words = svc.words(other.language)
     values = svc.meeting_values(meeting, mentorship, other)
     values.update(proposed=svc.shown_time(start, end, other.timezone or meeting.tzid, other.language),
                   countered_by=person.name, comment=answer.comment,
-                  accept=ctx.link(token, words["accept"]), decline=ctx.link(token, words["decline"]))
+                  accept=ctx.link(token, command_word(Keyword.ACCEPT, other.language)),
+                  decline=ctx.link(token, command_word(Keyword.DECLINE, other.language)))
     ctx.send(ctx.mail_to(other, "meeting_counter", reply_token=token, values=values))
     return f"counter for meeting {meeting.id} from {person.email} passed to {other.email}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from ..parsers.commands import Keyword, command_word
 from .context import Context
 
 
@@ -13,7 +14,7 @@ def confirmed(flow):
     def guarded(ctx: Context) -> str:
         if ctx.inbound.token is not None or ctx.inbound.authenticated:
             return flow(ctx)
-        yes, no = ("JA", "NEIN") if ctx.language == "de" else ("YES", "NO")
+        yes, no = (command_word(k, ctx.language) for k in (Keyword.YES, Keyword.NO))
         token = ctx.token_for("confirm", ctx.inbound.row_id, ctx.person)
         first_line = next((line.strip() for line in ctx.inbound.new_text.splitlines() if line.strip()),
                           ctx.inbound.mail.subject)

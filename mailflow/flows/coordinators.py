@@ -16,6 +16,7 @@ from .. import achievements
 from ..compose import Attachment, OutgoingMail
 from ..mentorships import free_places, open_request_of
 from ..outcomes import Polite, Refused
+from ..parsers.commands import Keyword, command_word
 from ..parsers.people_csv import read_people_csv
 from ..people import import_rows
 from ..store.models import AgreementVersion, Certificate, Meeting, Mentorship, OutboundMessage, Person
@@ -315,5 +316,4 @@ def checkin_received(ctx: Context) -> str:
 
 def _word(settings, english: str) -> str:
     """A command word in the coordinators' language (MAILFLOW_LANGUAGE); both are always understood."""
-    german = {"REMIND": "ERINNERN", "MATCH": "ZUORDNEN", "END": "BEENDEN", "RESEND": "ERNEUT", "STATS": "STATISTIK"}
-    return german.get(english, english) if settings.language == "de" else english
+    return command_word(Keyword[english], settings.language)

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, LargeBinary, String, Text, cast, delete, literal, o
 from ..completion import name_digest
 from ..compose import Attachment, OutgoingMail
 from ..outcomes import Refused
+from ..parsers.commands import Keyword, command_word
 from ..store.models import (
     Achievement, AgreementVersion, Base, Certificate, Feedback, InboundMessage, Meeting, Mentorship,
     OutboundMessage, Person,
@@ -32,7 +33,7 @@ def export(ctx: Context) -> str:
 
 def request_delete(ctx: Context) -> str:
     token = ctx.token_for("delete", ctx.person.id, ctx.person)
-    yes, no = ("JA", "NEIN") if ctx.language == "de" else ("YES", "NO")
+    yes, no = (command_word(k, ctx.language) for k in (Keyword.YES, Keyword.NO))
     ctx.answer("delete_confirm", reply_token=token, yes=ctx.link(token, yes), no=ctx.link(token, no))
     return f"deletion of person {ctx.person.id} asked to confirm"
 

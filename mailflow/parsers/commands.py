@@ -68,6 +68,16 @@ GERMAN_WORDS: Mapping[str, Keyword] = MappingProxyType({
     "STATISTIK": Keyword.STATS, "BEWERBEN": Keyword.APPLY,
 })
 
+# The word our mails show for each keyword in German: its first spelling above (with umlauts).
+_GERMAN_SHOWN: Mapping[Keyword, str] = MappingProxyType(
+    {keyword: word for word, keyword in reversed(list(GERMAN_WORDS.items()))})
+
+
+def command_word(keyword: Keyword, language: str) -> str:
+    """The word for keyword that a mail in language tells people to write (both languages are always read)."""
+    return _GERMAN_SHOWN[keyword] if language == "de" else keyword.value
+
+
 # Keywords whose argument is a free comment that may run on over the following lines.
 MULTILINE_ARGUMENT = frozenset({Keyword.CHANGES})
 
