@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from .chart import bar_chart_png
 from .compose import OutgoingMail, _text_part
-from .flows.coordinators import command_link
+from .flows.coordinators import command_link, coordinator_word
 from .nudges import quiet_mentorships
-from .parsers.commands import Keyword, command_word
 from .store.models import (
     AgreementVersion, Certificate, Feedback, InboundMessage, JobRun, Meeting, Mentorship, Person,
 )
@@ -80,7 +79,7 @@ def period(settings) -> timedelta:
 def build(session: Session, settings, signer, now: datetime) -> dict:
     """Everything the digest shows, as plain values for the templates."""
     def link(word: str, argument) -> str:
-        return command_link(signer, settings, f"{_word(settings, word)} {argument}")
+        return command_link(signer, f"{coordinator_word(settings, word)} {argument}")
 
     since = now - period(settings)
     return {
@@ -90,14 +89,9 @@ def build(session: Session, settings, signer, now: datetime) -> dict:
         "ratings": _low_ratings(session, since, link), "bounces": _bounces(session, link),
         "failed": _failed(session), "meetings": _upcoming(session, now), "completed": _completed(session, since, link),
         "figures": figures(session, settings, now), "chart": _chart(session, now),
-        "stats_link": command_link(signer, settings, _word(settings, "STATS")),
-        "export_link": command_link(signer, settings, "EXPORT"),
+        "stats_link": command_link(signer, coordinator_word(settings, "STATS")),
+        "export_link": command_link(signer, "EXPORT"),
     }
-
-
-def _word(settings, english: str) -> str:
-    """A command word in the coordinators' language (MAILFLOW_LANGUAGE); both are always understood."""
-    return command_word(Keyword[english], settings.language)
 
 
 def _section(items: list[dict], total: int) -> dict:

@@ -133,7 +133,7 @@ def _tell_coordinators(app, session: Session, found: list[Waiting]) -> None:
     items = [dict(kind=i.kind, mentorship=i.mentorship_id, waiting_on=i.waiting_on.name,
                   waiting_on_email=i.waiting_on.email, other=i.other.name, since=i.since,
                   bounced=i.waiting_on.bounced_at is not None,
-                  remind=command_link(app.signer, app.settings, f"{word} {i.mentorship_id}"))
+                  remind=command_link(app.signer, f"{word} {i.mentorship_id}"))
              for i in found]
     for address in app.settings.coordinators:
         app.composer.queue(session, OutgoingMail(template="overdue", to=address, language=language,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from urllib.parse import quote, urlencode
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -41,11 +40,10 @@ def coordinator_only(flow):
     return guarded
 
 
-def command_link(signer, settings, command: str) -> str:
+def command_link(signer, command: str) -> str:
     """A one-click mailto: to a signed coordinators' address with command prefilled. The signature spares the
     confirmation round; the sender must still be a coordinator."""
-    address = signer.address(Token("reply", "coord", 0, 0))
-    return f"mailto:{address}?{urlencode({'subject': command, 'body': command}, quote_via=quote)}"
+    return signer.mailto(Token("reply", "coord", 0, 0), command)
 
 
 def import_people(ctx: Context) -> str:
@@ -308,12 +306,12 @@ def checkin_received(ctx: Context) -> str:
     for address in ctx.settings.coordinators:
         ctx.send(OutgoingMail(template="checkin_answer", to=address, language=ctx.settings.language, values=dict(
             who=ctx.person.name, email=ctx.person.email, id=mentorship.id, text=ctx.inbound.new_text.strip()[:4000],
-            remind=command_link(ctx.signer, ctx.settings, f"{_word(ctx.settings, 'REMIND')} {mentorship.id}"))))
+            remind=command_link(ctx.signer, f"{coordinator_word(ctx.settings, 'REMIND')} {mentorship.id}"))))
     ctx.answer("checkin_thanks")
     return f"check-in answer for mentorship {mentorship.id} passed to the coordinators"
 
 
 
-def _word(settings, english: str) -> str:
+def coordinator_word(settings, english: str) -> str:
     """A command word in the coordinators' language (MAILFLOW_LANGUAGE); both are always understood."""
     return command_word(Keyword[english], settings.language)
