@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -78,7 +79,7 @@ def peak_memory_mb(pid: int) -> float:
 def run(kind: str, database_url: str, count: int, clients: int, home: Path) -> dict[str, float]:
     with TimedSink() as sink:
         port = _free_port()
-        env = environment(home=str(home), database_url=database_url, domain="mentoring.test", secret="bench",
+        env = environment(datetime.now(timezone.utc), home=str(home), database_url=database_url, domain="mentoring.test", secret="bench",
                           relay=sink.url, smtp_listen=f"127.0.0.1:{port}", auto_reply_limit="100000",
                           workers=str(WORKERS))
         serve = start("serve", env, home / "serve.log")

@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mailflow: {exc}", file=sys.stderr)
         return 2
     from .app import build_app
-    app = build_app(settings)
+    from .clock import clock_at
+    runs_on = args.command in PARTS or (args.command == "jobs" and not args.once)
+    app = build_app(settings, clock_at(settings.now, running=runs_on))
     if args.command == "migrate":
         return 0
     if args.command == "jobs":

@@ -1,6 +1,7 @@
 """The one clock of the service: every "now" comes from here, so tests can set time."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 
@@ -25,6 +26,25 @@ class FixedClock(Clock):
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class RunningClock(Clock):
+    """A clock that starts at a given moment and then runs at the wall clock's pace: what a long-running part
+    (serve, smtp, worker) uses when MAILFLOW_NOW sets the time, so leases and back-offs still pass."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start, self._began = _as_utc(start), time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._began)
+
+
+def clock_at(moment: datetime | None, *, running: bool) -> Clock:
+    """The process's clock: the wall clock, or (MAILFLOW_NOW) a set moment that one-shot commands keep and
+    services run on from. Tests start every process this way, so none of them silently reads the wall clock."""
+    if moment is None:
+        return Clock()
+    return RunningClock(moment) if running else FixedClock(moment)
 
 
 def _as_utc(moment: datetime) -> datetime:

@@ -5,6 +5,7 @@ import os
 import secrets
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 from zoneinfo import ZoneInfo
@@ -44,6 +45,7 @@ class Settings:
     digest_time: str = "07:00"  # local time (MAILFLOW_TIMEZONE)
     digest_weekday: str = "monday"  # for weekly
     closing_silence_days: int = 14  # after END: silence counts as consent (one reminder at half time)
+    now: datetime | None = None  # act as if it were this moment (tests and rehearsals); unset: the wall clock
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -96,6 +98,8 @@ def _from_raw(raw: dict[str, str]) -> Settings:
             values[name] = Path(value)
         elif name == "coordinators":
             values[name] = tuple(a.strip().lower() for a in value.split(",") if a.strip())
+        elif name == "now":
+            values[name] = _as_moment(value) if value else None
         elif known[name].type in ("int",):
             values[name] = _as_int(name, value)
         else:
@@ -108,6 +112,14 @@ def _as_int(name: str, value: str) -> int:
         return int(value)
     except ValueError:
         raise ConfigError(f"MAILFLOW_{name.upper()} must be a whole number, not {value!r}") from None
+
+
+def _as_moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"MAILFLOW_NOW must be an ISO-8601 moment, not {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _finish(settings: Settings) -> Settings:

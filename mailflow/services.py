@@ -54,19 +54,20 @@ def _start_worker_processes(app: App) -> list:
     context = multiprocessing.get_context("spawn")
     app.signals.stored, app.signals.queued = context.Event(), context.Event()
     processes = [context.Process(target=_worker_process, name=f"worker-{number}", daemon=True,
-                                 args=(app.settings, app.signals.stored, app.signals.queued))
+                                 args=(app.settings, app.clock, app.signals.stored, app.signals.queued))
                  for number in range(max(1, app.settings.workers))]
     for process in processes:
         process.start()
     return processes
 
 
-def _worker_process(settings, stored, queued) -> None:
-    """A worker in a child of serve: ends with its parent, even when the parent is killed."""
+def _worker_process(settings, clock, stored, queued) -> None:
+    """A worker in a child of serve: ends with its parent, even when the parent is killed. It keeps the parent's
+    clock (a RunningClock counts from the system-wide monotonic clock, so parent and child agree)."""
     _end_with_parent()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from .app import build_app
-    app = build_app(settings, migrate=False)
+    app = build_app(settings, clock, migrate=False)
     app.signals.stored, app.signals.queued = stored, queued
     app.worker.run(stop_on_signals(), stored)
 

@@ -8,7 +8,6 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import func, select
 
-from mailflow.clock import Clock
 from mailflow.ingest import Envelope, Ingest
 from mailflow.store.models import InboundMessage, OutboundMessage
 from mailflow.store.session import Store
@@ -18,14 +17,15 @@ from .support.processes import environment, start, stop, wait_for_port, wait_unt
 from .support.sink import _free_port
 
 
-def serve_env(tmp_path, database_url, sink, port: int, **more: str) -> dict[str, str]:
-    return environment(home=str(tmp_path / "home"), database_url=database_url, domain="mentoring.test",
+def serve_env(tmp_path, database_url, sink, clock, port: int, **more: str) -> dict[str, str]:
+    return environment(clock.now(), home=str(tmp_path / "home"), database_url=database_url, domain="mentoring.test",
                        secret="s3cret", relay=sink.url, smtp_listen=f"127.0.0.1:{port}", **more)
 
 
-def test_serve_killed_right_after_250_answers_every_mail_once_after_restart(tmp_path, database_url, sink):
+def test_serve_killed_right_after_250_answers_every_mail_once_after_restart(tmp_path, database_url, sink,
+                                                                           clock):
     port = _free_port()
-    env = serve_env(tmp_path, database_url, sink, port)
+    env = serve_env(tmp_path, database_url, sink, clock, port)
     questions = [person_mail(f"p{n}@example.org", "hello@mentoring.test", "HELP", "") for n in range(12)]
 
     first = start("serve", env, tmp_path / "serve.log")
@@ -56,13 +56,13 @@ def test_serve_killed_right_after_250_answers_every_mail_once_after_restart(tmp_
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_two_workers_on_postgresql_answer_500_messages_exactly_once(tmp_path, database_url, sink):
+def test_two_workers_on_postgresql_answer_500_messages_exactly_once(tmp_path, database_url, sink, clock):
     store = Store(database_url)
-    ingest = Ingest(store, Clock())
+    ingest = Ingest(store, clock)
     for n in range(500):
         question = person_mail(f"q{n}@example.org", "hello@mentoring.test", "HELP", "")
         ingest(question.as_bytes(), Envelope(f"q{n}@example.org", ("hello@mentoring.test",), "test"))
-    env = serve_env(tmp_path, database_url, sink, _free_port())
+    env = serve_env(tmp_path, database_url, sink, clock, _free_port())
     workers = [start("worker", env, tmp_path / f"worker{n}.log") for n in range(2)]
 
     def all_done() -> bool:

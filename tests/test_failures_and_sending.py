@@ -113,7 +113,7 @@ def test_the_operator_puts_a_failed_message_back_once_the_bug_is_fixed(app, sink
     assert inbound_states(app)[1][:2] == ("failed", 3)
     monkeypatch.undo()  # the fix is deployed
 
-    env = environment(home=str(tmp_path / "cli"), database_url=app.settings.database_url, secret="s")
+    env = environment(clock.now(), home=str(tmp_path / "cli"), database_url=app.settings.database_url, secret="s")
     run = [sys.executable, str(ROOT / "run.py"), "retry"]
     done = subprocess.run(run + ["2", "1"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "1 failed mail(s) back in the queue: 2" in done.stdout

@@ -20,16 +20,17 @@ carl@example.org,,boss,fr,Mars/Base,,99
 """
 
 
-def run_import(tmp_path, database_url, content: str) -> subprocess.CompletedProcess:
+def run_import(tmp_path, app, content: str) -> subprocess.CompletedProcess:
     path = tmp_path / "people.csv"
     path.write_text(content, encoding="utf-8")
-    env = environment(home=str(tmp_path / "home"), database_url=database_url, secret="s")
+    env = environment(app.clock.now(), home=str(tmp_path / "home"), database_url=app.settings.database_url,
+                      secret="s")
     return subprocess.run([sys.executable, str(ROOT / "run.py"), "import", str(path)], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 
 
 def test_the_import_command_takes_good_rows_names_bad_ones_and_updates_on_a_second_run(tmp_path, app):
-    first = run_import(tmp_path, app.settings.database_url, GOOD_AND_BAD)
+    first = run_import(tmp_path, app, GOOD_AND_BAD)
     assert first.returncode == 1, "bad rows make the command fail, after importing the good ones"
     assert "2 created, 0 updated" in first.stdout and "2 rows with errors" in first.stdout
     assert "line 3, email: not an email address: 'not-an-address'" in first.stdout
@@ -37,7 +38,7 @@ def test_the_import_command_takes_good_rows_names_bad_ones_and_updates_on_a_seco
     assert "line 5, timezone" in first.stdout and "line 5, capacity" in first.stdout
     assert "importing" in first.stderr, "a progress bar is shown"
 
-    again = run_import(tmp_path, app.settings.database_url, GOOD_AND_BAD.replace("Karriere;Führung,2", "Karriere,3"))
+    again = run_import(tmp_path, app, GOOD_AND_BAD.replace("Karriere;Führung,2", "Karriere,3"))
     assert "0 created, 1 updated, 1 unchanged" in again.stdout
     with app.store.transaction() as session:
         people = {p.email: p for p in session.scalars(select(Person))}

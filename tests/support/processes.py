@@ -6,14 +6,18 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def environment(**settings: str) -> dict[str, str]:
+def environment(now: datetime, **settings: str) -> dict[str, str]:
+    """The environment of a process a test starts: its settings, and the test's time (MAILFLOW_NOW), so the
+    process never acts on the wall clock while the test's clock stands elsewhere."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILFLOW_")}
     env.update({f"MAILFLOW_{k.upper()}": v for k, v in settings.items()})
+    env["MAILFLOW_NOW"] = now.isoformat()
     return env
 
 
