@@ -1,5 +1,5 @@
 """Benchmark: milliseconds per certificate, fpdf2's plain `add_font` for every document against mailflow's font
-parsed once per process (mailflow.fonts). Run: python bench/certificates.py [--count 200]"""
+parsed once per process (mailflow.outgoing.fonts). Run: python bench/certificates.py [--count 200]"""
 from __future__ import annotations
 
 import argparse
@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 
-from mailflow.certificates import CertificateData, DocumentRenderer
-from mailflow.fonts import PlainFontFiles
+from mailflow.outgoing.certificates import CertificateData, DocumentRenderer
+from mailflow.outgoing.fonts import PlainFontFiles
 
 FIRST_NAMES = ("Zoë", "Nguyễn Thị", "Łucja", "Şükrü", "Đặng", "Ångström", "Jiří", "Ștefan", "Aoife", "Björn",
                "Ișık", "Kristýna", "Ludmiła", "Renée", "Ōtani", "Çağla", "Gráinne", "Hüseyin")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from .certificates import DocumentRenderer
 from .clock import Clock
-from .compose import Composer, Templates
 from .config import Settings
 from .ingest import Ingest
-from .send import Dispatcher, FolderTransport, SmtpRelay, Transport
+from .outgoing.certificates import DocumentRenderer
+from .outgoing.compose import Composer, Templates
+from .outgoing.send import Dispatcher, FolderTransport, SmtpRelay, Transport
 from .store.migrations import upgrade
 from .store.session import Store
 from .tokens import TokenSigner
@@ -36,6 +36,7 @@ class App:
     ingest: Ingest
     worker: Worker
     dispatcher: Dispatcher
+    documents: DocumentRenderer
     signals: "Signals"
 
 
@@ -48,8 +49,9 @@ def build_app(settings: Settings, clock: Clock | None = None, *, transport: Tran
     signer = TokenSigner(settings.secret, settings.domain)
     composer = Composer(settings, clock, signer, Templates())
     signals = Signals()
+    documents = DocumentRenderer()
     worker = Worker(store, settings, clock, signer, composer, after_commit=lambda: signals.queued.set(),
-                    documents=DocumentRenderer())
+                    documents=documents)
     transport = transport or (SmtpRelay(settings.relay) if settings.relay else FolderTransport(settings.outbox_dir))
     return App(settings, clock, store, signer, composer, Ingest(store, clock, on_stored=lambda: signals.stored.set()),
-               worker, Dispatcher(store, clock, transport), signals)
+               worker, Dispatcher(store, clock, transport), documents, signals)

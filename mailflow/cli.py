@@ -80,18 +80,18 @@ def main(argv: list[str] | None = None) -> int:
         return _import(app, args.file.read(), args.file.name)
     if args.command == "retry":
         return _retry(app, tuple(args.ids))
-    from .services import run_parts, stop_on_signals
+    from .supervisor import run_parts, stop_on_signals
     run_parts(app, PARTS[args.command][1], stop_on_signals(), worker_processes=args.command == "serve")
     return 0
 
 
 def _jobs(app, args) -> int:
-    from .jobs import run_due, run_scheduler
+    from .jobs.scheduler import run_due, run_scheduler
     if args.once:
         results = run_due(app, args.now or app.clock.now())
         print(", ".join(f"{name}: {count}" for name, count in results.items()) or "no jobs")
         return 1 if any(count < 0 for count in results.values()) else 0
-    from .services import stop_on_signals
+    from .supervisor import stop_on_signals
     run_scheduler(app, stop_on_signals())
     return 0
 
@@ -109,8 +109,8 @@ def _retry(app, ids: tuple[int, ...]) -> int:
 def _import(app, data: bytes, name: str) -> int:
     from tqdm import tqdm
 
+    from .domain.people import import_rows
     from .parsers.people_csv import read_people_csv
-    from .people import import_rows
     people = read_people_csv(data)
     with app.store.transaction() as session, tqdm(total=len(people.rows), desc="importing", unit="person") as bar:
         counts = import_rows(session, app.settings, people.rows, app.clock.now(), progress=bar.update)

@@ -86,7 +86,7 @@ class Demo:
         return mails
 
     def jobs(self, moment: datetime) -> list:
-        from .jobs import run_due
+        from .jobs.scheduler import run_due
         self.clock.set(moment)
         self.out(f"  (time passes: {moment:%Y-%m-%d %H:%M} UTC; scheduled jobs run)")
         run_due(self.app, moment)

@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .config import Settings
-from .flows import agreement, confirm, coordinators, help, joining, requests
-from .flows import calendar_answers, meetings
-from .flows import closing
-from .flows import privacy, profile
+from .flows import (
+    agreement, calendar_answers, closing, confirm, coordinators, help, joining, meetings, privacy,
+    profile, requests,
+)
 from .flows.confirm import confirmed
+from .flows.context import Context, Inbound
 from .flows.coordinators import coordinator_only
 from .flows.joining import stranger_or
-from .flows.context import Context, Inbound
 from .parsers.commands import Keyword
 from .tokens import Token, TokenSigner
 

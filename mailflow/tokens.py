@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from urllib.parse import quote, urlencode
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 KINDS = ("reply", "meetings", "bounces")
 _SIGNATURE_CHARS = 20  # hex digits: 80 bits

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .clock import Clock
-from .compose import Composer
 from .config import Settings
 from .flows.bounces import person_wrote_in, record_bounce
 from .flows.context import Context, Inbound
 from .outcomes import Outcome, Polite, Refused, done, ignored, refused
+from .outgoing.compose import Composer
 from .parsers.authresults import sender_verdict
 from .parsers.calendar_reply import carries_calendar, relayed_for
 from .parsers.commands import guess_language, read_command

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 

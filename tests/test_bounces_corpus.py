@@ -85,7 +85,8 @@ def test_the_corpus_bounces_mark_the_address_and_mail_stops(app, sink):
 def _reminded_anna(app) -> int:
     """Anna's open request waits for her answer for 3 days: a reminder would be due, but she bounces."""
     from datetime import timedelta
-    from mailflow.nudges import remind_requests
+
+    from mailflow.jobs.reminders import remind_requests
     from mailflow.store.models import Mentorship
     mentee = add_person(app, "max@example.org")
     with app.store.transaction() as session:

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from mailflow.completion import closing_silence
+from mailflow.jobs.closing import closing_silence
 from mailflow.store.models import Achievement, Certificate, Mentorship
 
 from .support.conversation import Conversation, one_to
-from .support.running import HELLO, MENTEE, MENTEE_NAME, MENTOR, MENTOR_NAME, pdf_text, pdfs_of, running_mentorship
+from .support.running import (
+    HELLO, MENTEE, MENTEE_NAME, MENTOR, MENTOR_NAME, pdf_text, pdfs_of, running_mentorship,
+)
 
 WORDS = {"en": dict(end="END", yes="YES", no="NO", certificate="CERTIFICATE", verify="VERIFY",
                     period="1 September 2026 – 1 December 2026", meetings="Number of meetings 3",

@@ -2,6 +2,7 @@
 an inline chart that a browser shows, a text part, a fixed number of queries whatever the programme's size."""
 from __future__ import annotations
 
+import email
 import io
 import os
 import shutil
@@ -9,12 +10,11 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 from email.policy import default
 
-import email
 import pytest
 from PIL import Image
 from sqlalchemy import event
 
-from mailflow import digest
+from mailflow.jobs import digest
 from mailflow.store.models import (
     AgreementVersion, Feedback, InboundMessage, Meeting, Mentorship, Person,
 )

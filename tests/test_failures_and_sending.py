@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from mailflow import routing
+from mailflow.outgoing.send import Dispatcher, FolderTransport
 from mailflow.parsers.commands import Keyword
-from mailflow.send import Dispatcher, FolderTransport
 from mailflow.store.models import InboundMessage, OutboundMessage
 
 from .support.mails import person_mail, process, store_mail

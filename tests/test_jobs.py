@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from mailflow import jobs
+from mailflow.jobs import scheduler as jobs
 from mailflow.store.models import JobRun, Mentorship
 
 from .support.conversation import Conversation, one_to

@@ -8,8 +8,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from mailflow.domain.people import import_rows
 from mailflow.parsers.people_csv import read_people_csv
-from mailflow.people import import_rows
 from mailflow.store.models import Achievement, AgreementVersion, Mentorship
 
 from .support.conversation import Conversation, one_to

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from mailflow import jobs
+from mailflow.jobs import scheduler as jobs
 from mailflow.parsers.mime import parse_mail
-from mailflow.store.models import Achievement, AgreementVersion, Feedback, JobRun, Meeting, Mentorship, Person
+from mailflow.store.models import (
+    Achievement, AgreementVersion, Feedback, JobRun, Meeting, Mentorship, Person,
+)
 
 from .support.conversation import Conversation, one_to
 from .support.mails import add_person
@@ -471,7 +473,7 @@ def test_meetings_beyond_the_agreement_ask_both_to_amend_once(app, sink, clock):
 
 def test_many_mentorships_are_all_checked_against_their_agreements(app, sink, monkeypatch):
     """The check pages through every active mentorship, not just the first batch."""
-    monkeypatch.setattr("mailflow.meeting_jobs.BATCH", 2)
+    monkeypatch.setattr("mailflow.jobs.meetings.BATCH", 2)
     now = app.clock.now()
     pairs = [(f"mentee{n}@example.org", f"mentor{n}@example.org") for n in range(5)]
     for mentee_email, mentor_email in pairs:

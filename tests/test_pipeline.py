@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from mailflow.parsers.commands import Keyword, read_command
 from mailflow.routing import HELLO
-
 from mailflow.store.models import InboundMessage, OutboundMessage
 
 from .support.mails import add_person, person_mail, process, store_mail

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mailflow.compose import Templates
+from mailflow.outgoing.compose import Templates
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "mailflow" / "templates"
 _ENDS_IN_TAG = re.compile(r"\S.*\{%[^%]*[^+]%\}\s*$")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .. import achievements
-from ..certificates import AgreementData
-from ..compose import Attachment
-from ..meetings_service import plan_token
-from ..mentorships import current_agreement, latest_version_number, other_side, running_of
+from ..domain import achievements
+from ..domain.meetings import plan_token
+from ..domain.mentorships import current_agreement, latest_version_number, other_side, running_of
 from ..outcomes import Polite
+from ..outgoing.certificates import AgreementData
+from ..outgoing.compose import Attachment
 from ..parsers.commands import Keyword, command_word
 from ..parsers.forms import explain, field_label, read_agreement, render_form
 from ..store.models import AgreementVersion, Mentorship, Person

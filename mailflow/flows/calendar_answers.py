@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from .. import meetings_service as svc
-from ..mentorships import other_side, running_of
+from ..domain import meetings as svc
+from ..domain.mentorships import other_side, running_of
 from ..outcomes import Polite, Refused
 from ..parsers.calendar_reply import CalendarAnswer, read_calendar
 from ..parsers.commands import Keyword, command_word

@@ -9,12 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import exists, select
 
-from ..completion import (
-    DELETED_PREFIX, Issuing, certificate_attachment, complete, name_digest, normalise_code, send_end_question,
+from ..domain.completion import (
+    DELETED_PREFIX, Issuing, certificate_attachment, complete, name_digest, normalise_code,
+    send_end_question,
 )
-from ..compose import Attachment, OutgoingMail
-from ..mentorships import running_of
+from ..domain.mentorships import running_of
 from ..outcomes import Polite
+from ..outgoing.compose import Attachment, OutgoingMail
 from ..store.models import Certificate, Meeting, Mentorship, Person
 from .context import Context
 

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Callable
 from datetime import datetime, timedelta
+from typing import Callable
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
-from ..compose import Composer, OutgoingMail, Thread
 from ..config import Settings
+from ..domain.people import bounces
+from ..outgoing.compose import Composer, OutgoingMail, Thread
 from ..parsers.commands import Command
-from ..people import bounces
 from ..parsers.mime import ParsedMail
 from ..store.models import OutboundMessage, Person
 from ..tokens import Token, TokenSigner

@@ -11,16 +11,21 @@ import io
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import achievements
-from ..compose import Attachment, OutgoingMail
-from ..mentorships import free_places, open_request_of
+from ..domain.coordinator_links import command_link, coordinator_word
+from ..domain.figures import figures
+from ..domain.mentorships import free_places, open_request_of
+from ..domain.people import import_rows
+from ..domain.reminders import Waiting, send_checkin, send_reminder
 from ..outcomes import Polite, Refused
-from ..parsers.commands import Keyword, command_word
+from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.people_csv import read_people_csv
-from ..people import import_rows
-from ..store.models import AgreementVersion, Certificate, Meeting, Mentorship, OutboundMessage, Person
-from ..tokens import Token
+from ..store.models import (
+    AgreementVersion, Certificate, Meeting, Mentorship, OutboundMessage, Person,
+)
+from . import closing
+from .agreement import send_agreement_form
 from .context import Context
+from .requests import open_request
 
 
 def coordinator_only(flow):
@@ -38,12 +43,6 @@ def coordinator_only(flow):
             _reply(ctx, exc.template, **exc.values)  # a coordinator's answers are not rate limited
             return f"declined politely: {exc}"
     return guarded
-
-
-def command_link(signer, command: str) -> str:
-    """A one-click mailto: to a signed coordinators' address with command prefilled. The signature spares the
-    confirmation round; the sender must still be a coordinator."""
-    return signer.mailto(Token("reply", "coord", 0, 0), command)
 
 
 def import_people(ctx: Context) -> str:
@@ -100,7 +99,6 @@ def _mentorship_argument(ctx: Context) -> Mentorship:
 
 def remind(ctx: Context) -> str:
     """Whatever the mentorship waits for: the mentor's answer, an approval, the agreement form, or a check-in."""
-    from ..nudges import Waiting, _send_checkin, _send_reminder
     mentorship = _mentorship_argument(ctx)
     pending = ctx.session.scalar(select(AgreementVersion).where(
         AgreementVersion.mentorship_id == mentorship.id, AgreementVersion.state == "proposed"))
@@ -114,7 +112,6 @@ def remind(ctx: Context) -> str:
         item = Waiting("approval", pending.id, mentorship.id, approver, proposer, pending.proposed_at, pending)
     elif mentorship.state == "accepted":
         _not_bounced(mentorship.mentee)
-        from .agreement import send_agreement_form
         send_agreement_form(ctx, mentorship, mentorship.mentee)
         return _yes(ctx, "agreement_form_sent", id=mentorship.id, who=mentorship.mentee.name)
     elif mentorship.state in ("active", "ending"):
@@ -122,12 +119,12 @@ def remind(ctx: Context) -> str:
         if not reachable:
             raise _no("bounced", id=mentorship.id, who=mentorship.mentee.name, email=mentorship.mentee.email)
         for person in reachable:
-            _send_checkin(ctx, ctx.session, mentorship, person)
+            send_checkin(ctx.settings, ctx.signer, ctx.send, mentorship, person)
         return _yes(ctx, "checkin_sent", id=mentorship.id, who=", ".join(p.name for p in reachable))
     else:
         raise _no("nothing_to_remind", id=mentorship.id, state=mentorship.state)
     _not_bounced(item.waiting_on)
-    _send_reminder(ctx, ctx.session, item, "coordinator")
+    send_reminder(ctx.signer, ctx.send, item, "coordinator")
     return _yes(ctx, f"{item.kind}_reminded", id=mentorship.id, who=item.waiting_on.name)
 
 
@@ -146,13 +143,12 @@ def match(ctx: Context) -> str:
     mentee, mentor = (_person(ctx, word, role) for word, role in zip(words, ("mentee", "mentor")))
     if mentee.id == mentor.id:
         raise _no("match_self", who=mentee.name)
-    open_request = open_request_of(ctx.session, mentee)
-    if open_request is not None:
-        raise _no("match_open", who=mentee.name, other=open_request.mentor.name, id=open_request.id)
+    already = open_request_of(ctx.session, mentee)
+    if already is not None:
+        raise _no("match_open", who=mentee.name, other=already.mentor.name, id=already.id)
     if free_places(ctx.session, [mentor])[mentor.id] <= 0:
         raise _no("match_full", who=mentor.name, capacity=mentor.capacity)
     _not_bounced(mentor)
-    from .requests import open_request
     mentorship = open_request(ctx, mentee, mentor, _match_note(mentor.language))
     ctx.send(ctx.mail_to(mentee, "request_sent", values={"mentor": mentor.name}))
     return _yes(ctx, "matched", id=mentorship.id, who=mentee.name, other=mentor.name)
@@ -177,32 +173,16 @@ def _person(ctx: Context, wanted: str, role: str) -> Person:
 # --- END -------------------------------------------------------------------------------------------------------
 
 def end(ctx: Context) -> str:
+    """END <id>: an open request is withdrawn (declined); a running mentorship is completed with certificates,
+    as if both had agreed."""
     mentorship = _mentorship_argument(ctx)
     if mentorship.state in ("completed", "declined"):
         raise _no("end_state", id=mentorship.id, state=mentorship.state)
-    try:
-        from . import closing
-    except ImportError:
-        closing = None
-    complete = getattr(closing, "complete_mentorship", None)
-    if complete is not None and mentorship.state != "requested":
-        complete(ctx, mentorship)
-    else:
-        _end_minimally(ctx, mentorship)
-    return _yes(ctx, "ended", id=mentorship.id, who=mentorship.mentee.name, other=mentorship.mentor.name)
-
-
-def _end_minimally(ctx: Context, mentorship: Mentorship) -> None:
-    """An open request is withdrawn (declined); a running mentorship is completed and both are told."""
     if mentorship.state == "requested":
         mentorship.state, mentorship.answered_at = "declined", ctx.now
-        return
-    mentorship.state, mentorship.completed_at = "completed", ctx.now
-    for person in (mentorship.mentee, mentorship.mentor):
-        achievements.record(ctx.session, person, "mentorship_completed", ctx.now, ref=f"m{mentorship.id}",
-                            mentorship_id=mentorship.id)
-        other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
-        ctx.send(ctx.mail_to(person, "ended_by_coordinators", values={"other": other.name}))
+    else:
+        closing.complete_mentorship(ctx, mentorship)
+    return _yes(ctx, "ended", id=mentorship.id, who=mentorship.mentee.name, other=mentorship.mentor.name)
 
 
 # --- RESEND ----------------------------------------------------------------------------------------------------
@@ -277,7 +257,6 @@ def export(ctx: Context) -> str:
 
 
 def stats(ctx: Context) -> str:
-    from ..digest import figures
     shown = figures(ctx.session, ctx.settings, ctx.now)
     _reply(ctx, "coordinator_stats", figures=shown)
     return "stats sent"
@@ -311,7 +290,3 @@ def checkin_received(ctx: Context) -> str:
     return f"check-in answer for mentorship {mentorship.id} passed to the coordinators"
 
 
-
-def coordinator_word(settings, english: str) -> str:
-    """A command word in the coordinators' language (MAILFLOW_LANGUAGE); both are always understood."""
-    return command_word(Keyword[english], settings.language)

@@ -5,9 +5,9 @@ import functools
 
 from sqlalchemy import select
 
-from .. import achievements
+from ..domain import achievements
+from ..domain.people import new_person
 from ..parsers.forms import FormResult, explain, field_label, read_application, render_form
-from ..people import new_person
 from ..store.models import Person
 from .context import Context
 

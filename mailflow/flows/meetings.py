@@ -9,10 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from .. import achievements
-from .. import meetings_service as svc
-from ..compose import OutgoingMail
-from ..mentorships import current_agreement, other_side, running_of
+from ..domain import achievements
+from ..domain import meetings as svc
+from ..domain.mentorships import current_agreement, other_side, running_of
 from ..outcomes import Polite
 from ..parsers.forms import explain, field_label, read_feedback, read_meeting, render_form
 from ..store.models import Feedback, Meeting, Mentorship, Person
@@ -208,7 +207,7 @@ def feedback_received(ctx: Context) -> str:
                                f"rating: {ctx.inbound.command.argument}\n")
     if not result.found_any or not result.ok:
         errors = [f"{field_label(e.field, ctx.language)}: {explain(e, ctx.language)}" for e in result.errors]
-        send_feedback_form(ctx.send, ctx.signer, meeting, mentorship, ctx.person,
+        svc.send_feedback_form(ctx.send, ctx.signer, meeting, mentorship, ctx.person,
                            errors=errors or [_no_form(ctx.language)], values=result.raw if result.found_any else None)
         return f"feedback form with {len(errors)} errors"
     values = result.values
@@ -245,15 +244,6 @@ def record_feedback_achievements(ctx: Context, meeting: Meeting, mentorship: Men
                                     mentorship_id=mentorship.id):
             new.append(achievements.label(kind, person.language))
     return new
-
-
-def send_feedback_form(send, signer, meeting: Meeting, mentorship: Mentorship, person: Person, *, errors=(),
-                       values=None) -> None:
-    token = Token("reply", "feedback", meeting.id, person.id)
-    send(OutgoingMail(template="meeting_feedback", to=person.email, to_name=person.name, language=person.language,
-                      reply_token=token, values=dict(
-                          svc.meeting_values(meeting, mentorship, person), errors=list(errors),
-                          form=render_form("feedback", values or {}, person.language))))
 
 
 # ---------------------------------------------------------------- finding things

@@ -8,9 +8,9 @@ from datetime import date, datetime
 
 from sqlalchemy import JSON, LargeBinary, String, Text, cast, delete, literal, or_, select, update
 
-from ..completion import name_digest
-from ..compose import Attachment, OutgoingMail
+from ..domain.completion import name_digest
 from ..outcomes import Refused
+from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import (
     Achievement, AgreementVersion, Base, Certificate, Feedback, InboundMessage, Meeting, Mentorship,

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import achievements
-from ..completion import held_meetings
-from ..mentorships import current_agreement, running_of
+from ..domain import achievements
+from ..domain.completion import held_meetings
+from ..domain.mentorships import current_agreement, running_of
+from ..domain.topics import PLANNED, phase_of, suggestions
 from ..store.models import Achievement, Certificate, Meeting, Mentorship, Person
-from ..topics import PLANNED, phase_of, suggestions
 from .context import Context
 
 

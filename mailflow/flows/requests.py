@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from .. import achievements
-from ..mentorships import free_places, open_request_of
+from ..domain import achievements
+from ..domain.mentorships import free_places, open_request_of
 from ..outcomes import Polite
 from ..store.models import Mentorship, Person
 from .agreement import send_agreement_form

@@ -14,15 +14,15 @@ from __future__ import annotations
 import codecs
 import email.message
 import itertools
-from types import MappingProxyType
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.header import decode_header
 from email.parser import BytesParser
 from email.policy import EmailPolicy
-from functools import lru_cache
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
+from types import MappingProxyType
 
 from .html_text import html_to_text
 

@@ -8,7 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope as SmtpEnvelope, Session as SmtpSession
+from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import Envelope as SmtpEnvelope
+from aiosmtpd.smtp import Session as SmtpSession
 
 from ..config import Settings
 from ..ingest import Envelope

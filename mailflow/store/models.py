@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator,
-    UniqueConstraint,
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+    TypeDecorator, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 

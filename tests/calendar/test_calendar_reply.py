@@ -12,13 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailflow.parsers.calendar_reply import (
-    CalendarAnswer,
-    find_calendar_parts,
-    read_calendar,
-    read_calendar_answers,
-    read_ics,
-    read_ics_reading,
-    relayed_for,
+    CalendarAnswer, find_calendar_parts, read_calendar, read_calendar_answers, read_ics,
+    read_ics_reading, relayed_for,
 )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imip"

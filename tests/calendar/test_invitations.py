@@ -6,20 +6,15 @@ import email
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.policy import SMTP, default as default_policy
+from email.policy import SMTP
+from email.policy import default as default_policy
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailflow.calendar import (
-    Attendee,
-    Invitation,
-    build_cancel,
-    build_decline_counter,
-    build_request,
-    imip_mime_part,
+from mailflow.outgoing.calendar import (
+    Attendee, Invitation, build_cancel, build_decline_counter, build_request, imip_mime_part,
 )
-
 from mailflow.parsers.calendar_reply import read_calendar_answers, read_ics
 
 from ..support.vcal import read_calendar

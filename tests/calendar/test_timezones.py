@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailflow.calendar import build_request
+from mailflow.outgoing.calendar import build_request
 
 from ..support.vcal import read_calendar
 from .test_invitations import invitation

@@ -12,8 +12,8 @@ from datetime import date, datetime, timezone
 import pytest
 from pypdf import PdfReader
 
-from mailflow.certificates import AgreementData, CertificateData, DocumentRenderer
-from mailflow.fonts import PlainFontFiles
+from mailflow.outgoing.certificates import AgreementData, CertificateData, DocumentRenderer
+from mailflow.outgoing.fonts import PlainFontFiles
 
 CREATED = datetime(2025, 7, 1, 9, 30, tzinfo=timezone.utc)
 A4_POINTS = (595.28, 841.89)

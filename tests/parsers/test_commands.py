@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from mailflow.parsers.commands import Command, Keyword, guess_language, read_command, strip_reply_prefixes
+from mailflow.parsers.commands import (
+    Command, Keyword, guess_language, read_command, strip_reply_prefixes,
+)
 
 ENGLISH_WORDS = {keyword: keyword.name for keyword in Keyword}
 GERMAN_WORDS = {

@@ -7,8 +7,8 @@ from email.policy import SMTP
 import pytest
 from sqlalchemy import select
 
-from mailflow.services import imap_poller
 from mailflow.store.models import InboundMessage
+from mailflow.supervisor import imap_poller
 
 from ..dovecot import dovecot_missing_reason, running_dovecot
 from ..support.mails import person_mail, process

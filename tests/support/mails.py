@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 import smtplib
-from email.policy import SMTP
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import make_msgid
 
 from mailflow.app import App
+from mailflow.domain.people import new_person
 from mailflow.ingest import Envelope
-from mailflow.people import new_person
 from mailflow.store.models import Person
 
 

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 
 from pypdf import PdfReader
 
-from mailflow import achievements
 from mailflow.app import App
-from mailflow.people import new_person
+from mailflow.domain import achievements
+from mailflow.domain.people import new_person
 from mailflow.store.models import AgreementVersion, Meeting, Mentorship
 
 MENTEE, MENTOR = "zoe@example.org", "minh@example.org"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .store.models import AgreementVersion, Mentorship, Person
+from ..store.models import AgreementVersion, Mentorship, Person
 
 OCCUPYING = ("accepted", "active", "ending")  # a mentor's place is taken in these states
 OPEN = ("requested",)

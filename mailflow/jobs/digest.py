@@ -17,12 +17,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from .chart import bar_chart_png
-from .compose import OutgoingMail, _text_part
-from .flows.coordinators import command_link, coordinator_word
-from .nudges import quiet_mentorships
-from .store.models import (
-    AgreementVersion, Certificate, Feedback, InboundMessage, JobRun, Meeting, Mentorship, Person,
+from ..domain.coordinator_links import command_link, coordinator_word
+from ..domain.figures import figures
+from ..domain.reminders import quiet_mentorships
+from ..outgoing.chart import bar_chart_png
+from ..outgoing.compose import OutgoingMail, text_part
+from ..store.models import (
+    AgreementVersion, Feedback, InboundMessage, JobRun, Meeting, Mentorship, Person,
 )
 
 log = logging.getLogger(__name__)
@@ -188,24 +189,6 @@ def _completed(session: Session, since: datetime, link) -> dict:
                       "link": link("RESEND", m.id)} for m in rows], _count(session, query))
 
 
-def figures(session: Session, settings, now: datetime) -> dict:
-    """Programme figures: mentorships by state, people by role, meetings held and planned, ratings."""
-    states = dict(session.execute(select(Mentorship.state, func.count()).group_by(Mentorship.state)).all())
-    roles = dict(session.execute(select(Person.role, func.count()).where(Person.deleted_at.is_(None))
-                                 .group_by(Person.role)).all())
-    held, planned = session.execute(select(
-        func.sum(case((Meeting.ends_at <= now, 1), else_=0)), func.sum(case((Meeting.starts_at > now, 1), else_=0)))
-        .where(Meeting.state == "confirmed")).one()
-    average, ratings = session.execute(select(func.avg(Feedback.rating), func.count(Feedback.rating))).one()
-    certificates = session.scalar(select(func.count(Certificate.id))) or 0
-    return {"states": {s: states.get(s, 0) for s in ("requested", "accepted", "active", "ending", "completed",
-                                                     "declined")},
-            "mentees": roles.get("mentee", 0), "mentors": roles.get("mentor", 0),
-            "meetings_held": int(held or 0), "meetings_planned": int(planned or 0),
-            "rating": round(float(average), 1) if average is not None else None, "ratings": ratings or 0,
-            "certificates": certificates}
-
-
 def _chart(session: Session, now: datetime) -> list[dict]:
     """Active mentorships and meetings per week for the last WEEKS weeks: two queries of WEEKS sums each."""
     monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -239,6 +222,6 @@ def with_inline_css_and_chart(message: Message, png: bytes) -> Message:
                 image.add_header("Content-ID", f"<{CHART_CID}>")
                 image.add_header("Content-Disposition", "inline", filename="chart.png")
                 inlined = css_inline.inline(html)
-                parts[index] = MIMEMultipart("related", _subparts=[_text_part(inlined, "html"), image])
+                parts[index] = MIMEMultipart("related", _subparts=[text_part(inlined, "html"), image])
         break
     return message

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
-from . import meetings_service as svc
-from .compose import OutgoingMail
-from .flows.meetings import send_feedback_form
-from .mentorships import other_side
-from .parsers.commands import Keyword, command_word
-from .store.models import AgreementVersion, JobRun, Meeting, Mentorship
-from .tokens import Token
+from ..domain import meetings as svc
+from ..domain.mentorships import other_side
+from ..domain.sending import outbox
+from ..outgoing.compose import OutgoingMail
+from ..parsers.commands import Keyword, command_word
+from ..store.models import AgreementVersion, JobRun, Meeting, Mentorship
+from ..tokens import Token
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -46,12 +46,12 @@ def _ask_for_feedback_batch(app, now: datetime) -> int:
         mentorships = {m.id: m for m in session.scalars(
             select(Mentorship).options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
             .where(Mentorship.id.in_({m.mentorship_id for m in due})))}
-        send = svc.queue_for(app, session)
+        send = outbox(app.composer, session)
         for meeting in due:
             mentorship = mentorships[meeting.mentorship_id]
             for person in (mentorship.mentee, mentorship.mentor):
                 if person.deleted_at is None:
-                    send_feedback_form(send, app.signer, meeting, mentorship, person)
+                    svc.send_feedback_form(send, app.signer, meeting, mentorship, person)
             meeting.feedback_requested_at = now
         return len(due)
 
@@ -135,7 +135,7 @@ def _ask_to_amend(app, session, found: list, now: datetime) -> int:
         return 0
     done = set(session.scalars(select(JobRun.key).where(JobRun.job == DEVIATIONS,
                                                         JobRun.key.in_([key for key, *_ in found]))))
-    send = svc.queue_for(app, session)
+    send = outbox(app.composer, session)
     sent = 0
     for key, agreement, mentorship, details in found:
         if key in done:

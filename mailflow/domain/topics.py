@@ -10,9 +10,9 @@ from importlib import resources
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from ..store.models import Meeting, Mentorship
 from .completion import held_meetings
 from .mentorships import current_agreement
-from .store.models import Meeting, Mentorship
 
 PHASES = ("start", "middle", "closing")
 PLANNED = ("proposed", "confirmed", "tentative")

@@ -5,24 +5,22 @@ Mentorship.nudged_at), so a restart or a second run never sends it twice."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import String, cast, exists, func, literal, or_, select
+from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from .compose import OutgoingMail
-from .flows.coordinators import command_link
-from .parsers.commands import Keyword, command_word
-from .store.models import AgreementVersion, JobRun, Meeting, Mentorship, Person
-from .tokens import Token
+from ..domain.coordinator_links import command_link
+from ..domain.reminders import Waiting, quiet_mentorships, send_checkin, send_reminder
+from ..domain.sending import outbox
+from ..outgoing.compose import OutgoingMail
+from ..parsers.commands import Keyword, command_word
+from ..store.models import AgreementVersion, JobRun, Mentorship, Person
 
 log = logging.getLogger(__name__)
 STAGES = ("first", "second", "coordinators")
 BATCH = 500
-PLANNED = ("proposed", "confirmed", "tentative")
-QUIET_STATES = ("accepted", "active")
 
 
 def _stage_days(settings) -> dict[str, int]:
@@ -38,19 +36,6 @@ def _not_yet(kind: str, stage: str, id_column):
     """Neither this stage nor a later one was done for the row (a late run sends only the latest reminder)."""
     later = STAGES[STAGES.index(stage):]
     return ~exists().where(JobRun.job == "reminders", or_(*(JobRun.key == _key(kind, s, id_column) for s in later)))
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """One thing that waits on someone, as the reminder and the coordinators' mail show it."""
-
-    kind: str  # request | approval
-    object_id: int
-    mentorship_id: int
-    waiting_on: Person
-    other: Person
-    since: datetime
-    version: AgreementVersion | None = None
 
 
 def remind_requests(app, now: datetime) -> int:
@@ -103,26 +88,11 @@ def _remind(app, now: datetime, due: Callable, waiting: Callable, rows=None) -> 
                     _tell_coordinators(app, session, found)
                 else:
                     for item in found:
-                        _send_reminder(app, session, item, stage)
+                        send_reminder(app.signer, outbox(app.composer, session), item, stage)
             done += len(found)
             if len(found) < BATCH:
                 break
     return done
-
-
-def _send_reminder(app, session: Session, item: Waiting, stage: str) -> None:
-    person = item.waiting_on
-    if item.kind == "request":
-        token = Token("reply", "request", item.object_id, person.id)
-        yes, no = (command_word(k, person.language) for k in (Keyword.ACCEPT, Keyword.DECLINE))
-    else:
-        token = Token("reply", "approve", item.object_id, person.id)
-        yes, no = (command_word(k, person.language) for k in (Keyword.APPROVE, Keyword.CHANGES))
-    values = dict(stage=stage, kind=item.kind, other=item.other.name, since=item.since,
-                  yes=app.signer.mailto(token, yes), no=app.signer.mailto(token, no, f"{no} "),
-                  version=item.version.version if item.version else None)
-    app.composer.queue(session, OutgoingMail(template="reminder", to=person.email, to_name=person.name,
-                                             language=person.language, values=values, reply_token=token))
 
 
 def _tell_coordinators(app, session: Session, found: list[Waiting]) -> None:
@@ -140,15 +110,6 @@ def _tell_coordinators(app, session: Session, found: list[Waiting]) -> None:
                                                  values=dict(items=items, days=app.settings.escalate_days)))
 
 
-def quiet_mentorships(now: datetime, days: int):
-    """Running mentorships with no mail and no meeting for days (a meeting planned after that counts)."""
-    since = now - timedelta(days=days)
-    last = func.coalesce(Mentorship.last_activity_at, Mentorship.answered_at, Mentorship.requested_at)
-    planned = exists().where(Meeting.mentorship_id == Mentorship.id, Meeting.state.in_(PLANNED),
-                             Meeting.starts_at > since)
-    return select(Mentorship).where(Mentorship.state.in_(QUIET_STATES), last <= since, ~planned), since
-
-
 def nudge_inactive(app, now: datetime) -> int:
     """Ask both how it goes, at most once per inactivity period (Mentorship.nudged_at)."""
     query, since = quiet_mentorships(now, app.settings.inactivity_days)
@@ -163,20 +124,9 @@ def nudge_inactive(app, now: datetime) -> int:
                 mentorship.nudged_at = now
                 for person in (mentorship.mentee, mentorship.mentor):
                     if person.bounced_at is None and person.deleted_at is None:
-                        _send_checkin(app, session, mentorship, person)
+                        send_checkin(app.settings, app.signer, outbox(app.composer, session), mentorship, person)
         done += len(found)
         if len(found) < BATCH:
             return done
 
 
-def _send_checkin(app, session: Session, mentorship: Mentorship, person: Person) -> None:
-    other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
-    token = Token("reply", "checkin", mentorship.id, person.id)
-    last = mentorship.last_activity_at or mentorship.answered_at or mentorship.requested_at
-    german = person.language == "de"
-    values = dict(other=other.name, since=last, days=app.settings.inactivity_days,
-                  role="mentee" if person.id == mentorship.mentee_id else "mentor",
-                  good=app.signer.mailto(token, "Alles gut" if german else "All good"),
-                  topics=f"mailto:{app.settings.hello_address}?subject={'THEMEN' if german else 'TOPICS'}")
-    app.composer.queue(session, OutgoingMail(template="checkin", to=person.email, to_name=person.name,
-                                             language=person.language, values=values, reply_token=token))

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .store.models import Achievement, Person
+from ..store.models import Achievement, Person
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "joined": {"en": "Joined the programme", "de": "Dem Programm beigetreten"},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from urllib.parse import unquote
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email import encoders
@@ -16,14 +15,15 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
+from urllib.parse import unquote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
-from .clock import Clock
-from .config import Settings
-from .store.models import OutboundMessage
-from .tokens import Token, TokenSigner
+from ..clock import Clock
+from ..config import Settings
+from ..store.models import OutboundMessage
+from ..tokens import Token, TokenSigner
 
 LANGUAGES = ("de", "en")
 
@@ -185,7 +185,7 @@ class Composer:
         values = {"programme": self._settings.programme, "hello": self._settings.hello_address,
                   "domain": self._settings.domain, "lang": mail.language, "name": mail.to_name, **mail.values}
         subject, text, html = self._templates.render(mail.template, mail.language, values)
-        body = MIMEMultipart("alternative", _subparts=[_text_part(text, "plain"), _text_part(html, "html"),
+        body = MIMEMultipart("alternative", _subparts=[text_part(text, "plain"), text_part(html, "html"),
                                                        *mail.alternatives])
         message = body
         if mail.attachments or mail.alternatives:
@@ -217,7 +217,7 @@ _QP_UTF8 = Charset("utf-8")
 _QP_UTF8.body_encoding = QP  # readable in the outbox folder, safe on every relay
 
 
-def _text_part(content: str, subtype: str) -> MIMEText:
+def text_part(content: str, subtype: str) -> MIMEText:
     return MIMEText(content, subtype, _QP_UTF8)
 
 

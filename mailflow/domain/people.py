@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..config import Settings
+from ..parsers.people_csv import PersonRow
+from ..store.models import Person
 from . import achievements
-from .config import Settings
-from .parsers.people_csv import PersonRow
-from .store.models import Person
 
 
 @dataclass

@@ -15,14 +15,14 @@ import schedule
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from . import digest, nudges
-from .app import App
-from . import meeting_jobs
-from . import completion
+from . import closing, digest
+from . import meetings as meeting_jobs
+from . import reminders as nudges
+from .context import JobApp
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[App, datetime], int]
+Job = Callable[[JobApp, datetime], int]
 
 # name -> job; each returns how many things it did. Filled by the flows that need time-driven work.
 JOBS: dict[str, Job] = {
@@ -32,7 +32,7 @@ JOBS: dict[str, Job] = {
     "digest": digest.send_digest,
     "meeting_feedback": meeting_jobs.ask_for_feedback,
     "agreement_deviations": meeting_jobs.check_agreements,
-    "closing_silence": completion.closing_silence,
+    "closing_silence": closing.closing_silence,
 }
 
 LOCK_KEY = 0x6D666A62  # "mfjb": the advisory lock all mailflow schedulers of one database agree on
@@ -42,7 +42,7 @@ class SchedulerLock:
     """The right to run jobs, held until released (or the process ends). Never blocks: acquire() says whether
     this process got it."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: JobApp) -> None:
         self._app = app
         self._connection = None
         self._file = None
@@ -117,7 +117,7 @@ class SchedulerLock:
             return self.acquire()
 
 
-def run_due(app: App, now: datetime, lock: SchedulerLock | None = None) -> dict[str, int]:
+def run_due(app: JobApp, now: datetime, lock: SchedulerLock | None = None) -> dict[str, int]:
     """Run every job as of now; what one job did is committed even when another fails. Without a lock held by
     the caller, takes the scheduler lock for this one pass; if another scheduler holds it, does nothing."""
     if lock is None:
@@ -129,7 +129,7 @@ def run_due(app: App, now: datetime, lock: SchedulerLock | None = None) -> dict[
     return _run_all(app, now)
 
 
-def _run_all(app: App, now: datetime) -> dict[str, int]:
+def _run_all(app: JobApp, now: datetime) -> dict[str, int]:
     results: dict[str, int] = {}
     for name, job in JOBS.items():
         try:
@@ -140,7 +140,7 @@ def _run_all(app: App, now: datetime) -> dict[str, int]:
     return results
 
 
-def run_scheduler(app: App, stop: threading.Event, every_seconds: int = 60) -> None:
+def run_scheduler(app: JobApp, stop: threading.Event, every_seconds: int = 60) -> None:
     """Run due jobs every every_seconds while this process holds the lock; stand by while another does."""
     lock = SchedulerLock(app)
     standing_by = False

@@ -90,7 +90,7 @@ def _targets(app: App, parts: list[str], stop: threading.Event) -> list[tuple[st
     if "imap" in parts and app.settings.imap:
         targets.append(("imap", lambda: imap_poller(app).run(stop)))
     if "jobs" in parts:
-        from .jobs import run_scheduler
+        from .jobs.scheduler import run_scheduler
         targets.append(("jobs", lambda: run_scheduler(app, stop)))
     return targets
 

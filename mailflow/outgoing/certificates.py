@@ -2,7 +2,7 @@
 
 Both are drawn with fpdf2 in the shipped Unicode font, in German or English. The creation date is passed in, so the
 same input gives the same bytes (golden tests, resending a stored certificate). The renderer is built once per
-process: it holds the parsed font, which is the expensive part (see mailflow.fonts).
+process: it holds the parsed font, which is the expensive part (see mailflow.outgoing.fonts).
 """
 from __future__ import annotations
 

@@ -5,23 +5,21 @@ from __future__ import annotations
 import functools
 import uuid
 from datetime import datetime, timedelta
-from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
-from .calendar import Attendee, Invitation, build_cancel, build_decline_counter, build_request, imip_mime_part
-from .compose import OutgoingMail
-from .config import Settings
+from ..config import Settings
+from ..outgoing.calendar import (
+    Attendee, Invitation, build_cancel, build_decline_counter, build_request, imip_mime_part,
+)
+from ..outgoing.compose import OutgoingMail
+from ..parsers.commands import Keyword, command_word
+from ..parsers.forms import MEETING_MINUTES, render_form
+from ..store.models import Meeting, Mentorship, Person
+from ..tokens import Token, TokenSigner
 from .mentorships import other_side
-from .parsers.commands import Keyword, command_word
-from .parsers.forms import MEETING_MINUTES
-from .people import bounces
-from .store.models import Meeting, Mentorship, Person
-from .tokens import Token, TokenSigner
+from .sending import Send
 
 PLANNED = ("proposed", "confirmed", "tentative")  # meetings that still count
-Send = Callable[[OutgoingMail], None]
 
 
 def new_uid(settings: Settings) -> str:
@@ -137,14 +135,6 @@ def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeti
     return _mail(counter_by, "meeting_counter_declined", None, values, ics, "DECLINECOUNTER")
 
 
-def queue_for(app, session: Session) -> Send:
-    """A Send for jobs: straight to the outbox, never to an address known to bounce."""
-    def send(mail: OutgoingMail) -> None:
-        if not bounces(session, mail.to):
-            app.composer.queue(session, mail)
-    return send
-
-
 def duration_ok(start: datetime, end: datetime) -> bool:
     """A meeting as long as the meeting form allows (a client's invitation or counter proposal may not be)."""
     shortest, longest = MEETING_MINUTES
@@ -154,3 +144,12 @@ def duration_ok(start: datetime, end: datetime) -> bool:
 def _mail(person: Person, template: str, token: Token | None, values: dict, ics: bytes, method: str) -> OutgoingMail:
     return OutgoingMail(template=template, to=person.email, to_name=person.name, language=person.language,
                         values=values, reply_token=token, alternatives=(imip_mime_part(ics, method),))
+
+
+def send_feedback_form(send: Send, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship, person: Person, *, errors=(),
+                       values=None) -> None:
+    token = Token("reply", "feedback", meeting.id, person.id)
+    send(OutgoingMail(template="meeting_feedback", to=person.email, to_name=person.name, language=person.language,
+                      reply_token=token, values=dict(
+                          meeting_values(meeting, mentorship, person), errors=list(errors),
+                          form=render_form("feedback", values or {}, person.language))))

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
 
-from .clock import Clock
-from .store.models import OutboundMessage
-from .store.session import Store
+from ..clock import Clock
+from ..store.models import OutboundMessage
+from ..store.session import Store
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)  # a killed dispatcher's rows go out again after this (same Message-ID)

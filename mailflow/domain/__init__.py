@@ -1,0 +1,1 @@
+"""The rules flows and jobs share: mentorships, people, meetings, completion, figures."""

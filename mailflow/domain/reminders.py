@@ -1,0 +1,68 @@
+"""What waits on someone and the mails that recall it: a reminder of an unanswered request or agreement, and a
+check-in for a mentorship that went quiet. The scheduled reminders and a coordinator's REMIND both send them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select
+
+from ..config import Settings
+from ..outgoing.compose import OutgoingMail
+from ..parsers.commands import Keyword, command_word
+from ..store.models import AgreementVersion, Meeting, Mentorship, Person
+from ..tokens import Token, TokenSigner
+from .sending import Send
+
+PLANNED = ("proposed", "confirmed", "tentative")
+
+QUIET_STATES = ("accepted", "active")
+
+@dataclass(frozen=True)
+class Waiting:
+    """One thing that waits on someone, as the reminder and the coordinators' mail show it."""
+
+    kind: str  # request | approval
+    object_id: int
+    mentorship_id: int
+    waiting_on: Person
+    other: Person
+    since: datetime
+    version: AgreementVersion | None = None
+
+def send_reminder(signer: TokenSigner, send: Send, item: Waiting, stage: str) -> None:
+    """Recall to the person it waits on what waits (yes / no links on a token only they can use)."""
+    person = item.waiting_on
+    if item.kind == "request":
+        token = Token("reply", "request", item.object_id, person.id)
+        yes, no = (command_word(k, person.language) for k in (Keyword.ACCEPT, Keyword.DECLINE))
+    else:
+        token = Token("reply", "approve", item.object_id, person.id)
+        yes, no = (command_word(k, person.language) for k in (Keyword.APPROVE, Keyword.CHANGES))
+    values = dict(stage=stage, kind=item.kind, other=item.other.name, since=item.since,
+                  yes=signer.mailto(token, yes), no=signer.mailto(token, no, f"{no} "),
+                  version=item.version.version if item.version else None)
+    send(OutgoingMail(template="reminder", to=person.email, to_name=person.name,
+                                             language=person.language, values=values, reply_token=token))
+
+def quiet_mentorships(now: datetime, days: int):
+    """Running mentorships with no mail and no meeting for days (a meeting planned after that counts)."""
+    since = now - timedelta(days=days)
+    last = func.coalesce(Mentorship.last_activity_at, Mentorship.answered_at, Mentorship.requested_at)
+    planned = exists().where(Meeting.mentorship_id == Mentorship.id, Meeting.state.in_(PLANNED),
+                             Meeting.starts_at > since)
+    return select(Mentorship).where(Mentorship.state.in_(QUIET_STATES), last <= since, ~planned), since
+
+def send_checkin(settings: Settings, signer: TokenSigner, send: Send, mentorship: Mentorship,
+                 person: Person) -> None:
+    """Ask person how the mentorship goes (one click for 'all good', or a reply in their own words)."""
+    other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
+    token = Token("reply", "checkin", mentorship.id, person.id)
+    last = mentorship.last_activity_at or mentorship.answered_at or mentorship.requested_at
+    german = person.language == "de"
+    values = dict(other=other.name, since=last, days=settings.inactivity_days,
+                  role="mentee" if person.id == mentorship.mentee_id else "mentor",
+                  good=signer.mailto(token, "Alles gut" if german else "All good"),
+                  topics=f"mailto:{settings.hello_address}?subject={'THEMEN' if german else 'TOPICS'}")
+    send(OutgoingMail(template="checkin", to=person.email, to_name=person.name,
+                                             language=person.language, values=values, reply_token=token))

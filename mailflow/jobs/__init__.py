@@ -1,0 +1,1 @@
+"""Work the clock starts: the scheduler and one module per job."""

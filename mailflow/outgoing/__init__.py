@@ -1,0 +1,1 @@
+"""What leaves: composing mail, invitations, documents, charts, and sending."""
