@@ -27,9 +27,15 @@ def app(tmp_path, database_url, sink, clock):
 
 
 def command(talk: Conversation, text: str, sender: str = COORDINATOR) -> list:
-    """A command through the digest's signed coordinators' address (no confirmation round needed)."""
+    """A command through the digest's signed coordinators' address. A digest is forwarded and kept, so a
+    state-changing command is confirmed in the coordinator's own mailbox first; the coordinator says YES."""
     address = talk.app.signer.address(Token("reply", "coord", 0, 0))
-    return talk.write(sender, address, text, text)
+    sent = talk.write(sender, address, text, text)
+    asked = [m for m in sent if str(m.message["Subject"]).startswith("Please confirm")]
+    if not asked:
+        return sent
+    assert [m.rcpt_tos for m in sent] == [(sender,)], "only the coordinator is asked, nobody else hears of it"
+    return talk.reply(asked[0], sender, "YES")
 
 
 def answer(mails, subject_start: str) -> str:

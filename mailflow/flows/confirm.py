@@ -9,19 +9,31 @@ from .context import Context
 
 
 def confirmed(flow):
-    """flow, once the sender is known to be who they say they are."""
+    """flow, once the sender is known to be who they say they are: the trusted MTA vouched for them, or they
+    wrote through a reply address bound to them (the worker checked that its person is the sender). A token
+    bound to nobody (a stranger's application form, a coordinators' link) proves nothing: anyone may have it."""
     @functools.wraps(flow)
     def guarded(ctx: Context) -> str:
-        if ctx.inbound.token is not None or ctx.inbound.authenticated:
+        if ctx.inbound.authenticated or speaks_for_self(ctx):
             return flow(ctx)
-        yes, no = (command_word(k, ctx.language) for k in (Keyword.YES, Keyword.NO))
-        token = ctx.token_for("confirm", ctx.inbound.row_id, ctx.person)
-        first_line = next((line.strip() for line in ctx.inbound.new_text.splitlines() if line.strip()),
-                          ctx.inbound.mail.subject)
-        ctx.answer("confirm_command", reply_token=token, command=first_line[:200],
-                   yes=ctx.link(token, yes), no=ctx.link(token, no))
-        return "confirmation asked"
+        return ask_confirmation(ctx)
     return guarded
+
+
+def speaks_for_self(ctx: Context) -> bool:
+    token = ctx.inbound.token
+    return token is not None and ctx.person is not None and token.person_id == ctx.person.id
+
+
+def ask_confirmation(ctx: Context) -> str:
+    """A signed one-time reply address to the sender's own mailbox; their YES runs the stored mail again."""
+    yes, no = (command_word(k, ctx.language) for k in (Keyword.YES, Keyword.NO))
+    token = ctx.token_for("confirm", ctx.inbound.row_id, ctx.person)
+    first_line = next((line.strip() for line in ctx.inbound.new_text.splitlines() if line.strip()),
+                      ctx.inbound.mail.subject)
+    ctx.answer("confirm_command", reply_token=token, command=first_line[:200],
+               yes=ctx.link(token, yes), no=ctx.link(token, no))
+    return "confirmation asked"
 
 
 def confirm(ctx: Context) -> str:

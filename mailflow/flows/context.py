@@ -61,9 +61,11 @@ class Context:
     replay: Callable[[int], str] = lambda inbound_id: "nothing to replay"  # run a stored mail again, confirmed
 
     def answer(self, template: str, reply_token: Token | None = None, **values) -> None:
-        """Answer the sender of the inbound mail, threaded under it, unless that would be one answer too many."""
+        """Answer the sender of the inbound mail, threaded under it, unless that would be one answer too many
+        (coordinators are never limited: a busy coordinator is not a mail loop)."""
         to = self.inbound.sender
-        if self._answers_in_last_hour(to) >= self.settings.auto_reply_limit:
+        limited = to.lower() not in self.settings.coordinators  # operators at work, not a loop
+        if limited and self._answers_in_last_hour(to) >= self.settings.auto_reply_limit:
             log.warning("not answering %s with %s: %d answers in the last hour", to, template,
                         self.settings.auto_reply_limit)
             return

@@ -9,6 +9,7 @@ from ..domain import achievements
 from ..domain.people import new_person
 from ..parsers.forms import FormResult, explain, field_label, read_application, render_form
 from ..store.models import Person
+from .confirm import ask_confirmation, speaks_for_self
 from .context import Context
 
 
@@ -29,6 +30,8 @@ def application_received(ctx: Context) -> str:
     if not result.ok:
         ctx.language = result.values.get("language") or ctx.language  # answer in the language they chose
         return send_application_form(ctx, _explained(result, ctx.language), result.raw)
+    if ctx.person is not None and not (ctx.inbound.authenticated or speaks_for_self(ctx)):
+        return ask_confirmation(ctx)  # an application from a known address would rewrite their profile
     person = _save_application(ctx, result.values)
     ctx.language = person.language
     ctx.person = person
