@@ -24,7 +24,7 @@ from .parsers.mime import ParsedMail, parse_mail
 from .parsers.reply_text import new_text
 from .parsers.robots import classify
 from .routing import Recipient, choose_flow, read_recipient
-from .store.models import InboundMessage, Person
+from .store.models import InboundMessage, OutboundMessage, Person
 from .store.session import Store
 from .tokens import ForgedToken, TokenSigner
 
@@ -121,6 +121,9 @@ class Worker:
             return ignored("not addressed to any of our addresses")
         if recipient.kind == "bounces":
             return done(record_bounce(session, self.clock, recipient.token, mail))
+        own = _own_mail(session, mail, self.settings.domain)
+        if own:
+            return ignored(own)
         automation = classify(mail, row.envelope_from)
         if automation.kind:
             return ignored(f"{automation.kind}, not answered: {automation.reason}")
@@ -200,6 +203,18 @@ def retry_failed(store: Store, clock: Clock, ids: tuple[int, ...] = ()) -> list[
             row.state, row.attempts, row.not_before = "new", 0, clock.now()
             row.outcome = "put back in the queue by the operator"
         return [row.id for row in rows]
+
+
+def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
+    """Why this is our own mail coming back (never to be answered: that is how loops start), or "". Our own
+    answer may come back with its RFC 3834 headers stripped; its Message-ID still gives it away."""
+    sender_domain = (mail.sender or "").rpartition("@")[2]
+    if sender_domain == domain or sender_domain.endswith("." + domain):
+        return f"from our own domain ({mail.sender}), not answered"
+    if mail.message_id and session.scalar(select(OutboundMessage.id).where(
+            OutboundMessage.message_id == mail.message_id).limit(1)):
+        return f"our own mail {mail.message_id} came back, not answered"
+    return ""
 
 
 def _speaking_for(mail: ParsedMail) -> ParsedMail:
