@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from mailflow.store.models import InboundMessage, OutboundMessage
 
 from .support.conversation import Conversation
-from .support.mails import person_mail, smtp_send
+from .support.mails import smtp_send
 
 HELLO = "hello@mentoring.test"
 
