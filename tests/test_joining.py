@@ -84,3 +84,14 @@ def test_a_stranger_applies_through_the_form_fixing_what_was_wrong(app, sink):
         person = session.scalar(select(Person))
         assert (person.name, person.role, person.topics) == ("Zoë Łukasiewicz", "mentee", ["Career", "Data science"])
         assert session.scalar(select(Achievement.kind)) == "joined"
+
+
+def test_the_import_refuses_names_with_a_line_break_so_no_mail_to_them_can_fail(tmp_path, app, sink):
+    content = ('email,name,role\n"eve@example.org","Eve\r\nBcc: everyone@example.org",mentor\n'
+               'fred@example.org,Fred\tFox,mentee\ngina@example.org,Gina Good,mentee\n')
+    done = run_import(tmp_path, app, content)
+    assert done.returncode == 1 and "1 created" in done.stdout
+    assert "name: contains a line break or another control character" in done.stdout
+    assert done.stdout.count("control character") == 2, "the tab is refused too"
+    with app.store.transaction() as session:
+        assert set(session.scalars(select(Person.email))) == {"gina@example.org"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from email.headerregistry import Address
 from zoneinfo import ZoneInfo
@@ -71,7 +72,7 @@ def _value(record: dict, column: str) -> str:
 
 
 def _row_problems(record: dict, seen: set[str]) -> list[tuple[str, str]]:
-    problems = []
+    problems = _control_problems(record)
     email = _value(record, "email").lower()
     if not _is_address(email):
         problems.append(("email", f"not an email address: {email!r}" if email else "missing"))
@@ -86,6 +87,13 @@ def _row_problems(record: dict, seen: set[str]) -> list[tuple[str, str]]:
         problems.append(("language", f"must be de or en, not {_value(record, 'language')!r}"))
     problems += _timezone_problem(_value(record, "timezone")) + _capacity_problem(record)
     return problems
+
+
+def _control_problems(record: dict) -> list[tuple[str, str]]:
+    """A line break (or any control character) inside a field: a name like that would break every mail
+    header it goes into, so the row is refused rather than imported."""
+    return [(column, "contains a line break or another control character")
+            for column in COLUMNS if any(unicodedata.category(c) == "Cc" for c in _value(record, column))]
 
 
 def _timezone_problem(zone: str) -> list[tuple[str, str]]:
