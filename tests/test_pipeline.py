@@ -99,3 +99,14 @@ def test_answers_per_address_are_limited_per_hour(app, sink):
         states = set(session.scalars(select(InboundMessage.state)))
     assert answers == app.settings.auto_reply_limit
     assert states == {"done"}
+
+
+def test_the_hourly_limit_counts_a_mailbox_whatever_its_plus_tag(app, sink):
+    """victim+0@ … victim+19@ are one mailbox: twenty HELPs give it as many answers as the limit, no more."""
+    for number in range(20):
+        store_mail(app, person_mail(f"victim+{number}@example.org", "hello@mentoring.test", "HELP", "help"))
+    store_mail(app, person_mail("victim_x@example.org", "hello@mentoring.test", "HELP", "someone else"))
+    process(app)
+    delivered = sink.wait_for(app.settings.auto_reply_limit + 1)
+    assert sum(m.rcpt_tos[0].startswith("victim+") for m in delivered) == app.settings.auto_reply_limit
+    assert ("victim_x@example.org",) in {m.rcpt_tos for m in delivered}, "another mailbox is not counted"

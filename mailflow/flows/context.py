@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
@@ -103,8 +103,18 @@ class Context:
                                     language=person.language), **fields)
 
     def _answers_in_last_hour(self, address: str) -> int:
+        """Answers to the mailbox behind address in the last hour: victim+1@ and victim+2@ are one mailbox, so
+        the limit counts them together (a +tag would otherwise make twenty addresses of one)."""
+        local, _, domain = address.lower().rpartition("@")
+        base = local.split("+", 1)[0]
         since = self.clock.now() - timedelta(hours=1)
         query = select(func.count(OutboundMessage.id)).where(
-            OutboundMessage.recipient == address.lower(), OutboundMessage.created_at >= since,
-            OutboundMessage.answers_inbound_id.is_not(None))
+            or_(OutboundMessage.recipient == f"{base}@{domain}",
+                OutboundMessage.recipient.like(f"{_like(base)}+%@{_like(domain)}", escape="\\")),
+            OutboundMessage.created_at >= since, OutboundMessage.answers_inbound_id.is_not(None))
         return self.session.scalar(query) or 0
+
+
+def _like(text: str) -> str:
+    """text as a literal inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
