@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from .clock import Clock
 from .config import Settings
 from .ingest import Ingest
 from .outgoing.certificates import DocumentRenderer
 from .outgoing.compose import Composer, Templates
+from .outgoing.journal import SentJournal
 from .outgoing.send import Dispatcher, FolderTransport, SmtpRelay, Transport
 from .store.migrations import upgrade
 from .store.session import Store
@@ -54,4 +56,9 @@ def build_app(settings: Settings, clock: Clock | None = None, *, transport: Tran
                     documents=documents)
     transport = transport or (SmtpRelay(settings.relay) if settings.relay else FolderTransport(settings.outbox_dir))
     return App(settings, clock, store, signer, composer, Ingest(store, clock, on_stored=lambda: signals.stored.set()),
-               worker, Dispatcher(store, clock, transport), documents, signals)
+               worker, _dispatcher(settings, store, clock, transport), documents, signals)
+
+
+def _dispatcher(settings: Settings, store: Store, clock: Clock, transport: Transport) -> Dispatcher:
+    return Dispatcher(store, clock, transport, journal=SentJournal(settings.home / "sent.journal"),
+                      lifetime=timedelta(days=settings.send_lifetime_days))

@@ -36,6 +36,7 @@ class Settings:
     coordinators_local: str = "coordinators"
     trusted_authserv_id: str | None = None
     workers: int = 1
+    send_lifetime_days: int = 5  # give up on a letter the relay keeps refusing for now (Postfix: 5 days)
     # scheduled work (jobs.py): days before reminders, telling coordinators, inactivity; the digest's rhythm
     reminder_first_days: int = 3
     reminder_second_days: int = 7

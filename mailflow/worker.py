@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from .clock import Clock
@@ -25,6 +26,7 @@ from .parsers.reply_text import new_text
 from .parsers.robots import classify
 from .routing import Recipient, choose_flow, read_recipient
 from .store.models import InboundMessage, OutboundMessage, Person
+from .store.outage import Outage
 from .store.session import Store
 from .tokens import ForgedToken, TokenSigner
 
@@ -45,10 +47,15 @@ class Worker:
 
     def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 1.0) -> None:
         """Work until stop is set; sleep when there is nothing to do until new mail wakes us (or a timeout)."""
+        outage = Outage("worker", log)
         while not stop.is_set():
             try:
                 busy = self.process_next()
-            except Exception:  # noqa: BLE001 - a lost database must not end the worker
+                outage.over(self.clock.now())
+            except OperationalError as exc:  # the database is away: one line now, one when it is back
+                stop.wait(outage.begun(self.clock.now(), exc))
+                continue
+            except Exception:  # noqa: BLE001 - nothing may end the worker
                 log.exception("worker: could not process; trying again shortly")
                 busy = False
                 stop.wait(idle_seconds)

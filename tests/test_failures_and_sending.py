@@ -7,13 +7,15 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from mailflow import routing
+from mailflow.outgoing.journal import SentJournal
 from mailflow.outgoing.send import Dispatcher, FolderTransport
 from mailflow.parsers.commands import Keyword
-from mailflow.store.models import InboundMessage, OutboundMessage
+from mailflow.store.models import InboundMessage, OutboundMessage, Person
 
-from .support.mails import person_mail, process, store_mail
+from .support.mails import add_person, person_mail, process, store_mail
 from .support.processes import ROOT, environment
 
 
@@ -87,7 +89,8 @@ def test_a_permanent_refusal_is_not_retried(app, sink, clock):
 
 def test_without_a_relay_mail_lands_as_readable_eml_files(app, tmp_path):
     folder = tmp_path / "outbox"
-    dispatcher = Dispatcher(app.store, app.clock, FolderTransport(folder))
+    dispatcher = Dispatcher(app.store, app.clock, FolderTransport(folder),
+                            journal=SentJournal(tmp_path / "sent.journal"))
     store_mail(app, person_mail("ann@example.org", "hello@mentoring.test", "HILFE", ""))
     app.worker.drain()
     assert dispatcher.drain() == 1
@@ -123,3 +126,64 @@ def test_the_operator_puts_a_failed_message_back_once_the_bug_is_fixed(app, sink
     assert len(answers) == 2 and inbound_states(app)[1][0] == "done"
     again = subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "0 failed mail(s) back in the queue" in again.stdout
+
+
+def test_one_sessions_refusal_and_drop_touch_only_their_own_letters(app, sink, clock):
+    """In one SMTP session: 550 for one recipient, the line dropped after DATA for another. The refused letter
+    fails at once (and its address is marked), the dropped one is sent once more (the relay may have it), the
+    ones before are recorded as sent, the one after goes out on the next pass: exact delivery counts."""
+    people = ["a@example.org", "b@example.org", "c@example.org", "d@example.org"]
+    for address in people:
+        add_person(app, address)
+        store_mail(app, person_mail(address, "hello@mentoring.test", "HELP", ""))
+    app.worker.drain()
+    sink.refuse_rcpt["b@example.org"] = "550 5.1.1 no such user"
+    sink.drop_after_data["c@example.org"] = 1
+    assert app.dispatcher.dispatch_due() == 4
+    assert [sink.count_to(a) for a in people] == [1, 0, 1, 0]
+    assert outbound(app) == {"a@example.org": ("sent", 1), "b@example.org": ("failed", 1),
+                             "c@example.org": ("pending", 1), "d@example.org": ("pending", 0)}
+    clock.advance(timedelta(minutes=5))
+    app.dispatcher.drain()
+    assert [sink.count_to(a) for a in people] == [1, 0, 2, 1]
+    with app.store.reading() as session:
+        bounced = session.scalar(select(Person).where(Person.email == "b@example.org"))
+        assert bounced.bounced_at is not None and "550 5.1.1" in bounced.bounce_reason
+
+
+def test_a_letter_the_relay_keeps_refusing_for_now_fails_after_its_lifetime(app, sink, clock):
+    add_person(app, "slow@example.org")
+    store_mail(app, person_mail("slow@example.org", "hello@mentoring.test", "HELP", ""))
+    app.worker.drain()
+    sink.refuse_rcpt["slow@example.org"] = "451 4.7.1 greylisted"
+    for _ in range(40):
+        app.dispatcher.drain()
+        clock.advance(timedelta(hours=6))
+    assert outbound(app)["slow@example.org"][0] == "failed"
+    assert sink.count_to("slow@example.org") == 0
+
+
+def test_an_acceptance_the_database_cannot_take_is_kept_in_the_journal_and_never_sent_again(
+        app, sink, tmp_path, monkeypatch):
+    """The relay said 250, then the commit failed: the fsynced journal says it was sent, and the next pass
+    records it instead of sending it a second time."""
+    store_mail(app, person_mail("jo@example.org", "hello@mentoring.test", "HELP", ""))
+    app.worker.drain()
+    real_apply = app.dispatcher._apply
+
+    def database_away(session, row, error, now):
+        raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(app.dispatcher, "_apply", database_away)
+    with pytest.raises(OperationalError):
+        app.dispatcher.dispatch_due()
+    assert app.dispatcher.journal.pending() and sink.count_to("jo@example.org") == 1
+    monkeypatch.setattr(app.dispatcher, "_apply", real_apply)
+    app.dispatcher.drain()
+    assert outbound(app)["jo@example.org"][0] == "sent"
+    assert sink.count_to("jo@example.org") == 1 and app.dispatcher.journal.pending() == []
+
+
+def outbound(app) -> dict[str, tuple[str, int]]:
+    with app.store.reading() as session:
+        return {r.recipient: (r.state, r.attempts) for r in session.scalars(select(OutboundMessage))}

@@ -1,49 +1,38 @@
 """The outbox dispatcher: delivers committed outbound rows through the relay (or into a folder), with retries
-and growing back-off. A row is leased while it is sent, so a crash can at worst resend it, with the same
-Message-ID, and several dispatchers never send the same row at once."""
+and growing back-off. A leased batch is sent letter by letter and each relay acceptance is recorded right after
+its 250 (its own small commit, or the journal when the database is away), so a crash re-sends at most the one
+letter in flight, with the same Message-ID; several dispatchers never send the same row at once."""
 from __future__ import annotations
 
 import logging
 import os
 import smtplib
 import threading
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import OperationalError
 
 from ..clock import Clock
-from ..store.models import OutboundMessage
+from ..store.models import OutboundMessage, Person
+from ..store.outage import Outage
 from ..store.session import Store
+from .journal import SentJournal
+from .results import Letter, NotTried, PermanentFailure, TemporaryFailure, UnknownFate
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)  # a killed dispatcher's rows go out again after this (same Message-ID)
-MAX_ATTEMPTS = 8
+LIFETIME = timedelta(days=5)  # Postfix's maximal_queue_lifetime: then we give up and say so
 
-
-class TemporaryFailure(Exception):
-    """Try again later (4xx, connection trouble)."""
-
-
-class PermanentFailure(Exception):
-    """The relay refused this mail for good (5xx)."""
-
-
-@dataclass(frozen=True)
-class Letter:
-    """One mail as the transport needs it."""
-
-    row_id: int
-    envelope_from: str
-    recipient: str
-    raw: bytes
+Record = Callable[[int, Exception | None], None]
 
 
 class Transport(Protocol):
-    def send(self, letters: list[Letter]) -> dict[int, Exception | None]: ...
+    def send(self, letters: list[Letter], record: Record) -> None:
+        """Deliver letters in order, calling record(row_id, error or None) right after each one's fate."""
 
 
 class FolderTransport:
@@ -52,18 +41,19 @@ class FolderTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, letters: list[Letter]) -> dict[int, Exception | None]:
+    def send(self, letters: list[Letter], record: Record) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         for letter in letters:
             target = self.folder / f"{letter.row_id:08d}.eml"
             temporary = target.with_suffix(".tmp")
             temporary.write_bytes(f"Return-Path: <{letter.envelope_from}>\r\n".encode() + letter.raw)
             os.replace(temporary, target)
-        return {letter.row_id: None for letter in letters}
+            record(letter.row_id, None)
 
 
 class SmtpRelay:
-    """Sends through MAILFLOW_RELAY (smtp://host:port), one connection per batch."""
+    """Sends through MAILFLOW_RELAY (smtp://host:port), one connection per batch, one transaction per letter:
+    each letter's MAIL, RCPT and DATA replies are its own, so one refusal or a drop touches only that letter."""
 
     def __init__(self, url: str, timeout: float = 30) -> None:
         parts = urlsplit(url)
@@ -71,30 +61,54 @@ class SmtpRelay:
         self.starttls = parts.scheme == "smtp+starttls"
         self.login = (parts.username, parts.password) if parts.username else None
 
-    def send(self, letters: list[Letter]) -> dict[int, Exception | None]:
+    def send(self, letters: list[Letter], record: Record) -> None:
+        waiting = list(letters)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 self._greet(smtp)
-                return {letter.row_id: self._send_one(smtp, letter) for letter in letters}
+                while waiting:
+                    record(waiting[0].row_id, _send_one(smtp, waiting[0]))
+                    waiting.pop(0)
+        except _LostAfterData as lost:
+            record(waiting.pop(0).row_id, UnknownFate(f"relay {self.host}:{self.port}: {lost}"))
+            _not_tried(waiting, record, f"relay {self.host}:{self.port} went away")
         except (OSError, smtplib.SMTPException) as exc:
-            return {letter.row_id: TemporaryFailure(f"relay {self.host}:{self.port}: {exc}") for letter in letters}
+            _not_tried(waiting, record, f"relay {self.host}:{self.port}: {exc}")
 
     def _greet(self, smtp: smtplib.SMTP) -> None:
+        smtp.ehlo_or_helo_if_needed()
         if self.starttls:
             smtp.starttls()
+            smtp.ehlo()
         if self.login:
             smtp.login(*self.login)
 
-    @staticmethod
-    def _send_one(smtp: smtplib.SMTP, letter: Letter) -> Exception | None:
-        try:
-            smtp.sendmail(letter.envelope_from, [letter.recipient], letter.raw)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            return _by_code(code, text)
-        except smtplib.SMTPResponseException as exc:
-            return _by_code(exc.smtp_code, exc.smtp_error)
-        return None
+
+class _LostAfterData(Exception):
+    """The connection ended after the message was sent and before the relay's reply: we cannot know."""
+
+
+def _send_one(smtp: smtplib.SMTP, letter: Letter) -> Exception | None:
+    """One SMTP transaction. A refusal is this letter's result; a dropped connection before DATA is raised as
+    is (nothing of this letter was taken), after DATA as _LostAfterData."""
+    code, text = smtp.mail(letter.envelope_from)
+    if code == 250:
+        code, text = smtp.rcpt(letter.recipient)
+    if code not in (250, 251):
+        smtp.rset()
+        return _by_code(code, text)
+    try:
+        code, text = smtp.data(letter.raw)
+    except smtplib.SMTPDataError as refused:
+        return _by_code(refused.smtp_code, refused.smtp_error)
+    except (OSError, smtplib.SMTPServerDisconnected) as exc:
+        raise _LostAfterData(str(exc) or type(exc).__name__) from exc
+    return None if code == 250 else _by_code(code, text)
+
+
+def _not_tried(letters: list[Letter], record: Record, why: str) -> None:
+    for letter in letters:
+        record(letter.row_id, NotTried(why))
 
 
 def _by_code(code: int, text: bytes | str) -> Exception:
@@ -103,16 +117,23 @@ def _by_code(code: int, text: bytes | str) -> Exception:
 
 
 class Dispatcher:
-    """Moves due outbox rows to the transport and records what happened."""
+    """Moves due outbox rows to the transport and records each letter's fate as soon as it is known."""
 
-    def __init__(self, store: Store, clock: Clock, transport: Transport, batch: int = 50) -> None:
+    def __init__(self, store: Store, clock: Clock, transport: Transport, *, journal: SentJournal,
+                 batch: int = 50, lifetime: timedelta = LIFETIME) -> None:
         self.store, self.clock, self.transport, self.batch = store, clock, transport, batch
+        self.journal, self.lifetime = journal, lifetime
+        self.outage = Outage("dispatcher", log)
 
     def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 1.0) -> None:
         while not stop.is_set():
             try:
                 sent = self.dispatch_due()
-            except Exception:  # noqa: BLE001 - a lost database must not end the dispatcher
+                self.outage.over(self.clock.now())
+            except OperationalError as exc:  # the database is away: one line now, one when it is back
+                stop.wait(self.outage.begun(self.clock.now(), exc))
+                continue
+            except Exception:  # noqa: BLE001 - a bug must not end the dispatcher
                 log.exception("dispatcher: could not dispatch; trying again shortly")
                 sent = 0
             if not sent:
@@ -121,9 +142,10 @@ class Dispatcher:
 
     def dispatch_due(self) -> int:
         """Send one batch of due mail; returns how many rows were tried."""
+        self._apply_journal()
         letters = self._lease()
         if letters:
-            self._record(self.transport.send(letters))
+            self.transport.send(letters, self._record)
         return len(letters)
 
     def drain(self) -> int:
@@ -146,20 +168,60 @@ class Dispatcher:
                 row.state, row.next_attempt_at = "sending", now + LEASE
             return [Letter(r.id, r.envelope_from, r.recipient, r.raw) for r in rows]
 
-    def _record(self, results: dict[int, Exception | None]) -> None:
+    def _record(self, row_id: int, error: Exception | None) -> None:
+        """One letter's fate in its own commit; an accepted letter the database cannot take now goes to the
+        journal (fsynced), which is applied before anything is leased again."""
+        try:
+            with self.store.transaction() as session:
+                self._apply(session, session.get(OutboundMessage, row_id), error, self.clock.now())
+        except OperationalError:
+            if error is None:
+                self.journal.add(row_id)
+            raise
+
+    def _apply(self, session, row: OutboundMessage, error: Exception | None, now: datetime) -> None:
+        if isinstance(error, NotTried):
+            row.state, row.next_attempt_at = "pending", now  # never reached the relay: no attempt spent
+            return
+        row.attempts += 1
+        if error is None:
+            row.state, row.sent_at, row.last_error = "sent", now, ""
+            log.info("outbound %s sent to %s", row.id, row.recipient)
+            return
+        row.last_error = str(error)[:2000]
+        expired = now - row.created_at >= self.lifetime
+        if isinstance(error, PermanentFailure) or expired:
+            row.state = "failed"
+            _mark_bouncing(session, row, now, "refused for good" if not expired else "given up")
+            log.warning("outbound %s to %s failed for good: %s", row.id, row.recipient, error)
+            return
+        row.state, row.next_attempt_at = "pending", now + _backoff(row.attempts)
+        if isinstance(error, UnknownFate):
+            log.warning("outbound %s to %s: %s; the relay may have it, sending once more with the same "
+                        "Message-ID", row.id, row.recipient, error)
+        else:
+            log.warning("outbound %s to %s: %s (will retry)", row.id, row.recipient, error)
+
+    def _apply_journal(self) -> None:
+        ids = self.journal.pending()
+        if not ids:
+            return
         now = self.clock.now()
         with self.store.transaction() as session:
-            for row in session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(list(results)))):
-                error = results[row.id]
-                row.attempts += 1
-                if error is None:
+            for row in session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(ids))):
+                if row.state != "sent":
+                    row.attempts += 1
                     row.state, row.sent_at, row.last_error = "sent", now, ""
-                    continue
-                row.last_error = str(error)[:2000]
-                gave_up = isinstance(error, PermanentFailure) or row.attempts >= MAX_ATTEMPTS
-                row.state = "failed" if gave_up else "pending"
-                row.next_attempt_at = now + _backoff(row.attempts)
-                log.warning("outbound %s to %s: %s%s", row.id, row.recipient, error, " (gave up)" if gave_up else "")
+        self.journal.clear(ids)
+        log.info("dispatcher: %d deliveries from the journal recorded", len(ids))
+
+
+def _mark_bouncing(session, row: OutboundMessage, now: datetime, how: str) -> None:
+    """A participant whose mail the relay will not take is marked like a bounce: nothing more goes there, and
+    the coordinators' digest lists the address with the reason."""
+    person = session.scalar(select(Person).where(Person.email == row.recipient))
+    if person is not None and person.bounced_at is None:
+        person.bounced_at, person.bounce_reason = now, f"relay: {how}: {row.last_error}"[:500]
 
 
 def _backoff(attempts: int) -> timedelta:

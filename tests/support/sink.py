@@ -29,11 +29,13 @@ class Received:
 
 
 class SmtpSink:
-    """Collects mail; `refuse` can make it answer with an error code to test retries."""
+    """Collects mail; `refuse`, `refuse_rcpt` and `drop_after_data` make it misbehave as relays do."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refuse: list[str] = []  # SMTP replies to give instead of 250, one per mail, in order
+        self.refuse_rcpt: dict[str, str] = {}  # recipient -> the reply to its RCPT TO
+        self.drop_after_data: dict[str, int] = {}  # recipient -> how many times to keep the mail and hang up
         self._changed = threading.Condition()
         self._controller = Controller(self, hostname="127.0.0.1", port=_free_port())
 
@@ -41,13 +43,28 @@ class SmtpSink:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self._controller.port}"
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope) -> str:
         with self._changed:
             if self.refuse:
                 return self.refuse.pop(0)
             self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
             self._changed.notify_all()
+        dropping = [r for r in envelope.rcpt_tos if self.drop_after_data.get(r, 0) > 0]
+        for recipient in dropping:
+            self.drop_after_data[recipient] -= 1
+        if dropping:  # kept, but the client never hears the 250: the relay dropped the line after DATA
+            server.transport.abort()
         return "250 OK"
+
+    def count_to(self, address: str) -> int:
+        """Deliveries to address (every one counts, also the same Message-ID twice)."""
+        return sum(address in mail.rcpt_tos for mail in self.received)
 
     def wait_for(self, count: int, timeout: float = 20) -> list[Received]:
         """Block until at least count mails arrived (or fail the test after timeout seconds)."""

@@ -1,0 +1,30 @@
+"""A database outage as the log should tell it: one line when it starts, one when it ends with its length, not a
+traceback per poll; and a growing pause between tries so a long outage costs nothing."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+MAX_PAUSE = 30.0
+
+
+class Outage:
+    def __init__(self, part: str, log: logging.Logger) -> None:
+        self.part, self.log = part, log
+        self.since: datetime | None = None
+        self.pause = 0.5
+
+    def begun(self, now: datetime, exc: Exception) -> float:
+        """Note a failed try; returns how long to wait before the next."""
+        if self.since is None:
+            self.since = now
+            self.log.error("%s: database unreachable (%s); retrying quietly", self.part,
+                           str(exc).splitlines()[0][:200])
+        else:
+            self.pause = min(self.pause * 2, MAX_PAUSE)
+        return self.pause
+
+    def over(self, now: datetime) -> None:
+        if self.since is not None:
+            self.log.warning("%s: database back after %.0f s", self.part, (now - self.since).total_seconds())
+            self.since, self.pause = None, 0.5
