@@ -20,7 +20,9 @@ from email.message import Message
 from types import MappingProxyType
 from typing import Callable
 
-from .mime import MAX_PARTS, ParsedMail, header_text
+from .mime import ParsedMail
+from .mime_headers import header_text
+from .mime_parts import MAX_PARTS
 
 _BOUNCE_LOCALS = frozenset({"mailer-daemon", "mailer_daemon", "maildaemon", "mail-daemon", "mailerdaemon",
                             "postmaster", "poostmaster"})
