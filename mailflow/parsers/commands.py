@@ -1,10 +1,11 @@
-"""The keywords of the mail protocol: which command a person gave, in which language, with which argument.
+"""The keywords of the mail protocol: which command a person gave, in which language,
+with which argument.
 
-People type a keyword (English or German, any case) on the first line of their reply or in the subject; the
-one-click links we send prefill both. The first line is read first because a reply's subject repeats ours
-("Re: Amend your mentoring agreement"): in the subject a keyword counts only when it stands alone or is written in
-capitals as our links and help write it ("REQUEST anna"). This module only reads; what a keyword means in a
-conversation is the routing table's business.
+People type a keyword (English or German, any case) on the first line of their reply or in the
+subject; the one-click links we send prefill both. The first line is read first because a reply's
+subject repeats ours ("Re: Amend your mentoring agreement"): in the subject a keyword counts only
+when it stands alone or is written in capitals as our links and help write it ("REQUEST anna"). This
+module only reads; what a keyword means in a conversation is the routing table's business.
 """
 from __future__ import annotations
 
@@ -47,9 +48,9 @@ class Keyword(enum.Enum):
 
 @dataclass(frozen=True)
 class Command:
-    """A keyword as typed: ``argument`` is the rest of its line ("" if none; for CHANGES the comment with the
-    lines below it); ``language`` is "de" or "en", from the word itself or, for a word both languages share
-    (EXPORT, IMPORT), from the surrounding text, else "en"."""
+    """A keyword as typed: ``argument`` is the rest of its line ("" if none; for CHANGES the comment
+    with the lines below it); ``language`` is "de" or "en", from the word itself or, for a word both
+    languages share (EXPORT, IMPORT), from the surrounding text, else "en"."""
 
     keyword: Keyword
     argument: str
@@ -74,7 +75,8 @@ _GERMAN_SHOWN: Mapping[Keyword, str] = MappingProxyType(
 
 
 def command_word(keyword: Keyword, language: str) -> str:
-    """The word for keyword that a mail in language tells people to write (both languages are always read)."""
+    """The word for keyword that a mail in language tells people to write
+    (both languages are always read)."""
     return _GERMAN_SHOWN[keyword] if language == "de" else keyword.value
 
 
@@ -97,7 +99,8 @@ _UMLAUTS = re.compile(r"[äöüßÄÖÜ]")
 
 
 def read_command(subject: str, new_text: str) -> Command | None:
-    """The command on the first non-empty line of new_text, else in the subject; None when there is none."""
+    """The command on the first non-empty line of new_text, else in the subject;
+    None when there is none."""
     lines = [line.strip() for line in (new_text or "").splitlines()]
     first = next((index for index, line in enumerate(lines) if line), None)
     if first is not None:
@@ -120,7 +123,8 @@ def guess_language(text: str) -> str | None:
 
 
 def strip_reply_prefixes(subject: str) -> str:
-    """The subject without any run of "Re:", "AW:", "WG:", "Fwd:", "Antwort:", … and "[tag]" prefixes."""
+    """The subject without any run of "Re:", "AW:", "WG:", "Fwd:", "Antwort:",
+    … and "[tag]" prefixes."""
     return _REPLY_PREFIXES.sub("", subject or "").strip()
 
 
@@ -165,7 +169,8 @@ def _command(keyword: Keyword, word: str, argument: str, subject: str, new_text:
 
 
 def _language_of(keyword: Keyword, word: str, context: str) -> str:
-    """The language of the word typed; a word both languages share takes the language of the text around it."""
+    """The language of the word typed; a word both languages share takes the language of the text
+    around it."""
     upper = word.upper()
     english = upper == keyword.name
     german = GERMAN_WORDS.get(upper) is keyword

@@ -1,9 +1,10 @@
 """The fields of the forms we send and read back, in one table, and what we tell people about them.
 
-Each form (application, agreement, meeting, feedback) is a tuple of fields with an English and a German label;
-alongside stand what each field accepts and how each problem is worded, in both languages. The table is one,
-not one per form, because a label of any form ends the value above it when a reply is read, and because the
-readers, the writer and the messages to the person must all agree on it.
+Each form (application, agreement, meeting, feedback) is a tuple of fields with an English and a
+German label; alongside stand what each field accepts and how each problem is worded, in both
+languages. The table is one, not one per form, because a label of any form ends the value above it
+when a reply is read, and because the readers, the writer and the messages to the person must all
+agree on it.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typing import Mapping
 
 @dataclass(frozen=True)
 class FieldError:
-    """One thing wrong with one field: ``problem`` is a key of PROBLEM_TEXT, ``value`` what the person wrote."""
+    """One thing wrong with one field: ``problem`` is a key of PROBLEM_TEXT,
+    ``value`` what the person wrote."""
 
     field: str
     problem: str
@@ -23,10 +25,12 @@ class FieldError:
 
 @dataclass(frozen=True)
 class FormResult:
-    """What a reader found: typed values that are valid, the raw text per field (to send back prefilled), errors.
+    """What a reader found: typed values that are valid,
+    the raw text per field (to send back prefilled), errors.
 
-    ``found_any`` tells "no form here" from "a bad form"; ``found_unquoted`` tells whether any label appeared in the
-    person's own text rather than only in the quoted original (or below an Outlook "From:" block)."""
+    ``found_any`` tells "no form here" from "a bad form"; ``found_unquoted`` tells whether any label
+    appeared in the person's own text rather than only in the quoted original (or below an Outlook
+    "From:" block)."""
 
     values: dict[str, object]
     raw: dict[str, str | list[str]]
@@ -43,8 +47,8 @@ class FormResult:
 class Field:
     """A form field: its canonical name, its labels, and how its value runs on below the label line.
 
-    kind "line": one value, continued only where a client re-wrapped it; "text": free text up to a blank line;
-    "list": numbered (or bulleted) lines, or one line split at ``separators``."""
+    kind "line": one value, continued only where a client re-wrapped it; "text": free text up to a
+    blank line; "list": numbered (or bulleted) lines, or one line split at ``separators``."""
 
     name: str
     en: str
@@ -161,7 +165,8 @@ def explain(error: FieldError, language: str) -> str:
 
 
 def field_label(field_name: str, language: str) -> str:
-    """The label as we print it: the mail's language first, the other after a slash ("Ort / Place")."""
+    """The label as we print it: the mail's language first,
+    the other after a slash ("Ort / Place")."""
     labels = FIELD_LABELS[field_name]
     first = language_key(language)
     second = "en" if first == "de" else "de"

@@ -1,11 +1,12 @@
 """Finding the labelled values of a form in a reply, however the mail client delivered it.
 
-A form is a block of ``Label: value`` lines; a list field continues on numbered lines below its label. Labels
-are read in English and German whatever the mail's language, at the start of a line only (after quote markers),
-in any case, with "*bold*" stars, umlauts written out ("Ueber mich"), hints in brackets and both languages joined
-by "/" (as we write them). Replies are messy, so the reader expects the form quoted ("> ", "> > "), top-posted above
-an Outlook "From:/Sent:" block, re-wrapped by the client, or answered interleaved below a quoted label. Where one
-field appears several times, a filled value beats an empty one, the person's own (less quoted) text beats our
+A form is a block of ``Label: value`` lines; a list field continues on numbered lines below its
+label. Labels are read in English and German whatever the mail's language, at the start of a line
+only (after quote markers), in any case, with "*bold*" stars, umlauts written out ("Ueber mich"),
+hints in brackets and both languages joined by "/" (as we write them). Replies are messy, so the
+reader expects the form quoted ("> ", "> > "), top-posted above an Outlook "From:/Sent:" block,
+re-wrapped by the client, or answered interleaved below a quoted label. Where one field appears
+several times, a filled value beats an empty one, the person's own (less quoted) text beats our
 quoted original, and then the first one wins.
 
 What comes out is raw text per field; turning it into typed values is form_values' work.
@@ -30,7 +31,8 @@ class _Line:
 
     @property
     def looks_wrapped(self) -> bool:
-        """A client may have broken this line: it is as long as lines get before clients wrap them."""
+        """A client may have broken this line:
+        it is as long as lines get before clients wrap them."""
         return len(self.text.rstrip()) >= _WRAP_WIDTH
 
 
@@ -73,8 +75,9 @@ _SOME_LABEL = re.compile(r"^[*_]*[^\W\d_][\w -]{0,30}:(?!//)")
 
 
 def _split_lines(text: str) -> list[_Line]:
-    """Lines with their quote depth; everything below an Outlook-style header ("From:/Sent:", "-----Original
-    Message-----") counts one level deeper, as that original is not quoted with ">" but is not the person's text."""
+    """Lines with their quote depth; everything below an Outlook-style header ("From:/Sent:",
+    "-----Original Message-----") counts one level deeper, as that original is not quoted with ">"
+    but is not the person's text."""
     raw_lines = _SPACES.sub(" ", _INVISIBLE.sub("", text)).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     raw_lines = raw_lines[:_MAX_LINES]
     lines: list[_Line] = []
@@ -90,11 +93,13 @@ def _split_lines(text: str) -> list[_Line]:
 
 def _mark_ignored(lines: list[_Line]) -> list[_Line]:
     """Flags lines that look like labels but are not ours: "Date:" in a block of mail headers, the
-    "Comment:"/"Version:" headers of a PGP armor (up to its first blank line), an iCalendar object's lines."""
+    "Comment:"/"Version:" headers of a PGP armor (up to its first blank line), an iCalendar object's
+    lines."""
     looks = [bool(_MAIL_HEADER.match(line.content)) for line in lines]
 
     def in_header_block(index: int) -> bool:
-        """A header line next to another one, or two away with a (wrapped) non-blank line between."""
+        """A header line next to another one, or two away with a
+        (wrapped) non-blank line between."""
         near = [n for n in (index - 2, index - 1, index + 1, index + 2) if 0 <= n < len(lines)]
         return looks[index] and any(looks[n] and lines[n].depth == lines[index].depth
                                     and lines[(n + index) // 2].content for n in near)
@@ -134,9 +139,11 @@ def _label_index() -> dict[str, str]:
 
 
 def _match_label(line: _Line, labels: dict[str, str]) -> tuple[str, str] | None:
-    """(field, value) when the line starts with a known label and a colon; "Ort / Place:" names one field.
+    """(field, value) when the line starts with a known label and a colon;
+    "Ort / Place:" names one field.
 
-    A label may be indented a little (HTML conversions do that) but not sit in a bulleted or indented block."""
+    A label may be indented a little (HTML conversions do that) but not sit in a bulleted or
+    indented block."""
     if line.ignored or len(line.text) - len(line.text.lstrip()) > _LABEL_INDENT:
         return None
     head, colon, value = line.content.replace("：", ":").partition(":")
@@ -178,7 +185,8 @@ class _Scan:
                 or any(pattern.search(content) for pattern in _REPLY_HEADERS))
 
     def answer_start(self, index: int, depth: int) -> int | None:
-        """Where the value of an empty label begins: the next line, or the person's answer below a quoted label."""
+        """Where the value of an empty label begins:
+        the next line, or the person's answer below a quoted label."""
         for probe in range(index + 1, min(index + 4, len(self.lines))):
             line = self.lines[probe]
             if not line.content:
@@ -224,7 +232,8 @@ def _read_field(scan: _Scan, index: int, spec: Field, first: str) -> tuple[Entry
 
 
 def _continues_wrapped(lines: list[_Line], index: int) -> bool:
-    """Whether line index carries on a value its client wrapped: the line above is long, and this one is no label."""
+    """Whether line index carries on a value its client wrapped:
+    the line above is long, and this one is no label."""
     return lines[index - 1].looks_wrapped and not _SOME_LABEL.match(lines[index].content)
 
 
@@ -269,7 +278,8 @@ def item_text(text: str) -> str:
 
 
 def choose(entries: list[Entry]) -> dict[str, Entry]:
-    """Per field the entry that counts: filled before empty, the person's text before quotes, then the first."""
+    """Per field the entry that counts: filled before empty, the person's text before quotes,
+    then the first."""
     chosen: dict[str, Entry] = {}
     for entry in sorted(entries, key=lambda e: (not e.value, e.depth, e.position)):
         chosen.setdefault(entry.field, entry)

@@ -1,8 +1,8 @@
-"""One field's text to a typed value (a date, a yes or no, a rating, a time zone), or the problem with it.
+"""One field's text as a typed value (a date, yes or no, a rating, a time zone), or its problem.
 
-Each reader takes what the person wrote and returns the value or raises the key of a PROBLEM_TEXT entry; a
-``Checker`` runs them over a form's raw fields and keeps one FieldError per field that is wrong. Rules that need
-a clock (a meeting in the past) are not here: they are the handlers'.
+Each reader takes what the person wrote and returns the value or raises the key of a PROBLEM_TEXT
+entry; a ``Checker`` runs them over a form's raw fields and keeps one FieldError per field that is
+wrong. Rules that need a clock (a meeting in the past) are not here: they are the handlers'.
 """
 from __future__ import annotations
 
@@ -165,7 +165,8 @@ def as_language(text: str) -> str:
 
 
 def as_time_zone(text: str) -> str:
-    """An IANA zone name that zoneinfo knows; case and a missing region ("berlin") are forgiven when unique."""
+    """An IANA zone name that zoneinfo knows;
+    case and a missing region ("berlin") are forgiven when unique."""
     name = "_".join(HINTS.sub(" ", text).split())
     zones = available_timezones()
     if name not in zones:

@@ -1,9 +1,10 @@
-"""The four forms people fill in by replying: reading each back into typed values, and writing it prefilled.
+"""The four forms people fill in by replying: each read back into typed values, and written out.
 
-``read_application``, ``read_agreement``, ``read_meeting`` and ``read_feedback`` find the form in a reply
-(form_lines), check each field (form_values) and apply the rules of that form; ``render_form`` writes the
-block we send, which they read back. Readers only turn text into typed values and per-field problems; what to
-do with them is the handlers' business, and so is every rule that needs a clock (a meeting in the past).
+``read_application``, ``read_agreement``, ``read_meeting`` and ``read_feedback`` find the form in a
+reply (form_lines), check each field (form_values) and apply the rules of that form; ``render_form``
+writes the block we send, which they read back. Readers only turn text into typed values and
+per-field problems; what to do with them is the handlers' business, and so is every rule that needs
+a clock (a meeting in the past).
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def read_application(text: str) -> FormResult:
 
 
 def read_agreement(text: str) -> FormResult:
-    """Period (until after from, at most two years), 1–50 meetings, kind and frequency of contact, topic plan."""
+    """Period (until after from, at most two years), 1–50 meetings, kind and frequency of contact,
+    topic plan."""
     return _read("agreement", text, _agreement_rules)
 
 
@@ -100,8 +102,8 @@ def _feedback_rules(check: Checker) -> None:
 def render_form(form: str, values: Mapping[str, object], language: str) -> str:
     """The plain-text block we send, prefilled with typed or raw values; read_<form> reads it back.
 
-    Labels come in the mail's language with the other after a slash; lists as numbered lines (an empty list
-    as a lone "1."); dates as ISO in English and as 3.12.2026 in German."""
+    Labels come in the mail's language with the other after a slash; lists as numbered lines (an
+    empty list as a lone "1."); dates as ISO in English and as 3.12.2026 in German."""
     lines: list[str] = []
     for spec in FORMS[form]:
         label = field_label(spec.name, language)

@@ -1,12 +1,13 @@
 """Readable plain text from mail HTML, with the quoted old mail marked as ``> `` lines.
 
-Many clients (GMX, web.de, Outlook on the web, Apple Mail) send replies as HTML only, and people paste forms into
-them. The reply parser and form reader work on plain text, and they drop quoted lines; so this module keeps what a
-reader sees (paragraphs, line breaks, list numbers, link texts) and marks what the client marks as the quoted
-mail: ``<blockquote>``, Gmail's ``div.gmail_quote``, Yahoo's ``div.yahoo_quoted``, GMX/web.de's
-``<div name="quote">``, and everything after Outlook's reply divider (``#divRplyFwdMsg``, ``#appendonsend``,
-``<hr tabindex="-1">`` or the Word ``border-top`` header box). The standard library's tolerant ``html.parser``
-reads the tags; unbalanced tags are closed when an outer one closes, as browsers do.
+Many clients (GMX, web.de, Outlook on the web, Apple Mail) send replies as HTML only, and people
+paste forms into them. The reply parser and form reader work on plain text, and they drop quoted
+lines; so this module keeps what a reader sees (paragraphs, line breaks, list numbers, link texts)
+and marks what the client marks as the quoted mail: ``<blockquote>``, Gmail's ``div.gmail_quote``,
+Yahoo's ``div.yahoo_quoted``, GMX/web.de's ``<div name="quote">``, and everything after Outlook's
+reply divider (``#divRplyFwdMsg``, ``#appendonsend``, ``<hr tabindex="-1">`` or the Word
+``border-top`` header box). The standard library's tolerant ``html.parser`` reads the tags;
+unbalanced tags are closed when an outer one closes, as browsers do.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ _SPACES = re.compile(r"[ \t\n\r\f]+")
 
 
 def html_to_text(html: str) -> str:
-    """Plain text of ``html``: one line per paragraph, ``<br>`` or ``<div>``, quoted mail as ``> `` lines."""
+    """Plain text of ``html``: one line per paragraph, ``<br>`` or ``<div>``,
+    quoted mail as ``> `` lines."""
     reader = _TextReader()
     try:
         reader.feed(html or "")
@@ -175,7 +177,8 @@ class _TextReader(HTMLParser):
         self.line = _Line(0)
 
     def _blank_line_after_paragraph(self) -> None:
-        """Word's MsoNormal paragraphs have no margin; other paragraphs are set apart by an empty line."""
+        """Word's MsoNormal paragraphs have no margin;
+        other paragraphs are set apart by an empty line."""
         if self.lines and self.lines[-1][1]:
             self.lines.append((self._depth(), ""))
 

@@ -1,10 +1,11 @@
-"""Raw mail bytes to plain facts (sender, subject, text, attachments), whatever the sending client got wrong.
+"""Raw mail bytes to plain facts (sender, subject, text, attachments), whatever a client got wrong.
 
-Every later step reads a ``ParsedMail`` and never touches MIME. Real mail is often broken: 8-bit headers in an
-unnamed charset, charsets that do not exist or lie, missing boundaries, CR-only line endings, NUL bytes. The
-standard library (``email.policy.default``) does the MIME work; this module repairs the raw bytes and the
-boundary, and gathers the facts from mime_headers (header values) and mime_parts (body text and attachments),
-so ``parse_mail`` never raises and names what it had to repair in ``ParsedMail.defects``.
+Every later step reads a ``ParsedMail`` and never touches MIME. Real mail is often broken: 8-bit
+headers in an unnamed charset, charsets that do not exist or lie, missing boundaries, CR-only line
+endings, NUL bytes. The standard library (``email.policy.default``) does the MIME work; this module
+repairs the raw bytes and the boundary, and gathers the facts from mime_headers (header values) and
+mime_parts (body text and attachments), so ``parse_mail`` never raises and names what it had to
+repair in ``ParsedMail.defects``.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from .mime_parts import Attachment, Body, clean_lines, safe_body
 
 @dataclass(frozen=True)
 class ParsedMail:
-    """What one received mail says, as plain facts; ``message`` is kept for the calendar and robot parsers."""
+    """What one received mail says, as plain facts;
+    ``message`` is kept for the calendar and robot parsers."""
 
     message: email.message.EmailMessage
     message_id: str | None     # normalised "<local@domain>" form, None if missing/empty
@@ -44,7 +46,8 @@ class ParsedMail:
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
-    """Read one RFC 5322 message; never raises, whatever the bytes (broken parts are noted in ``defects``)."""
+    """Read one RFC 5322 message; never raises,
+    whatever the bytes (broken parts are noted in ``defects``)."""
     try:
         message, repairs = _parsed(_normalised_bytes(raw))
         body = safe_body(message)
@@ -54,7 +57,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
 
 
 def _unreadable(data: bytes, exc: Exception) -> ParsedMail:
-    """What is left of a mail the parser could not read at all: its bytes as text, and no sender to answer."""
+    """What is left of a mail the parser could not read at all:
+    its bytes as text, and no sender to answer."""
     message = email.message.EmailMessage(policy=default_policy)
     text = clean_lines(data.decode("utf-8", "replace"))
     return ParsedMail(message, None, None, "", None, (), (), "", None, None, (), text, None, (), (),
@@ -62,8 +66,8 @@ def _unreadable(data: bytes, exc: Exception) -> ParsedMail:
 
 
 def _parsed(data: bytes) -> tuple[email.message.EmailMessage, tuple[str, ...]]:
-    """The parsed message; a multipart whose boundary parameter is broken is parsed again with the boundary
-    its body evidently uses."""
+    """The parsed message; a multipart whose boundary parameter is broken is parsed again with the
+    boundary its body evidently uses."""
     message = BytesParser(policy=default_policy).parsebytes(data)
     payload = message.get_payload()
     if message.get_content_maintype() != "multipart" or (isinstance(payload, list) and payload):
@@ -94,7 +98,8 @@ def _facts(message: email.message.EmailMessage, body: Body, notes: tuple[str, ..
 
 
 def _normalised_bytes(raw: bytes) -> bytes:
-    """Bytes the parser reads well: no leading blank lines, no common indent, CR-only line ends (old Mac) as LF."""
+    """Bytes the parser reads well: no leading blank lines, no common indent,
+    CR-only line ends (old Mac) as LF."""
     data = _dedented(bytes(raw or b""))
     data = re.sub(rb"\A[ \t]*\r?\n", b"", data, count=1) if data[:1] in (b" ", b"\t") else data
     data = data.lstrip(b"\r\n")
@@ -105,7 +110,8 @@ def _normalised_bytes(raw: bytes) -> bytes:
 
 
 def _dedented(data: bytes) -> bytes:
-    """A whole message indented (pasted or exported by Exchange 6.5) loses the indent of its first header line."""
+    """A whole message indented (pasted or exported by Exchange 6.5) loses the indent of its first
+    header line."""
     indent = re.match(rb"([ \t]+)[\w-]+:", data)
     if indent is None:
         return data

@@ -1,8 +1,9 @@
-"""Bytes to text in the charset they claim, or in the one they evidently are when the claim is wrong or missing.
+"""Bytes to text in the charset they claim, or in the one they evidently are when that is wrong.
 
-Mail declares charsets that do not exist ("x-user-defined"), names them loosely ("utf8", "latin1") or lies
-(UTF-8 declared as us-ascii); 8-bit headers name none at all. Headers and body parts both read their bytes
-through ``decode_text``, so they are forgiven the same way and say the same thing when we had to guess.
+Mail declares charsets that do not exist ("x-user-defined"), names them loosely ("utf8", "latin1")
+or lies (UTF-8 declared as us-ascii); 8-bit headers name none at all. Headers and body parts both
+read their bytes through ``decode_text``, so they are forgiven the same way and say the same thing
+when we had to guess.
 """
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ _C1_CONTROLS = re.compile("[\x80-\x9f]")
 
 
 def decode_text(data: bytes, declared: str | None) -> tuple[str, str | None]:
-    """Bytes to text in the declared charset, or the charset they evidently are; also a note when we guessed.
+    """Bytes to text in the declared charset, or the charset they evidently are;
+    also a note when we guessed.
 
-    UTF-8 that is declared as ASCII or a Latin charset is read as UTF-8 (a valid multi-byte UTF-8 sequence is
-    practically never Latin text, unless it decodes to C1 control characters); unknown charsets and invalid
-    bytes fall back to Windows-1252 (cp1252) byte by byte."""
+    UTF-8 that is declared as ASCII or a Latin charset is read as UTF-8 (a valid multi-byte UTF-8
+    sequence is practically never Latin text, unless it decodes to C1 control characters); unknown
+    charsets and invalid bytes fall back to Windows-1252 (cp1252) byte by byte."""
     if data.isascii() and _codec(declared) != "utf-7":
         return data.decode("ascii"), None
     codec = _codec(declared)
@@ -67,7 +69,8 @@ def _guess_note(declared: str | None, codec: str | None, used: str) -> str | Non
 
 
 def _utf8_else_cp1252(data: bytes) -> str:
-    """Decode UTF-8, reading each invalid byte as Windows-1252 (mixed-charset bodies, e.g. a Latin signature)."""
+    """Decode UTF-8, reading each invalid byte as Windows-1252
+    (mixed-charset bodies, e.g. a Latin signature)."""
     pieces, start = [], 0
     while start < len(data):
         try:

@@ -1,8 +1,9 @@
-"""Header values as a person would read them: decoded, unfolded, addresses and Message-IDs picked out.
+"""Header values as a person reads them: decoded, unfolded, addresses and Message-IDs picked out.
 
-Header bytes arrive in RFC 2047 encoded words, in raw 8-bit of no named charset, folded, with control bytes,
-or with addresses the standard library cannot split; every reader here returns something usable (at worst ""
-or nothing) and never raises. ``default_policy`` is the one the whole mail is parsed with.
+Header bytes arrive in RFC 2047 encoded words, in raw 8-bit of no named charset, folded, with
+control bytes, or with addresses the standard library cannot split; every reader here returns
+something usable (at worst "" or nothing) and never raises. ``default_policy`` is the one the whole
+mail is parsed with.
 """
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ MAX_HEADER_CHARS = 16_000  # longer header values are cut before decoding
 class _ReadingPolicy(EmailPolicy):
     """``email.policy.default``, except that a header value seen before is not parsed again.
 
-    Every ``get_content_type()`` parses the Content-Type header anew, and the parsers ask for it a dozen times per
-    mail; most values ("text/plain; charset=utf-8") repeat from mail to mail. Header objects are immutable, so
-    one parse can serve every message."""
+    Every ``get_content_type()`` parses the Content-Type header anew, and the parsers ask for it a
+    dozen times per mail; most values ("text/plain; charset=utf-8") repeat from mail to mail. Header
+    objects are immutable, so one parse can serve every message."""
 
     def header_fetch_parse(self, name, value):
         if hasattr(value, "name") or len(value) > _CACHED_HEADER_CHARS:
@@ -50,7 +51,8 @@ default_policy = _ReadingPolicy()
 
 
 def header_text(msg: email.message.Message, name: str) -> str:
-    """The first ``name`` header, decoded (RFC 2047, raw 8-bit guessed) and unfolded; "" if absent. Never raises."""
+    """The first ``name`` header, decoded (RFC 2047, raw 8-bit guessed) and unfolded;
+    "" if absent. Never raises."""
     values = all_header_texts(msg, name)
     return values[0] if values else ""
 
@@ -60,7 +62,8 @@ def all_header_texts(msg: email.message.Message, name: str) -> list[str]:
 
 
 def _raw_headers(msg: email.message.Message, name: str) -> list[str]:
-    """Header values exactly as received (8-bit bytes kept as surrogates), so we decode them our own way."""
+    """Header values exactly as received (8-bit bytes kept as surrogates),
+    so we decode them our own way."""
     try:
         return [str(value) for key, value in msg.raw_items() if key.lower() == name.lower()]
     except Exception:  # noqa: BLE001 - a header we cannot even list is a missing header
@@ -77,7 +80,8 @@ def decoded_header(raw: str) -> str:
 
 
 def _recover_8bit(value: str) -> str:
-    """Raw 8-bit header bytes arrive as surrogates; read them as UTF-8 if they are, else as Windows-1252."""
+    """Raw 8-bit header bytes arrive as surrogates;
+    read them as UTF-8 if they are, else as Windows-1252."""
     if not any("\udc80" <= char <= "\udcff" for char in value):
         return value
     return decode_text(value.encode("utf-8", "surrogateescape"), None)[0]
@@ -111,7 +115,8 @@ def first_address(message: email.message.Message, name: str) -> tuple[str, str |
 
 
 def _parsed_addresses(raw: str) -> list[tuple[str, str]]:
-    """(display name, lowercased addr-spec) pairs; a header the stdlib cannot split is searched for addresses."""
+    """(display name, lowercased addr-spec) pairs;
+    a header the stdlib cannot split is searched for addresses."""
     unfolded = _FOLD.sub(" ", _recover_8bit(raw[:MAX_HEADER_CHARS])).replace("\x00", "")
     try:
         pairs = getaddresses([unfolded])

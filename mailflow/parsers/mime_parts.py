@@ -1,8 +1,8 @@
-"""A mail's parts sorted into body text and attachments, each part's bytes decoded to text where it is text.
+"""A mail's parts sorted into body text and attachments, the text parts decoded to text.
 
-Text is chosen like a mail client shows it: the inline ``text/plain`` parts when they say something, else the
-HTML turned into text (quotes as ``> `` lines). Parts of an attached or returned message (``message/rfc822``) are
-not the sender's own words: that message is an attachment.
+Text is chosen like a mail client shows it: the inline ``text/plain`` parts when they say something,
+else the HTML turned into text (quotes as ``> `` lines). Parts of an attached or returned message
+(``message/rfc822``) are not the sender's own words: that message is an attachment.
 """
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Body:
-    """What the parts of one mail come to: the text to read, the HTML as sent, the attachments, repair notes."""
+    """What the parts of one mail come to:
+    the text to read, the HTML as sent, the attachments, repair notes."""
 
     text: str
     html: str | None
@@ -40,7 +41,8 @@ class Body:
 
 
 def safe_body(message: email.message.EmailMessage) -> Body:
-    """The body of a message; one that cannot even be walked is empty, with a note (the headers stay usable)."""
+    """The body of a message; one that cannot even be walked is empty,
+    with a note (the headers stay usable)."""
     try:
         return _body(message)
     except Exception as exc:  # noqa: BLE001 - a body we cannot walk still leaves the headers usable
@@ -68,7 +70,8 @@ def _body(message: email.message.EmailMessage) -> Body:
 
 
 def _leaves(part: email.message.Message):
-    """Non-multipart parts in order; an attached message is one leaf (its parts are not the sender's words)."""
+    """Non-multipart parts in order; an attached message is one leaf
+    (its parts are not the sender's words)."""
     payload = part.get_payload()
     if part.get_content_maintype() == "multipart" and isinstance(payload, list):
         for child in payload:
@@ -137,7 +140,8 @@ def _embedded_message_bytes(part: email.message.Message) -> bytes:
 
 
 def _unflowed(text: str, part: email.message.Message) -> str:
-    """RFC 3676 format=flowed: join soft-broken lines (ending in a space) of the same quote depth."""
+    """RFC 3676 format=flowed: join soft-broken lines
+    (ending in a space) of the same quote depth."""
     if str(part.get_param("format") or "").lower() != "flowed":
         return text
     delsp = str(part.get_param("delsp") or "").lower() == "yes"

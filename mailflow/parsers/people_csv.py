@@ -1,5 +1,6 @@
-"""Reading a coordinator's participant list (CSV, UTF-8, header row email,name,role,language,timezone,topics,
-capacity) into rows to import and, for every bad row, its number, field and reason."""
+"""Reading a coordinator's participant list (CSV, UTF-8, header row
+email,name,role,language,timezone,topics,capacity) into rows to import and, for every bad row,
+its number, field and reason."""
 from __future__ import annotations
 
 import csv

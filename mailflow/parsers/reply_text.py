@@ -1,19 +1,25 @@
-"""What a person actually wrote in a reply: their new text without the quoted mail, quote headers and signatures.
+"""What a person actually wrote in a reply:
+their new text without the quoted mail, quote headers and signatures.
 
-Commands and comments are read from this text, so it must not contain our own quoted words ("ACCEPT" in the
-mail they answer) and must keep every line they typed. Mail clients mark the quoted part in many ways; each way
-is one small named rule below, so a new client means a new rule, not a new branch in a long function:
+Commands and comments are read from this text, so it must not contain our own quoted words ("ACCEPT"
+in the mail they answer) and must keep every line they typed. Mail clients mark the quoted part in
+many ways; each way is one small named rule below, so a new client means a new rule, not a new
+branch in a long function:
 
-* an attribution ("On … wrote:", "Am … schrieb …:", "X <x@y> schrieb am …:"), possibly wrapped over up to three
-  lines. When ``>`` quoted lines follow it, the person may answer inline below the quote, so we drop the header
-  and the quoted lines and read on; otherwise everything below the header is the old mail and is dropped;
-* a block that always starts the old mail: Outlook header blocks (From:/Sent:, Von:/Gesendet:, also ``*bold*``),
-  "-----Original Message-----", "-----Ursprüngliche Nachricht-----", "Begin forwarded message:";
+* an attribution ("On … wrote:", "Am … schrieb …:", "X <x@y> schrieb am …:"), possibly wrapped over
+  up to three lines. When ``>`` quoted lines follow it, the person may answer inline below the
+  quote, so we drop the header and the quoted lines and read on; otherwise everything below the
+  header is the old mail and is dropped;
+* a block that always starts the old mail: Outlook header blocks (From:/Sent:, Von:/Gesendet:, also
+  ``*bold*``), "-----Original Message-----", "-----Ursprüngliche Nachricht-----",
+  "Begin forwarded message:";
 * ``>`` quoted lines anywhere (interleaved answers keep the person's lines between them);
 * signatures: the "-- " delimiter, a rule of underscores, and mobile footers ("Sent from my iPhone",
-  "Von meinem iPhone gesendet", "Get Outlook for iOS", "Gesendet von meinem …"); everything below is dropped.
+  "Von meinem iPhone gesendet", "Get Outlook for iOS", "Gesendet von meinem …"); everything below is
+  dropped.
 
-The input is a plain-text body (HTML is turned into text elsewhere, with blockquotes as ``>`` lines).
+The input is a plain-text body (HTML is turned into text elsewhere, with blockquotes as
+``>`` lines).
 """
 from __future__ import annotations
 
@@ -25,10 +31,11 @@ from dataclasses import dataclass
 class QuoteHeader:
     """One way a client introduces the quoted mail.
 
-    ``max_lines``: how many physical lines the header may be wrapped over; ``inline``: an attribution that may be
-    followed by ``>`` lines with the person's answers between them (else the header ends the new text);
-    ``followed_by``: a line that must come within the next two lines (an Outlook block is From: plus Sent:/To:);
-    ``start``: what the first of several wrapped lines must contain, so a line of text above is not swallowed."""
+    ``max_lines``: how many physical lines the header may be wrapped over; ``inline``: an
+    attribution that may be followed by ``>`` lines with the person's answers between them (else the
+    header ends the new text); ``followed_by``: a line that must come within the next two lines (an
+    Outlook block is From: plus Sent:/To:); ``start``: what the first of several wrapped lines must
+    contain, so a line of text above is not swallowed."""
 
     name: str
     pattern: re.Pattern[str]
@@ -89,7 +96,8 @@ _MAX_HEADER_CHARS = 300
 
 
 def new_text(body: str) -> str:
-    """The text the person wrote in this reply, with quotes, quote headers and signatures removed."""
+    """The text the person wrote in this reply, with quotes,
+    quote headers and signatures removed."""
     lines = _normalised(body).split("\n")
     return _tidied(_own_lines(lines))
 
@@ -129,7 +137,8 @@ def _is_noise(line: str) -> bool:
 
 
 def _is_quoted_at(lines: list[str], index: int) -> bool:
-    """A ``>`` line, or the tail of one that an undecoded quoted-printable soft break ("=") cut off."""
+    """A ``>`` line, or the tail of one that an undecoded quoted-printable soft break
+    ("=") cut off."""
     if _QUOTED.match(lines[index]):
         return True
     previous = lines[index - 1] if index > 0 else ""
@@ -155,7 +164,8 @@ def _header_at(lines: list[str], index: int) -> tuple[QuoteHeader, int] | None:
 
 
 def _header_matches(rule: QuoteHeader, lines: list[str], index: int, length: int) -> bool:
-    """Whether lines[index:index+length] are this header, and not merely a line of text before a shorter one."""
+    """Whether lines[index:index+length] are this header,
+    and not merely a line of text before a shorter one."""
     window = lines[index:index + length]
     if len(window) < length or any(not line.strip() for line in window):
         return False
@@ -176,7 +186,8 @@ def _starts_here(rule: QuoteHeader, window: list[str]) -> bool:
 
 
 def _joined(window: list[str]) -> str:
-    """Wrapped header lines as one line; a trailing "=" (an undecoded soft line break) joins without a space."""
+    """Wrapped header lines as one line; a trailing "="
+    (an undecoded soft line break) joins without a space."""
     text = ""
     for line in window:
         if text.endswith("="):
@@ -187,7 +198,8 @@ def _joined(window: list[str]) -> str:
 
 
 def _tidied(lines: list[str]) -> str:
-    """Trailing spaces, runs of blank lines and leftover rules (a lone "-----" above a header) removed."""
+    """Trailing spaces, runs of blank lines and leftover rules
+    (a lone "-----" above a header) removed."""
     cleaned: list[str] = []
     for line in (line.rstrip() for line in lines):
         if line or (cleaned and cleaned[-1]):

@@ -1,16 +1,18 @@
-"""Is a mail from a machine? RFC 3834 loop protection, and what a bounce says about the address that failed.
+"""Is a mail from a machine? RFC 3834 loop protection,
+and what a bounce says about the address that failed.
 
-We must never answer an auto-reply, a bounce, a list or bulk mail (RFC 3834 section 2): two robots answering each
-other never stop. ``classify`` names the first sign that a mail is automated, in order of certainty: report
-types (RFC 3462/3464 DSN, RFC 5965 ARF complaint, RFC 8098 read receipt), challenge-response systems, bounce
-senders and subjects, ``Auto-Submitted`` (RFC 3834), list headers (RFC 2369/2919), ``Precedence``, vendor headers
-(Exchange ``X-Auto-Response-Suppress``, ``X-Autoreply``, Apple ``X-Apple-Action``), the null envelope sender, and
-auto-reply subjects in the languages we meet. Weak signs (``Precedence: bulk``, ``X-Auto-Response-Suppress``) do
-not count for a calendar answer: calendar servers add them to invitations a person sent.
+We must never answer an auto-reply, a bounce, a list or bulk mail (RFC 3834 section 2): two robots
+answering each other never stop. ``classify`` names the first sign that a mail is automated, in
+order of certainty: report types (RFC 3462/3464 DSN, RFC 5965 ARF complaint, RFC 8098 read receipt),
+challenge-response systems, bounce senders and subjects, ``Auto-Submitted`` (RFC 3834), list headers
+(RFC 2369/2919), ``Precedence``, vendor headers (Exchange ``X-Auto-Response-Suppress``,
+``X-Autoreply``, Apple ``X-Apple-Action``), the null envelope sender, and auto-reply subjects in the
+languages we meet. Weak signs (``Precedence: bulk``, ``X-Auto-Response-Suppress``) do not count for
+a calendar answer: calendar servers add them to invitations a person sent.
 
 ``bounce_report`` reads the failed recipients and whether the failure is permanent: from RFC 3464
-``message/delivery-status`` parts where present, else from ``X-Failed-Recipients`` and the shapes of the common
-non-standard bounce texts (Exim, qmail, Postfix, Sendmail, Exchange, Domino, Gmail).
+``message/delivery-status`` parts where present, else from ``X-Failed-Recipients`` and the shapes of
+the common non-standard bounce texts (Exim, qmail, Postfix, Sendmail, Exchange, Domino, Gmail).
 """
 from __future__ import annotations
 
@@ -82,8 +84,9 @@ HUMAN = Automation(None, "no sign of automation")
 
 
 def classify(mail: ParsedMail, envelope_from: str | None) -> Automation:
-    """The first sign that ``mail`` was sent by a machine, or ``HUMAN``. ``envelope_from`` is the SMTP MAIL FROM
-    ("" or "<>" for the null sender); None when unknown, then the Return-Path header stands in for it."""
+    """The first sign that ``mail`` was sent by a machine, or ``HUMAN``. ``envelope_from`` is the
+    SMTP MAIL FROM ("" or "<>" for the null sender); None when unknown, then the Return-Path header
+    stands in for it."""
     checks: tuple[Callable[[ParsedMail], Automation | None], ...] = (
         _challenge, _report, _bounce_shape, _complaint_subject, _auto_submitted, _list_headers, _precedence,
         _vendor_headers, _auto_reply_subject)
@@ -202,7 +205,8 @@ def _is_calendar_answer(mail: ParsedMail) -> bool:
 
 
 def _top_parts(message: Message) -> list[Message]:
-    """The message's own MIME leaves and report parts, not those of an attached (returned) message."""
+    """The message's own MIME leaves and report parts,
+    not those of an attached (returned) message."""
     found, stack = [], [message]
     while stack and len(found) < MAX_PARTS:
         part = stack.pop()
@@ -243,7 +247,8 @@ _QMAIL_RECIPIENT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?", re.M)
 
 
 def bounce_report(mail: ParsedMail) -> BounceReport | None:
-    """What ``mail`` reports as failed, or None when it is not a bounce (an auto-reply, a person)."""
+    """What ``mail`` reports as failed, or None when it is not a bounce
+    (an auto-reply, a person)."""
     try:
         if classify(mail, None).kind != "bounce":
             return None
@@ -253,7 +258,8 @@ def bounce_report(mail: ParsedMail) -> BounceReport | None:
 
 
 def _dsn_report(mail: ParsedMail) -> BounceReport | None:
-    """RFC 3464: one block per recipient with Final-Recipient, Action, Status and Diagnostic-Code."""
+    """RFC 3464: one block per recipient with Final-Recipient, Action,
+    Status and Diagnostic-Code."""
     blocks = [block for block in _dsn_blocks(_report_text(mail.message)) if "final-recipient" in block]
     if not blocks:
         return None
@@ -309,7 +315,8 @@ def _status(text: str) -> str | None:
 
 
 def _text_report(mail: ParsedMail) -> BounceReport:
-    """Non-standard bounces: recipients from X-Failed-Recipients or the bounce text, status from its words."""
+    """Non-standard bounces: recipients from X-Failed-Recipients or the bounce text,
+    status from its words."""
     text = _without_returned_copy(mail.text)
     recipients = _failed_header(mail) or _recipients_in_text(text) or _recipients_in_subject(mail.subject)
     found = _FAILURE_STATUS.search(text)
@@ -335,7 +342,8 @@ def _all(message: Message, name: str) -> list[str]:
 
 
 def _recipients_in_text(text: str) -> tuple[str, ...]:
-    """The addresses right after a phrase like "The following address(es) failed:", or qmail's "<a@b>:" lines."""
+    """The addresses right after a phrase like "The following address(es) failed:",
+    or qmail's "<a@b>:" lines."""
     head = text[:6000]
     for intro in _RECIPIENT_INTROS.finditer(head):
         window = head[intro.end():intro.end() + 400]
@@ -347,7 +355,8 @@ def _recipients_in_text(text: str) -> tuple[str, ...]:
 
 
 def _same_block(window: str, found: list[str]) -> list[str]:
-    """Further addresses listed directly below the first one, one per line (several recipients failed)."""
+    """Further addresses listed directly below the first one,
+    one per line (several recipients failed)."""
     first_block = re.split(r"\n\s*\n", window.strip(), maxsplit=1)[0]
     return [a for a in found[1:] if a in first_block and re.search(rf"^\s*<?{re.escape(a)}", first_block, re.M)]
 
@@ -358,7 +367,8 @@ def _recipients_in_subject(subject: str) -> tuple[str, ...]:
 
 
 def _diagnostic(text: str) -> str:
-    """The line that says why: after "because:" / "For the following reason:", else one with an SMTP code."""
+    """The line that says why: after "because:" / "For the following reason:",
+    else one with an SMTP code."""
     intro = _REASON_INTRO.search(text)
     after = text[intro.end():].strip().split("\n", 1)[0] if intro else ""
     if after:

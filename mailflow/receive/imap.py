@@ -1,7 +1,8 @@
-"""The IMAP poller: for mail that lands in a mailbox instead of at our SMTP receiver. It hands each message's exact
-bytes to ingest and flags it processed only after ingest returned, so a crash or a failing ingest never loses a
-message (at worst it is fetched again, and ingest deduplicates by Message-ID). Waits with IDLE (RFC 2177) when the
-server offers it and reconnects with backoff when the connection drops."""
+"""The IMAP poller: for mail that lands in a mailbox instead of at our SMTP receiver. It hands each
+message's exact bytes to ingest and flags it processed only after ingest returned, so a crash or a
+failing ingest never loses a message (at worst it is fetched again, and ingest deduplicates by
+Message-ID). Waits with IDLE (RFC 2177) when the server offers it and reconnects with backoff when
+the connection drops."""
 from __future__ import annotations
 
 import contextlib
@@ -40,8 +41,8 @@ class ImapSettings:
 
 
 def parse_imap_url(url: str) -> ImapSettings:
-    """imap://user:password@host:port/MAILBOX (imaps:// for TLS); user and password percent-decoded, the mailbox
-    defaults to INBOX. Raises ValueError naming what is missing."""
+    """imap://user:password@host:port/MAILBOX (imaps:// for TLS); user and password percent-decoded,
+    the mailbox defaults to INBOX. Raises ValueError naming what is missing."""
     parts = urlsplit(url.strip())
     if parts.scheme not in DEFAULT_PORTS:
         raise ValueError(f"MAILFLOW_IMAP must start with imap:// or imaps://, not {parts.scheme or 'nothing'}://")
@@ -59,8 +60,8 @@ def batches(uids: list[int], size: int) -> Iterator[list[int]]:
 
 
 def processed_flags(permanent_flags: tuple[bytes, ...]) -> tuple[bytes, ...]:
-    """Our keyword plus \\Seen where the mailbox keeps keywords (PERMANENTFLAGS has \\* or the keyword already),
-    else \\Seen alone."""
+    """Our keyword plus \\Seen where the mailbox keeps keywords
+    (PERMANENTFLAGS has \\* or the keyword already), else \\Seen alone."""
     if ANY_KEYWORD in permanent_flags or PROCESSED_KEYWORD in permanent_flags:
         return (PROCESSED_KEYWORD, SEEN)
     return (SEEN,)
@@ -71,7 +72,8 @@ class ConnectionLost(Exception):
 
 
 class ImapPoller:
-    """Fetches not-yet-processed messages from one mailbox into ingest; one instance, one connection, one thread."""
+    """Fetches not-yet-processed messages from one mailbox into ingest;
+    one instance, one connection, one thread."""
 
     def __init__(self, settings: ImapSettings, ingest: Ingest, *, log: logging.Logger,
                  idle_seconds: float = 60, reconnect_delay: float = 1.0) -> None:
@@ -84,9 +86,9 @@ class ImapPoller:
         self._flags: tuple[bytes, ...] = (SEEN,)
 
     def poll_once(self) -> int:
-        """Ingest every message not yet flagged processed; return how many were ingested. A message whose ingest
-        raises stays unflagged (and is logged); the others are still tried. Connection errors propagate, after
-        the broken connection is dropped so the next call reconnects."""
+        """Ingest every message not yet flagged processed; return how many were ingested. A message
+        whose ingest raises stays unflagged (and is logged); the others are still tried. Connection
+        errors propagate, after the broken connection is dropped so the next call reconnects."""
         client = self._connected()
         try:
             uids = sorted(client.search(self._unprocessed_criteria()))
@@ -96,7 +98,8 @@ class ImapPoller:
             raise
 
     def run(self, stop: threading.Event) -> None:
-        """Poll, wait for new mail (IDLE or sleep), repeat until stop is set; reconnect with backoff on errors."""
+        """Poll, wait for new mail (IDLE or sleep), repeat until stop is set;
+        reconnect with backoff on errors."""
         delay = self._reconnect_delay
         while not stop.is_set():
             try:

@@ -1,5 +1,6 @@
-"""The SMTP receiver: rejects strangers' recipients and oversized mail early, and says 250 only after the
-message is committed to the store (451 when it cannot be). Storing runs off the event loop, in threads."""
+"""The SMTP receiver: rejects strangers' recipients and oversized mail early, and says 250 only
+after the message is committed to the store (451 when it cannot be). Storing runs off the event
+loop, in threads."""
 from __future__ import annotations
 
 import asyncio

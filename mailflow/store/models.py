@@ -206,7 +206,8 @@ class OutboundMessage(Base):
 
 
 class JobRun(Base):
-    """That a job did its work for one key (a meeting, a day); a second run with the same key does nothing."""
+    """That a job did its work for one key (a meeting, a day);
+    a second run with the same key does nothing."""
 
     __tablename__ = "job_run"
     __table_args__ = (UniqueConstraint("job", "key"),)

@@ -1,4 +1,5 @@
-"""One engine factory for SQLite (embedded default) and PostgreSQL (scale-out), and the transaction boundary."""
+"""One engine factory for SQLite (embedded default) and PostgreSQL (scale-out),
+and the transaction boundary."""
 from __future__ import annotations
 
 import threading
