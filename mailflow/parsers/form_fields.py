@@ -71,7 +71,8 @@ FORMS: Mapping[str, tuple[Field, ...]] = MappingProxyType({
     "agreement": (
         Field("period_from", "Period from", "Zeitraum von"),
         Field("period_until", "Period until", "Zeitraum bis", aliases=("period to",)),
-        Field("number_of_meetings", "Number of meetings", "Anzahl der Treffen", aliases=("anzahl treffen",)),
+        Field("number_of_meetings", "Number of meetings", "Anzahl der Treffen",
+              aliases=("anzahl treffen",)),
         Field("kind_of_contact", "Kind of contact", "Art der Kontaktaufnahme"),
         Field("frequency_of_contact", "Frequency of contact", "Häufigkeit der Kontaktaufnahme"),
         Field("topic_plan", "Topic plan", "Themenplan", kind="list"),
@@ -91,7 +92,9 @@ FORMS: Mapping[str, tuple[Field, ...]] = MappingProxyType({
     ),
 })
 
-FORM_FIELDS: dict[str, tuple[str, ...]] = {form: tuple(f.name for f in fields) for form, fields in FORMS.items()}
+FORM_FIELDS: dict[str, tuple[str, ...]] = {
+    form: tuple(f.name for f in fields) for form, fields in FORMS.items()
+}
 FIELD_LABELS: dict[str, dict[str, str]] = {
     f.name: {"en": f.en, "de": f.de} for fields in FORMS.values() for f in fields
 }
@@ -104,18 +107,24 @@ FIELD_ACCEPTS: dict[str, dict[str, str]] = {
     "topics": {"en": "one topic per numbered line, or topics separated by semicolons",
                "de": "ein Thema pro nummerierter Zeile, oder Themen durch Semikolon getrennt"},
     "capacity": {"en": "a whole number from 1 to 20", "de": "eine ganze Zahl von 1 bis 20"},
-    "about": {"en": "free text, at most 2000 characters", "de": "freier Text, höchstens 2000 Zeichen"},
-    "period_from": {"en": "a date like 2026-12-03 or 3.12.2026", "de": "ein Datum wie 3.12.2026 oder 2026-12-03"},
+    "about": {"en": "free text, at most 2000 characters",
+              "de": "freier Text, höchstens 2000 Zeichen"},
+    "period_from": {"en": "a date like 2026-12-03 or 3.12.2026",
+                    "de": "ein Datum wie 3.12.2026 oder 2026-12-03"},
     "period_until": {"en": "a date after the start, at most two years later",
                      "de": "ein Datum nach dem Beginn, höchstens zwei Jahre später"},
-    "number_of_meetings": {"en": "a whole number from 1 to 50", "de": "eine ganze Zahl von 1 bis 50"},
-    "kind_of_contact": {"en": "for example video calls, phone or in person (at most 200 characters)",
-                        "de": "zum Beispiel Videoanruf, Telefon oder persönlich (höchstens 200 Zeichen)"},
+    "number_of_meetings": {"en": "a whole number from 1 to 50",
+                           "de": "eine ganze Zahl von 1 bis 50"},
+    "kind_of_contact": {
+        "en": "for example video calls, phone or in person (at most 200 characters)",
+        "de": "zum Beispiel Videoanruf, Telefon oder persönlich (höchstens 200 Zeichen)",
+    },
     "frequency_of_contact": {"en": "for example every two weeks (at most 200 characters)",
                              "de": "zum Beispiel alle zwei Wochen (höchstens 200 Zeichen)"},
     "topic_plan": {"en": "at least one topic, one per numbered line (1. …, 2. …)",
                    "de": "mindestens ein Thema, eins pro nummerierter Zeile (1. …, 2. …)"},
-    "date": {"en": "a date like 2026-12-03 or 3.12.2026", "de": "ein Datum wie 3.12.2026 oder 2026-12-03"},
+    "date": {"en": "a date like 2026-12-03 or 3.12.2026",
+             "de": "ein Datum wie 3.12.2026 oder 2026-12-03"},
     "time": {"en": "a time like 15:00, 15 Uhr or 3pm", "de": "eine Uhrzeit wie 15:00 oder 15 Uhr"},
     "duration_minutes": {"en": "minutes from 15 to 480, like 60, 90 min or 1.5 h",
                          "de": "Minuten von 15 bis 480, wie 60, 90 min oder 1,5 Std"},
@@ -127,26 +136,34 @@ FIELD_ACCEPTS: dict[str, dict[str, str]] = {
     "took_place": {"en": "yes or no", "de": "ja oder nein"},
     "rating": {"en": "a whole number from 1 to 5, like 4, 4/5 or ★★★★",
                "de": "eine ganze Zahl von 1 bis 5, wie 4, 4/5 oder ★★★★"},
-    "comment": {"en": "free text, at most 2000 characters", "de": "freier Text, höchstens 2000 Zeichen"},
+    "comment": {"en": "free text, at most 2000 characters",
+                "de": "freier Text, höchstens 2000 Zeichen"},
 }
 
 PROBLEM_TEXT: dict[str, dict[str, str]] = {
-    problem: {"en": f"{english} Accepted: {{accepted}}.", "de": f"{german} Erwartet wird: {{accepted}}."}
+    problem: {"en": f"{english} Accepted: {{accepted}}.",
+              "de": f"{german} Erwartet wird: {{accepted}}."}
     for problem, english, german in (
         ("missing", "This field is missing or empty.", "Dieses Feld fehlt oder ist leer."),
         ("empty_list", "This list is empty.", "Diese Liste ist leer."),
-        ("not_a_date", "We could not read this as a date.", "Das konnten wir nicht als Datum lesen."),
-        ("not_a_time", "We could not read this as a time.", "Das konnten wir nicht als Uhrzeit lesen."),
-        ("not_a_duration", "We could not read this as a duration.", "Das konnten wir nicht als Dauer lesen."),
-        ("not_a_number", "We could not read this as a number.", "Das konnten wir nicht als Zahl lesen."),
+        ("not_a_date", "We could not read this as a date.",
+         "Das konnten wir nicht als Datum lesen."),
+        ("not_a_time", "We could not read this as a time.",
+         "Das konnten wir nicht als Uhrzeit lesen."),
+        ("not_a_duration", "We could not read this as a duration.",
+         "Das konnten wir nicht als Dauer lesen."),
+        ("not_a_number", "We could not read this as a number.",
+         "Das konnten wir nicht als Zahl lesen."),
         ("out_of_range", "This number is not possible here.", "Diese Zahl ist hier nicht möglich."),
         ("not_a_choice", "This is not one of the choices.", "Das ist keine der Möglichkeiten."),
         ("not_yes_no", "Please answer yes or no.", "Bitte antworten Sie mit ja oder nein."),
-        ("not_a_rating", "We could not read this as a rating.", "Das konnten wir nicht als Bewertung lesen."),
+        ("not_a_rating", "We could not read this as a rating.",
+         "Das konnten wir nicht als Bewertung lesen."),
         ("unknown_time_zone", "We do not know this time zone.", "Diese Zeitzone kennen wir nicht."),
         ("before_start", "The end of the period must come after its start.",
          "Das Ende des Zeitraums muss nach seinem Beginn liegen."),
-        ("too_long", "The period can be at most two years long.", "Der Zeitraum darf höchstens zwei Jahre lang sein."),
+        ("too_long", "The period can be at most two years long.",
+         "Der Zeitraum darf höchstens zwei Jahre lang sein."),
         ("text_too_long", "This is too long.", "Das ist zu lang."),
     )
 }

@@ -23,7 +23,8 @@ from .form_fields import FORMS, Field
 class _Line:
     depth: int
     text: str
-    ignored: bool = False  # a mail header block ("From:/Date:") or PGP armor header ("Comment:"), never a field
+    # a mail header block ("From:/Date:") or PGP armor header ("Comment:"), never a field
+    ignored: bool = False
 
     @property
     def content(self) -> str:
@@ -42,7 +43,6 @@ class Entry:
     depth: int
     position: int
     value: str | tuple[str, ...]
-
 
 
 _WRAP_WIDTH = 50
@@ -69,8 +69,8 @@ _REPLY_HEADERS = (
 _HEADER_BLOCK_START = re.compile(r"^[*_]*(from|von)[*_]*:", re.IGNORECASE)
 _HEADER_BLOCK_NEXT = re.compile(r"^[*_]*(sent|gesendet|date|datum|to|an)[*_]*:", re.IGNORECASE)
 _MAIL_HEADER = re.compile(
-    r"^[*_]*(from|von|sent|gesendet|to|an|cc|date|datum|subject|betreff|references|received|precedence|"
-    r"[a-z]+-[a-z0-9-]+)[*_]*:", re.IGNORECASE)
+    r"^[*_]*(from|von|sent|gesendet|to|an|cc|date|datum|subject|betreff|references|received|"
+    r"precedence|[a-z]+-[a-z0-9-]+)[*_]*:", re.IGNORECASE)
 _SOME_LABEL = re.compile(r"^[*_]*[^\W\d_][\w -]{0,30}:(?!//)")
 
 
@@ -78,7 +78,8 @@ def _split_lines(text: str) -> list[_Line]:
     """Lines with their quote depth; everything below an Outlook-style header ("From:/Sent:",
     "-----Original Message-----") counts one level deeper, as that original is not quoted with ">"
     but is not the person's text."""
-    raw_lines = _SPACES.sub(" ", _INVISIBLE.sub("", text)).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    raw_lines = (_SPACES.sub(" ", _INVISIBLE.sub("", text))
+                 .replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     raw_lines = raw_lines[:_MAX_LINES]
     lines: list[_Line] = []
     shift = 0
@@ -107,8 +108,10 @@ def _mark_ignored(lines: list[_Line]) -> list[_Line]:
     marked, in_armor, in_calendar = [], False, False
     for index, line in enumerate(lines):
         in_armor = bool(line.content) and (in_armor or line.content.startswith("-----BEGIN PGP"))
-        in_calendar = (in_calendar or line.content == "BEGIN:VCALENDAR") and line.content != "END:VCALENDAR"
-        ignored = in_armor or in_calendar or line.content == "END:VCALENDAR" or in_header_block(index)
+        in_calendar = ((in_calendar or line.content == "BEGIN:VCALENDAR")
+                       and line.content != "END:VCALENDAR")
+        ignored = (in_armor or in_calendar or line.content == "END:VCALENDAR"
+                   or in_header_block(index))
         marked.append(replace(line, ignored=ignored))
     return marked
 
@@ -192,8 +195,11 @@ class _Scan:
             if not line.content:
                 continue
             lower = line.depth < depth or (line.depth == depth and probe == index + 1)
-            own_label = _SOME_LABEL.match(line.content)  # "Beschreibung:" is the next field, not this answer
-            return probe if lower and not own_label and not self.ends_value(probe, line.depth) else None
+            # "Beschreibung:" is the next field, not this answer
+            own_label = _SOME_LABEL.match(line.content)
+            if lower and not own_label and not self.ends_value(probe, line.depth):
+                return probe
+            return None
         return None
 
 
@@ -224,7 +230,8 @@ def _read_field(scan: _Scan, index: int, spec: Field, first: str) -> tuple[Entry
         items, end = _read_list(scan, index, spec, first)
         return Entry(spec.name, _list_depth(scan, index), index, items), end
     parts, end = [first], start
-    while not scan.ends_value(end, depth) and (spec.kind == "text" or _continues_wrapped(scan.lines, end)):
+    runs_on = spec.kind == "text"  # free text runs to a blank line, a line value only where wrapped
+    while not scan.ends_value(end, depth) and (runs_on or _continues_wrapped(scan.lines, end)):
         parts.append(scan.lines[end].content)
         end += 1
     joiner = "\n" if spec.kind == "text" else " "
@@ -238,7 +245,8 @@ def _continues_wrapped(lines: list[_Line], index: int) -> bool:
 
 
 def _read_list(scan: _Scan, index: int, spec: Field, first: str) -> tuple[tuple[str, ...], int]:
-    items = [item_text(part) for part in re.split(f"[{re.escape(spec.separators)}]", first)] if first else []
+    separators = f"[{re.escape(spec.separators)}]"
+    items = [item_text(part) for part in re.split(separators, first)] if first else []
     numbered, after_blank = False, False
     depth = _list_depth(scan, index)
     end = index + 1
@@ -250,12 +258,13 @@ def _read_list(scan: _Scan, index: int, spec: Field, first: str) -> tuple[tuple[
         if scan.ends_value(end, depth):
             break
         item = _ITEM.match(line.content)
+        wrapped = scan.lines[end - 1].looks_wrapped
         if item:
             items.append(item.group(1).strip())
             numbered = True
-        elif after_blank or (items and not scan.lines[end - 1].looks_wrapped and (numbered or first)):
+        elif after_blank or (items and not wrapped and (numbered or first)):
             break
-        elif items and scan.lines[end - 1].looks_wrapped:
+        elif items and wrapped:
             items[-1] = f"{items[-1]} {line.content}".strip()
         else:
             items.append(line.content)

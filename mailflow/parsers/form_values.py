@@ -33,7 +33,8 @@ class Checker:
     values: dict[str, object] = field(default_factory=dict)
     errors: list[FieldError] = field(default_factory=list)
 
-    def scalar(self, name: str, convert: Callable[[str], object], required: bool = True) -> object | None:
+    def scalar(self, name: str, convert: Callable[[str], object],
+               required: bool = True) -> object | None:
         text = str(self.raw.get(name, ""))
         if not text:
             if required:
@@ -60,13 +61,15 @@ class Checker:
     def fail(self, name: str, problem: str) -> None:
         self.values.pop(name, None)
         raw = self.raw.get(name, "")
-        self.errors.append(FieldError(name, problem, raw if isinstance(raw, str) else "; ".join(raw)))
+        written = raw if isinstance(raw, str) else "; ".join(raw)
+        self.errors.append(FieldError(name, problem, written))
 
 
 _NUMBER_WORDS = {
-    "one": 1, "ein": 1, "eins": 1, "eine": 1, "two": 2, "zwei": 2, "three": 3, "drei": 3, "four": 4, "vier": 4,
-    "five": 5, "fünf": 5, "six": 6, "sechs": 6, "seven": 7, "sieben": 7, "eight": 8, "acht": 8, "nine": 9,
-    "neun": 9, "ten": 10, "zehn": 10, "eleven": 11, "elf": 11, "twelve": 12, "zwölf": 12,
+    "one": 1, "ein": 1, "eins": 1, "eine": 1, "two": 2, "zwei": 2, "three": 3, "drei": 3,
+    "four": 4, "vier": 4, "five": 5, "fünf": 5, "six": 6, "sechs": 6, "seven": 7, "sieben": 7,
+    "eight": 8, "acht": 8, "nine": 9, "neun": 9, "ten": 10, "zehn": 10, "eleven": 11, "elf": 11,
+    "twelve": 12, "zwölf": 12,
 }
 _YES = frozenset({"yes", "y", "ja", "j", "jep", "yep", "yeah", "true", "x", "✓", "✔", "ok", "okay"})
 _NO = frozenset({"no", "n", "nein", "nope", "false", "nö", "-"})
@@ -143,7 +146,8 @@ def as_rating(text: str) -> int:
         return _in_range(cleaned.count("★") + cleaned.count("⭐"), 1, 5)
     if re.fullmatch(r"\*{1,5}", cleaned):
         return len(cleaned)
-    match = re.fullmatch(r"(\d+)\s*(?:(?:/|von|of|out of|aus)\s*5)?\s*(?:sterne?n?|stars?|punkte?n?|points?)?", cleaned)
+    match = re.fullmatch(r"(\d+)\s*(?:(?:/|von|of|out of|aus)\s*5)?"
+                         r"\s*(?:sterne?n?|stars?|punkte?n?|points?)?", cleaned)
     if not match:
         raise _Problem("not_a_rating")
     return _in_range(int(match.group(1)), 1, 5)
@@ -171,7 +175,8 @@ def as_time_zone(text: str) -> str:
     zones = available_timezones()
     if name not in zones:
         wanted = name.casefold()
-        matches = [zone for zone in zones if zone.casefold() == wanted or zone.casefold().endswith("/" + wanted)]
+        matches = [zone for zone in zones
+                   if zone.casefold() == wanted or zone.casefold().endswith("/" + wanted)]
         name = matches[0] if len(matches) == 1 else ""
     try:
         return ZoneInfo(name).key

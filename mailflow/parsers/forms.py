@@ -24,11 +24,13 @@ def _read(form: str, text: str, rules: Callable[[Checker], None]) -> FormResult:
     entries = collect(text, FORMS[form])
     chosen = choose(entries)
     raw: dict[str, str | list[str]] = {
-        name: list(entry.value) if isinstance(entry.value, tuple) else entry.value for name, entry in chosen.items()
+        name: list(entry.value) if isinstance(entry.value, tuple) else entry.value
+        for name, entry in chosen.items()
     }
     checker = Checker(raw)
     rules(checker)
-    return FormResult(values=checker.values, raw=raw, errors=tuple(checker.errors), found_any=bool(entries),
+    return FormResult(values=checker.values, raw=raw, errors=tuple(checker.errors),
+                      found_any=bool(entries),
                       found_unquoted=any(entry.depth == 0 for entry in entries))
 
 
@@ -111,9 +113,11 @@ def render_form(form: str, values: Mapping[str, object], language: str) -> str:
         if spec.kind == "list":
             lines.append(f"{label}:")
             items = _render_items(value)
-            lines.extend(f"{number}. {item}".rstrip() for number, item in enumerate(items or [""], start=1))
+            numbered = enumerate(items or [""], start=1)
+            lines.extend(f"{number}. {item}".rstrip() for number, item in numbered)
         else:
-            text_lines = [line for line in _render_value(value, language).splitlines() if line.strip()]
+            rendered = _render_value(value, language)
+            text_lines = [line for line in rendered.splitlines() if line.strip()]
             lines.append(f"{label}: {text_lines[0] if text_lines else ''}".rstrip())
             lines.extend(text_lines[1:])
     return "\n".join(lines) + "\n"
@@ -124,7 +128,8 @@ def _render_items(value: object) -> list[str]:
         return []
     if isinstance(value, str):
         return [item_text(part) for part in re.split(r"[;\n]", value) if part.strip()]
-    return [" ".join(str(item).split()) for item in value if str(item).strip()]  # type: ignore[attr-defined]
+    return [" ".join(str(item).split())
+            for item in value if str(item).strip()]  # type: ignore[attr-defined]
 
 
 def _render_value(value: object, language: str) -> str:
