@@ -52,7 +52,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
         message, repairs = _parsed(_normalised_bytes(raw))
         body = safe_body(message)
         return _facts(message, body, repairs + body.notes)
-    except Exception as exc:  # noqa: BLE001 - the stdlib parser is lenient, but a poison mail must not stop us
+    except Exception as exc:  # noqa: BLE001
+        # the stdlib parser is lenient, but a poison mail must not stop us
         return _unreadable(bytes(raw or b""), exc)
 
 
@@ -75,8 +76,10 @@ def _parsed(data: bytes) -> tuple[email.message.EmailMessage, tuple[str, ...]]:
     boundary = _boundary_in_body(data)
     if boundary is None or boundary == message.get_boundary():
         return message, ()
-    repaired = BytesParser(policy=default_policy).parsebytes(_with_boundary(data, message, boundary))
-    return repaired, (f"multipart boundary taken from the body: {boundary.decode('ascii', 'replace')}",)
+    repaired = BytesParser(policy=default_policy).parsebytes(
+        _with_boundary(data, message, boundary))
+    note = f"multipart boundary taken from the body: {boundary.decode('ascii', 'replace')}"
+    return repaired, (note,)
 
 
 def _facts(message: email.message.EmailMessage, body: Body, notes: tuple[str, ...]) -> ParsedMail:
@@ -104,7 +107,8 @@ def _normalised_bytes(raw: bytes) -> bytes:
     data = re.sub(rb"\A[ \t]*\r?\n", b"", data, count=1) if data[:1] in (b" ", b"\t") else data
     data = data.lstrip(b"\r\n")
     first_cr, first_lf = data.find(b"\r"), data.find(b"\n")
-    if first_cr != -1 and (first_lf == -1 or first_cr < first_lf - 1 or data[first_cr + 1:first_cr + 2] != b"\n"):
+    if first_cr != -1 and (first_lf == -1 or first_cr < first_lf - 1
+                           or data[first_cr + 1:first_cr + 2] != b"\n"):
         data = re.sub(rb"\r(?!\n)", b"\n", data)
     return data
 
@@ -129,13 +133,13 @@ def _with_boundary(data: bytes, message: email.message.Message, boundary: bytes)
     split = re.search(rb"\r?\n\r?\n", data)
     if split is None:
         return data
-    head, separator, body = data[:split.start()], data[split.start():split.end()], data[split.end():]
+    head, separator, body = data[:split.start()], split.group(), data[split.end():]
     head = re.sub(rb"(?im)^content-type:.*(?:\r?\n[ \t].*)*(?:\r?\n|\Z)", b"", head).rstrip(b"\r\n")
     kind = message.get_content_type().encode("ascii", "replace")
     return head + b'\nContent-Type: ' + kind + b'; boundary="' + boundary + b'"' + separator + body
 
 
-# --- defects -------------------------------------------------------------------------------------------------
+# --- defects ------------------------------------------------------------------------------------
 
 def _defect_notes(message: email.message.Message) -> tuple[str, ...]:
     notes = []

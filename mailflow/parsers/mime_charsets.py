@@ -12,13 +12,18 @@ import re
 from types import MappingProxyType
 
 _CHARSET_ALIASES = MappingProxyType({
-    "unicode-1-1-utf-7": "utf-7", "x-unicode-2-0-utf-7": "utf-7", "utf8": "utf-8", "x-user-defined": "cp1252",
-    "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "us-ascii": "ascii", "ansi_x3.4-1968": "ascii",
+    "unicode-1-1-utf-7": "utf-7", "x-unicode-2-0-utf-7": "utf-7", "utf8": "utf-8",
+    "x-user-defined": "cp1252", "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252",
+    "us-ascii": "ascii", "ansi_x3.4-1968": "ascii",
     "iso-8859-8-i": "iso-8859-8", "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030",
     "ks_c_5601-1987": "cp949", "euc-kr": "cp949", "x-mac-roman": "mac-roman",
 })
-_UNNAMED_CHARSETS = {"", "unknown-8bit", "x-unknown", "unknown", "none", "default", "8bit", "binary"}
-_LATIN_FAMILY = {"ascii", "cp1252", "latin-1", "iso8859-1", "iso8859-15", "cp1250", "iso8859-2", "utf-8"}
+_UNNAMED_CHARSETS = {
+    "", "unknown-8bit", "x-unknown", "unknown", "none", "default", "8bit", "binary",
+}
+_LATIN_FAMILY = {
+    "ascii", "cp1252", "latin-1", "iso8859-1", "iso8859-15", "cp1250", "iso8859-2", "utf-8",
+}
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
 
 

@@ -44,7 +44,8 @@ _LINE_BREAK = re.compile(r"\r|\n")
 
 @lru_cache(maxsize=4096)
 def _parsed_header(factory, name: str, value: str):
-    return factory(name, _LINE_BREAK.sub("", value))  # as EmailPolicy does: only CR and LF, not splitlines()
+    # as EmailPolicy does: only CR and LF, not splitlines()
+    return factory(name, _LINE_BREAK.sub("", value))
 
 
 default_policy = _ReadingPolicy()
@@ -122,7 +123,8 @@ def _parsed_addresses(raw: str) -> list[tuple[str, str]]:
         pairs = getaddresses([unfolded])
     except Exception:  # noqa: BLE001
         pairs = []
-    good = [(decoded_header(name), address.lower()) for name, address in pairs if _ADDRESS.fullmatch(address)]
+    good = [(decoded_header(name), address.lower())
+            for name, address in pairs if _ADDRESS.fullmatch(address)]
     if good:
         return good
     return [("", match.lower()) for match in _LOOSE_ADDRESS.findall(unfolded)]

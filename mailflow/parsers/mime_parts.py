@@ -17,7 +17,8 @@ from .mime_headers import decoded_header
 
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _BODY_TYPES = ("text/plain", "text/html")
-MAX_PARTS = 500            # a mail with more MIME parts is read only this far (the stdlib's parts are slow)
+# a mail with more MIME parts is read only this far (the stdlib's parts are slow)
+MAX_PARTS = 500
 
 
 @dataclass(frozen=True)
@@ -58,15 +59,25 @@ def _body(message: email.message.EmailMessage) -> Body:
         kind = _content_type(part)
         if kind in _BODY_TYPES and not _is_attachment(part):
             text, note = _part_text(part)
-            (plain if kind == "text/plain" else html).append(_unflowed(text, part) if kind == "text/plain" else text)
+            if kind == "text/plain":
+                plain.append(_unflowed(text, part))
+            else:
+                html.append(text)
             notes.extend([note] if note else [])
         else:
             attachments.append(_attachment(part, kind))
     html_text = "\n".join(html) if html else None
-    chosen = "\n".join(plain) if "".join(plain).strip() else (html_to_text(html_text) if html_text else "")
+    return Body(_shown_text(plain, html_text), html_text, tuple(attachments), tuple(notes))
+
+
+def _shown_text(plain: list[str], html_text: str | None) -> str:
+    """What a mail client shows: the plain parts when they say something, else the HTML as text."""
+    if "".join(plain).strip():
+        chosen = "\n".join(plain)
+    else:
+        chosen = html_to_text(html_text) if html_text else ""
     text = clean_lines(chosen)
-    return Body(text + "\n" if text and not text.endswith("\n") else text, html_text, tuple(attachments),
-                 tuple(notes))
+    return text + "\n" if text and not text.endswith("\n") else text
 
 
 def _leaves(part: email.message.Message):
@@ -82,7 +93,8 @@ def _leaves(part: email.message.Message):
 
 def _content_type(part: email.message.Message) -> str:
     kind = part.get_content_type().lower()
-    if kind.startswith("multipart/"):  # a multipart without its boundary: the parser kept it as one text
+    # a multipart without its boundary: the parser kept it as one text
+    if kind.startswith("multipart/"):
         return "text/plain"
     return kind
 
@@ -149,7 +161,8 @@ def _unflowed(text: str, part: email.message.Message) -> str:
     soft_break = False
     for line in clean_lines(text).split("\n"):
         depth = len(line) - len(line.lstrip(">"))
-        content = line[depth + 1:] if line[depth:depth + 1] == " " else line[depth:]  # undo space-stuffing
+        # undo space-stuffing
+        content = line[depth + 1:] if line[depth:depth + 1] == " " else line[depth:]
         if soft_break and out and out[-1][0] == depth:
             out[-1] = (depth, out[-1][1] + content)
         else:
