@@ -30,15 +30,16 @@ from icalendar import Calendar, Event
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 MAX_SEQUENCE = 2**31 - 1  # RFC 5545 INTEGER is a signed 32-bit value; larger ones are clamped
-CALENDAR_TYPES = frozenset({"text/calendar", "text/x-vcalendar", "application/ics", "application/calendar",
-                            "text/x-calendar", "application/x-ics"})
+CALENDAR_TYPES = frozenset({"text/calendar", "text/x-vcalendar", "application/ics",
+                            "application/calendar", "text/x-calendar", "application/x-ics"})
 CALENDAR_SUFFIXES = (".ics", ".vcs", ".ical", ".ifb")
 _BEGIN = re.compile(r"^BEGIN:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
 _GMT_OFFSET = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?:[.:]?(\d{2}))?", re.IGNORECASE)
 _MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
 _log = logging.getLogger(__name__)
-# Calendar services that send their users' invitations and answers from an address of their own (iCloud: From
-# noreply@insideicloud.icloud.com, the ORGANIZER a proxy whose EMAIL= parameter holds the person's address).
+# Calendar services that send their users' invitations and answers from an address of their own
+# (iCloud: From noreply@insideicloud.icloud.com, the ORGANIZER a proxy whose EMAIL= parameter holds
+# the person's address).
 CALENDAR_RELAY_DOMAINS = frozenset({"insideicloud.icloud.com", "email.apple.com"})
 
 
@@ -121,7 +122,8 @@ def find_calendar_parts(message: Message) -> list[bytes]:
     return [part.data for part in _calendar_parts(message)]
 
 
-def read_calendar_answers(message: Message, *, default_tz: tzinfo = timezone.utc) -> list[CalendarAnswer]:
+def read_calendar_answers(message: Message, *,
+                          default_tz: tzinfo = timezone.utc) -> list[CalendarAnswer]:
     """Every VEVENT of every calendar object in the mail;
     never raises, unreadable objects are skipped."""
     return list(read_calendar(message, default_tz=default_tz).answers)
@@ -133,7 +135,8 @@ def read_calendar(message: Message, *, default_tz: tzinfo = timezone.utc) -> Cal
     problems: list[str] = []
     try:
         parts = _calendar_parts(message)
-    except Exception as error:  # a MIME tree too broken to walk is a fact about the mail, not a crash
+    except Exception as error:
+        # a MIME tree too broken to walk is a fact about the mail, not a crash
         return CalendarReading((), (f"mail structure unreadable: {error!r}",))
     for part in parts:
         reading = _read_part(part, default_tz)
@@ -145,7 +148,8 @@ def read_calendar(message: Message, *, default_tz: tzinfo = timezone.utc) -> Cal
 def _read_part(part: _CalendarPart, default_tz: tzinfo) -> CalendarReading:
     try:
         return _read_text(_decode(part.data, part.charset), part.mime_method, default_tz)
-    except Exception as error:  # noqa: BLE001 - last guard: one calendar part must never stop the mail
+    except Exception as error:  # noqa: BLE001
+        # last guard: one calendar part must never stop the mail
         return CalendarReading((), (f"calendar part unreadable: {error!r}",))
 
 
@@ -265,7 +269,8 @@ def _split_calendars(text: str) -> list[str]:
     return [text[begin:end] for begin, end in zip(starts, starts[1:] + [len(text)])]
 
 
-def _answer_or_problem(event: Event, method: str, default_tz: tzinfo) -> tuple[CalendarAnswer | None, str]:
+def _answer_or_problem(event: Event, method: str,
+                       default_tz: tzinfo) -> tuple[CalendarAnswer | None, str]:
     try:
         return _answer(event, method, default_tz)
     except Exception as error:  # noqa: BLE001 - one odd VEVENT must not hide the others
@@ -332,7 +337,8 @@ def _attendee(value) -> AttendeeAnswer:
     return AttendeeAnswer(
         email=_address(value),
         partstat=str(params.get("PARTSTAT") or "NEEDS-ACTION").strip().upper(),
-        name=str(params.get("CN") or "").strip().strip("\"'").strip(),  # Exchange writes CN="'a@b.c'"
+        # Exchange writes CN="'a@b.c'"
+        name=str(params.get("CN") or "").strip().strip("\"'").strip(),
         delegated_to=_delegated(params.get("DELEGATED-TO")),
     )
 
@@ -341,7 +347,8 @@ def _delegated(value) -> tuple[str, ...]:
     if not value:
         return ()
     items = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    return tuple(address for item in items if (address := _MAILTO.sub("", str(item).strip('" ')).strip().lower()))
+    addresses = (_MAILTO.sub("", str(item).strip('" ')).strip().lower() for item in items)
+    return tuple(address for address in addresses if address)
 
 
 def _end(event: Event, start: datetime | None, default_tz: tzinfo) -> datetime | None:
@@ -394,7 +401,8 @@ def _zone_named_in_label(label: str) -> str | None:
     the first one tzdata knows gives the zone with DST."""
     words = re.split(r"[/,;]", re.sub(r"\(.*?\)", "", label))
     by_city = _zones_by_city()
-    return next((by_city[key] for word in words if (key := word.strip().replace(" ", "_").lower()) in by_city), None)
+    keys = (word.strip().replace(" ", "_").lower() for word in words)
+    return next((by_city[key] for key in keys if key in by_city), None)
 
 
 @lru_cache(maxsize=1)

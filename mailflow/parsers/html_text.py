@@ -15,14 +15,17 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-_SKIPPED = frozenset({"head", "title", "style", "script", "template", "noscript", "xml", "svg", "object"})
-_VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "col", "area", "base", "wbr", "source", "embed",
-                   "param", "track", "basefont", "frame", "keygen"})
-_BLOCKS = frozenset({"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table",
-                     "tr", "pre", "address", "section", "article", "header", "footer", "aside", "nav", "dl", "dt",
-                     "dd", "center", "form", "fieldset", "hr", "body", "html", "main", "figure", "caption"})
+_SKIPPED = frozenset({"head", "title", "style", "script", "template", "noscript", "xml", "svg",
+                      "object"})
+_VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "col", "area", "base", "wbr",
+                   "source", "embed", "param", "track", "basefont", "frame", "keygen"})
+_BLOCKS = frozenset({"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
+                     "table", "tr", "pre", "address", "section", "article", "header", "footer",
+                     "aside", "nav", "dl", "dt", "dd", "center", "form", "fieldset", "hr", "body",
+                     "html", "main", "figure", "caption"})
 _QUOTE_CLASSES = frozenset({"gmail_quote", "yahoo_quoted", "moz-cite", "ms-outlook-quote"})
-_OUTLOOK_DIVIDER_IDS = frozenset({"divrplyfwdmsg", "appendonsend", "x_divrplyfwdmsg", "x_appendonsend"})
+_OUTLOOK_DIVIDER_IDS = frozenset({"divrplyfwdmsg", "appendonsend", "x_divrplyfwdmsg",
+                                  "x_appendonsend"})
 _WORD_HEADER_BOX = re.compile(r"border:\s*none.*border-top:\s*solid", re.IGNORECASE | re.DOTALL)
 _SPACES = re.compile(r"[ \t\n\r\f]+")
 
@@ -34,8 +37,8 @@ def html_to_text(html: str) -> str:
     try:
         reader.feed(html or "")
         reader.close()
-    except Exception:  # noqa: BLE001 - html.parser is tolerant; anything left over is still text we have
-        pass
+    except Exception:  # noqa: BLE001
+        pass  # html.parser is tolerant; anything left over is still text we have
     return reader.text()
 
 
@@ -74,8 +77,9 @@ class _TextReader(HTMLParser):
         if tag in _VOID:
             self._void(tag, attributes)
             return
+        word_paragraph = "msonormal" in attributes.get("class", "").lower()
         opened = _OpenTag(tag, quote=_is_quote(tag, attributes), ordered=tag == "ol",
-                          spaced=tag == "p" and "msonormal" not in attributes.get("class", "").lower())
+                          spaced=tag == "p" and not word_paragraph)
         if self._starts_outlook_quote(tag, attributes):
             self.after_outlook_divider = True
         self._enter(opened)
@@ -119,7 +123,8 @@ class _TextReader(HTMLParser):
             self._break()
         elif tag == "hr":
             self._break()
-            self.after_outlook_divider |= attributes.get("tabindex") == "-1"  # Outlook's reply divider
+            # Outlook's reply divider
+            self.after_outlook_divider |= attributes.get("tabindex") == "-1"
         elif tag == "img" and attributes.get("alt") and not self.skipping:
             self.handle_data(attributes["alt"])
 
@@ -173,7 +178,8 @@ class _TextReader(HTMLParser):
         """End the current line if it has anything in it (or always, for a <br>)."""
         if self.line.touched or force:
             words = "".join(self.line.words).replace("\xa0", " ")
-            self.lines.append((self.line.depth, words.strip() if not self.preformatted else words.rstrip()))
+            kept = words.strip() if not self.preformatted else words.rstrip()
+            self.lines.append((self.line.depth, kept))
         self.line = _Line(0)
 
     def _blank_line_after_paragraph(self) -> None:

@@ -43,16 +43,18 @@ class QuoteHeader:
     inline: bool = False
     followed_by: re.Pattern[str] | None = None
     start: re.Pattern[str] | None = None  # what the first line of a wrapped header must contain
-    starts_quoted: bool = False  # GroupWise's ">>> x@y 10/10/03 >>>" looks like a quoted line but is a header
+    # GroupWise's ">>> x@y 10/10/03 >>>" looks like a quoted line but is a header
+    starts_quoted: bool = False
 
 
 _OUTLOOK_LABEL = re.compile(
-    r"^\s*\*?(sent|date|to|subject|cc|reply-to|gesendet|datum|an|betreff|kopie|risposta|data|a|oggetto)\s*:\*?(\s|$)",
+    r"^\s*\*?(sent|date|to|subject|cc|reply-to|gesendet|datum|an|betreff|kopie|risposta|data|a|"
+    r"oggetto)\s*:\*?(\s|$)",
     re.IGNORECASE)
 
 QUOTE_HEADERS: tuple[QuoteHeader, ...] = (
-    QuoteHeader("on_date_wrote", re.compile(r"^[-\s]*On\s.*\d.*\bwrote(:|\s+-+)\s*$"), 3, inline=True,
-                start=re.compile(r"^[-\s]*On\s.*\d")),
+    QuoteHeader("on_date_wrote", re.compile(r"^[-\s]*On\s.*\d.*\bwrote(:|\s+-+)\s*$"), 3,
+                inline=True, start=re.compile(r"^[-\s]*On\s.*\d")),
     QuoteHeader("at_date_wrote", re.compile(r"^At\s.*\d.*\bwrote:\s*$"), 2, inline=True,
                 start=re.compile(r"^At\s.*\d")),
     QuoteHeader("am_date_schrieb", re.compile(r"^Am\s.*\d.*\bschrieb\b.*:\s*$"), 3, inline=True,
@@ -61,34 +63,42 @@ QUOTE_HEADERS: tuple[QuoteHeader, ...] = (
                 start=re.compile(r"\S@\S|\bschrieb am\b")),
     QuoteHeader("address_schrieb", re.compile(r"^\S[^@]*\S@\S.*\bschrieb:\s*$"), inline=True),
     QuoteHeader("address_wrote", re.compile(
-        r"^\S[^@]*\S@\S.*\b(wrote|написал[аи]?|a écrit|ha scritto|escribió|skrev|schreef)\s*:\s*$", re.IGNORECASE),
+        r"^\S[^@]*\S@\S.*\b(wrote|написал[аи]?|a écrit|ha scritto|escribió|skrev|schreef)\s*:\s*$",
+        re.IGNORECASE),
         2, inline=True, start=re.compile(r"\d")),
     QuoteHeader("groupwise_arrows", re.compile(r"^>>>\s.*\d.*>>>\s*$"), starts_quoted=True),
-    QuoteHeader("lotus_address_on_date", re.compile(r"^\S.{0,80}\S@\S+\s+on\s+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")),
+    QuoteHeader("lotus_address_on_date", re.compile(
+        r"^\S.{0,80}\S@\S+\s+on\s+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")),
     QuoteHeader("original_message_dashes", re.compile(
-        r"^\s*-{2,}\s*(original message|ursprüngliche nachricht|original-nachricht|originalnachricht"
-        r"|forwarded message|weitergeleitete nachricht)\s*-{2,}\s*$", re.IGNORECASE)),
-    QuoteHeader("begin_forwarded", re.compile(
-        r"^\s*(begin forwarded message|(anfang|beginn) der weitergeleiteten (nachricht|e-mail))\s*:?\s*$",
+        r"^\s*-{2,}\s*(original message|ursprüngliche nachricht|original-nachricht"
+        r"|originalnachricht|forwarded message|weitergeleitete nachricht)\s*-{2,}\s*$",
         re.IGNORECASE)),
-    QuoteHeader("outlook_header_block", re.compile(r"^\s*\*?(from|von|da|de)\s*:\*?\s*\S", re.IGNORECASE),
+    QuoteHeader("begin_forwarded", re.compile(
+        r"^\s*(begin forwarded message|(anfang|beginn) der weitergeleiteten (nachricht|e-mail))"
+        r"\s*:?\s*$",
+        re.IGNORECASE)),
+    QuoteHeader("outlook_header_block",
+                re.compile(r"^\s*\*?(from|von|da|de)\s*:\*?\s*\S", re.IGNORECASE),
                 followed_by=_OUTLOOK_LABEL),
 )
 
 SIGNATURES: tuple[re.Pattern[str], ...] = (
     re.compile(r"^--\s*$"),  # RFC 3676 "-- ", and the same without or with extra trailing spaces
-    re.compile(r"^\s*_{8,}\s*$"),  # a rule of underscores: Outlook's quote separator or a signature block
+    # a rule of underscores: Outlook's quote separator or a signature block
+    re.compile(r"^\s*_{8,}\s*$"),
     re.compile(r"^\s*\(?sent (from|via|with|using) .{1,70}$", re.IGNORECASE),
     re.compile(r"^\s*get (\[)?outlook for (ios|android)\b", re.IGNORECASE),
     re.compile(r"^\s*von meine[mr] .{1,60} gesendet\.?\s*$", re.IGNORECASE),
     re.compile(r"^\s*gesendet (von|mit|über|vom) .{1,60}$", re.IGNORECASE),
     re.compile(r"^\s*diese nachricht wurde von meinem .{1,70} gesendet\.?\s*$", re.IGNORECASE),
-    re.compile(r"^\s*(envoyé depuis|enviado desde|inviato da|verzonden met|verstuurd vanaf) .{1,60}$", re.IGNORECASE),
+    re.compile(r"^\s*(envoyé depuis|enviado desde|inviato da|verzonden met|verstuurd vanaf)"
+               r" .{1,60}$", re.IGNORECASE),
 )
 
 # Single lines that are neither the person's words nor the quoted mail: corporate warning banners.
 NOISE: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^\s*\[?(caution|external|warning|achtung|vorsicht)\b[^:]{0,20}\]?:.*\b(outside|extern)", re.I),
+    re.compile(r"^\s*\[?(caution|external|warning|achtung|vorsicht)\b[^:]{0,20}\]?:.*"
+               r"\b(outside|extern)", re.I),
 )
 
 _QUOTED = re.compile(r"^\s*>")
@@ -96,15 +106,16 @@ _MAX_HEADER_CHARS = 300
 
 
 def new_text(body: str) -> str:
-    """The text the person wrote in this reply, with quotes,
-    quote headers and signatures removed."""
+    """The text the person wrote in this reply,
+    with quotes, quote headers and signatures removed."""
     lines = _normalised(body).split("\n")
     return _tidied(_own_lines(lines))
 
 
 def _normalised(body: str) -> str:
     """Unix line ends, no byte-order marks, ordinary spaces."""
-    return (body or "").replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\xa0", " ")
+    return ((body or "").replace("\r\n", "\n").replace("\r", "\n")
+            .replace("\ufeff", "").replace("\xa0", " "))
 
 
 def _own_lines(lines: list[str]) -> list[str]:
@@ -174,7 +185,8 @@ def _header_matches(rule: QuoteHeader, lines: list[str], index: int, length: int
         return False
     if length > 1 and not _starts_here(rule, window):
         return False
-    return rule.followed_by is None or any(rule.followed_by.match(line) for line in lines[index + 1:index + 3])
+    following = lines[index + 1:index + 3]
+    return rule.followed_by is None or any(rule.followed_by.match(line) for line in following)
 
 
 def _starts_here(rule: QuoteHeader, window: list[str]) -> bool:
