@@ -45,9 +45,11 @@ def parse_imap_url(url: str) -> ImapSettings:
     the mailbox defaults to INBOX. Raises ValueError naming what is missing."""
     parts = urlsplit(url.strip())
     if parts.scheme not in DEFAULT_PORTS:
-        raise ValueError(f"MAILFLOW_IMAP must start with imap:// or imaps://, not {parts.scheme or 'nothing'}://")
+        raise ValueError("MAILFLOW_IMAP must start with imap:// or imaps://, "
+                         f"not {parts.scheme or 'nothing'}://")
     if not parts.hostname or parts.username is None or parts.password is None:
-        raise ValueError("MAILFLOW_IMAP needs user, password and host: imap://user:password@host:port/MAILBOX")
+        raise ValueError("MAILFLOW_IMAP needs user, password and host: "
+                         "imap://user:password@host:port/MAILBOX")
     mailbox = unquote(parts.path.lstrip("/")) or "INBOX"
     return ImapSettings(host=parts.hostname, port=parts.port or DEFAULT_PORTS[parts.scheme],
                         user=unquote(parts.username), password=unquote(parts.password),
@@ -106,7 +108,8 @@ class ImapPoller:
                 self.poll_once()
                 self._wait_for_mail(stop)
                 delay = self._reconnect_delay
-            except Exception as error:  # noqa: BLE001 - any failure of the server or network: retry later
+            except Exception as error:  # noqa: BLE001
+                # any failure of the server or network: retry later
                 self._log.warning("IMAP %s:%s failed (%s); retrying in %.1fs",
                                   self._settings.host, self._settings.port, error, delay)
                 self.close()
@@ -151,8 +154,9 @@ class ImapPoller:
             client.shutdown()
             raise
         self._flags = processed_flags(tuple(selected.get(b"PERMANENTFLAGS", ())))
-        self._log.info("IMAP connected to %s:%s/%s; processed messages get %s", settings.host, settings.port,
-                       settings.mailbox, b" ".join(self._flags).decode())
+        self._log.info("IMAP connected to %s:%s/%s; processed messages get %s",
+                       settings.host, settings.port, settings.mailbox,
+                       b" ".join(self._flags).decode())
         return client
 
     def _unprocessed_criteria(self) -> list[bytes]:
@@ -177,9 +181,10 @@ class ImapPoller:
     def _ingest_one(self, uid: int, raw: bytes) -> bool:
         try:
             self._ingest(raw)
-        except Exception:  # noqa: BLE001 - one bad message must not block the others; it stays unflagged
-            self._log.exception("IMAP message UID %s could not be ingested; it stays in the mailbox unflagged",
-                                uid)
+        except Exception:  # noqa: BLE001
+            # one bad message must not block the others; it stays unflagged
+            self._log.exception("IMAP message UID %s could not be ingested; "
+                                "it stays in the mailbox unflagged", uid)
             return False
         return True
 
@@ -207,7 +212,9 @@ class ImapPoller:
                     continue
                 responses = client.idle_check(timeout=0)
                 if not responses or any(response[0] == b"BYE" for response in responses):
-                    self.close()  # imapclient answers EOF with an empty list; BYE comes first when the server is polite
+                    # imapclient answers EOF with an empty list;
+                    # BYE comes first when the server is polite
+                    self.close()
                     raise ConnectionLost("the server closed the connection during IDLE")
                 self._log.debug("IMAP IDLE reported %s", responses)
                 return

@@ -64,6 +64,7 @@ def smtp_controller(settings: Settings, ingest: Ingest) -> tuple[Controller, Rec
     """A controller that runs the receiver in its own thread; start() and stop() it."""
     handler = ReceiverHandler(settings, ingest)
     host, port = settings.smtp_host_port
-    controller = Controller(handler, hostname=host, port=port, data_size_limit=settings.max_message_bytes,
+    controller = Controller(handler, hostname=host, port=port,
+                            data_size_limit=settings.max_message_bytes,
                             server_hostname=settings.domain, ident="mailflow", decode_data=False)
     return controller, handler
