@@ -176,8 +176,8 @@ def _command(keyword: Keyword, word: str, argument: str, subject: str, new_text:
 
 
 def _language_of(keyword: Keyword, word: str, context: str) -> str:
-    """The language of the word typed; a word both languages share takes the language of the text
-    around it."""
+    """The language of the word typed;
+    a word both languages share takes the language of the text around it."""
     upper = word.upper()
     english = upper == keyword.name
     german = GERMAN_WORDS.get(upper) is keyword
