@@ -13,7 +13,8 @@ from ..outgoing.calendar import (
 )
 from ..outgoing.compose import OutgoingMail
 from ..parsers.commands import Keyword, command_word
-from ..parsers.forms import MEETING_MINUTES, render_form
+from ..parsers.form_values import MEETING_MINUTES
+from ..parsers.forms import render_form
 from ..store.models import Meeting, Mentorship, Person
 from ..tokens import Token, TokenSigner
 from .mentorships import other_side

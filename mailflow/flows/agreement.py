@@ -11,7 +11,8 @@ from ..outcomes import Polite
 from ..outgoing.certificates import AgreementData
 from ..outgoing.compose import Attachment
 from ..parsers.commands import Keyword, command_word
-from ..parsers.forms import explain, field_label, read_agreement, render_form
+from ..parsers.form_fields import explain, field_label
+from ..parsers.forms import read_agreement, render_form
 from ..store.models import AgreementVersion, Mentorship, Person
 from .context import Context
 

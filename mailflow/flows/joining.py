@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from ..domain import achievements
 from ..domain.people import new_person
-from ..parsers.forms import FormResult, explain, field_label, read_application, render_form
+from ..parsers.form_fields import FormResult, explain, field_label
+from ..parsers.forms import read_application, render_form
 from ..store.models import Person
 from .confirm import ask_confirmation, speaks_for_self
 from .context import Context

@@ -13,7 +13,8 @@ from ..domain import achievements
 from ..domain import meetings as svc
 from ..domain.mentorships import current_agreement, other_side, running_of
 from ..outcomes import Polite
-from ..parsers.forms import explain, field_label, read_feedback, read_meeting, render_form
+from ..parsers.form_fields import explain, field_label
+from ..parsers.forms import read_feedback, read_meeting, render_form
 from ..store.models import Feedback, Meeting, Mentorship, Person
 from ..tokens import Token
 from .context import Context

@@ -1,19 +1,20 @@
-"""Reading the calendar answers in incoming mail: iTIP REPLY, COUNTER, CANCEL, REQUEST ... as plain facts.
+"""Reading the calendar answers in incoming mail:
+iTIP REPLY, COUNTER, CANCEL, REQUEST ... as plain facts.
 
-A calendar client answers an invitation with an iTIP object (RFC 5546) inside the mail (iMIP, RFC 6047). Real
-clients hide it in many ways: ``text/calendar`` with or without ``method=``, in any letter case, as
-``application/ics`` or a ``.ics``/``.vcs`` attachment, base64 or quoted-printable (sometimes broken), in odd
-charsets, with Windows time-zone names or TZIDs that have no VTIMEZONE. This module finds every such object and
-turns each VEVENT into a ``CalendarAnswer``. It never raises on bad input: what it cannot read it skips and names
-in ``CalendarReading.problems``. It knows nothing about meetings or mentorships; handlers decide what an answer
-means.
+A calendar client answers an invitation with an iTIP object (RFC 5546) inside the mail (iMIP, RFC
+6047). Real clients hide it in many ways: ``text/calendar`` with or without ``method=``, in any
+letter case, as ``application/ics`` or a ``.ics``/``.vcs`` attachment, base64 or quoted-printable
+(sometimes broken), in odd charsets, with Windows time-zone names or TZIDs that have no VTIMEZONE.
+This module finds every such object and turns each VEVENT into a ``CalendarAnswer``. It never raises
+on bad input: what it cannot read it skips and names in ``CalendarReading.problems``. It knows
+nothing about meetings or mentorships; handlers decide what an answer means.
 
-Times come back aware, in UTC. Times the object leaves open (floating times, a TZID we cannot resolve) are read in
-``default_tz`` (the caller's programme zone; UTC when not given). All-day dates become midnight UTC of that date
-with ``all_day=True``.
+Times come back aware, in UTC. Times the object leaves open (floating times, a TZID we cannot
+resolve) are read in ``default_tz`` (the caller's programme zone; UTC when not given). All-day dates
+become midnight UTC of that date with ``all_day=True``.
 
-Calendars inside an attached or returned message (``message/rfc822``: a forward, a bounce) are not read: they are
-not the sender's own answer.
+Calendars inside an attached or returned message (``message/rfc822``: a forward, a bounce) are not
+read: they are not the sender's own answer.
 """
 from __future__ import annotations
 
@@ -29,21 +30,23 @@ from icalendar import Calendar, Event
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 MAX_SEQUENCE = 2**31 - 1  # RFC 5545 INTEGER is a signed 32-bit value; larger ones are clamped
-CALENDAR_TYPES = frozenset({"text/calendar", "text/x-vcalendar", "application/ics", "application/calendar",
-                            "text/x-calendar", "application/x-ics"})
+CALENDAR_TYPES = frozenset({"text/calendar", "text/x-vcalendar", "application/ics",
+                            "application/calendar", "text/x-calendar", "application/x-ics"})
 CALENDAR_SUFFIXES = (".ics", ".vcs", ".ical", ".ifb")
 _BEGIN = re.compile(r"^BEGIN:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
 _GMT_OFFSET = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?:[.:]?(\d{2}))?", re.IGNORECASE)
 _MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
 _log = logging.getLogger(__name__)
-# Calendar services that send their users' invitations and answers from an address of their own (iCloud: From
-# noreply@insideicloud.icloud.com, the ORGANIZER a proxy whose EMAIL= parameter holds the person's address).
+# Calendar services that send their users' invitations and answers from an address of their own
+# (iCloud: From noreply@insideicloud.icloud.com, the ORGANIZER a proxy whose EMAIL= parameter holds
+# the person's address).
 CALENDAR_RELAY_DOMAINS = frozenset({"insideicloud.icloud.com", "email.apple.com"})
 
 
 @dataclass(frozen=True)
 class AttendeeAnswer:
-    """One ATTENDEE line: who, and what they said (PARTSTAT, RFC 5545 §3.2.12; NEEDS-ACTION when absent)."""
+    """One ATTENDEE line: who, and what they said
+    (PARTSTAT, RFC 5545 §3.2.12; NEEDS-ACTION when absent)."""
 
     email: str
     partstat: str
@@ -90,7 +93,8 @@ class _CalendarPart:
 
 
 def carries_calendar(message: Message) -> bool:
-    """Whether any part of the mail looks like a calendar object (by type or file name); cheap, reads no part."""
+    """Whether any part of the mail looks like a calendar object (by type or file name);
+    cheap, reads no part."""
     try:
         return any(_is_calendar(part) for part in _leaf_parts(message))
     except Exception:  # noqa: BLE001 - a MIME tree too broken to walk carries nothing we can read
@@ -98,8 +102,9 @@ def carries_calendar(message: Message) -> bool:
 
 
 def relayed_for(sender: str | None, message: Message) -> str | None:
-    """The person a calendar service's mail speaks for: the one ORGANIZER of an invitation or the one ATTENDEE
-    of an answer. None when sender is no such service or the objects do not name exactly one person."""
+    """The person a calendar service's mail speaks for: the one ORGANIZER of an invitation or the
+    one ATTENDEE of an answer. None when sender is no such service or the objects do not name
+    exactly one person."""
     if not sender or sender.rpartition("@")[2] not in CALENDAR_RELAY_DOMAINS:
         return None
     speakers: set[str] = set()
@@ -112,12 +117,15 @@ def relayed_for(sender: str | None, message: Message) -> str | None:
 
 
 def find_calendar_parts(message: Message) -> list[bytes]:
-    """The decoded bytes of every calendar object in the mail, in order, identical objects only once."""
+    """The decoded bytes of every calendar object in the mail, in order,
+    identical objects only once."""
     return [part.data for part in _calendar_parts(message)]
 
 
-def read_calendar_answers(message: Message, *, default_tz: tzinfo = timezone.utc) -> list[CalendarAnswer]:
-    """Every VEVENT of every calendar object in the mail; never raises, unreadable objects are skipped."""
+def read_calendar_answers(message: Message, *,
+                          default_tz: tzinfo = timezone.utc) -> list[CalendarAnswer]:
+    """Every VEVENT of every calendar object in the mail;
+    never raises, unreadable objects are skipped."""
     return list(read_calendar(message, default_tz=default_tz).answers)
 
 
@@ -127,7 +135,8 @@ def read_calendar(message: Message, *, default_tz: tzinfo = timezone.utc) -> Cal
     problems: list[str] = []
     try:
         parts = _calendar_parts(message)
-    except Exception as error:  # a MIME tree too broken to walk is a fact about the mail, not a crash
+    except Exception as error:
+        # a MIME tree too broken to walk is a fact about the mail, not a crash
         return CalendarReading((), (f"mail structure unreadable: {error!r}",))
     for part in parts:
         reading = _read_part(part, default_tz)
@@ -139,7 +148,8 @@ def read_calendar(message: Message, *, default_tz: tzinfo = timezone.utc) -> Cal
 def _read_part(part: _CalendarPart, default_tz: tzinfo) -> CalendarReading:
     try:
         return _read_text(_decode(part.data, part.charset), part.mime_method, default_tz)
-    except Exception as error:  # noqa: BLE001 - last guard: one calendar part must never stop the mail
+    except Exception as error:  # noqa: BLE001
+        # last guard: one calendar part must never stop the mail
         return CalendarReading((), (f"calendar part unreadable: {error!r}",))
 
 
@@ -189,7 +199,8 @@ def _is_calendar(part: Message) -> bool:
 
 
 def _payload(part: Message) -> bytes:
-    """The part's bytes with its transfer encoding undone; broken base64/QP is decoded as far as it goes."""
+    """The part's bytes with its transfer encoding undone;
+    broken base64/QP is decoded as far as it goes."""
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - a broken encoding must not hide the rest of the mail
@@ -206,7 +217,8 @@ def _mime_method(part: Message) -> str:
 
 
 def _decode(data: bytes, charset: str | None) -> str:
-    """Text of a calendar object: UTF-8 when it is valid (labels often lie), else the label, else Windows-1252."""
+    """Text of a calendar object: UTF-8 when it is valid (labels often lie), else the label,
+    else Windows-1252."""
     for candidate in ("utf-8", charset, "cp1252"):
         if not candidate:
             continue
@@ -236,7 +248,8 @@ def _read_text(text: str, mime_method: str, default_tz: tzinfo) -> CalendarReadi
 
 
 def _parse_calendars(text: str) -> list[tuple[Calendar | None, str]]:
-    """Parse all VCALENDARs at once; if that fails, each one on its own so one broken object spares the rest."""
+    """Parse all VCALENDARs at once; if that fails,
+    each one on its own so one broken object spares the rest."""
     try:
         calendars = Calendar.from_ical(text, multiple=True)
         return [(calendar, "") for calendar in calendars] or [(None, "no VCALENDAR found")]
@@ -256,7 +269,8 @@ def _split_calendars(text: str) -> list[str]:
     return [text[begin:end] for begin, end in zip(starts, starts[1:] + [len(text)])]
 
 
-def _answer_or_problem(event: Event, method: str, default_tz: tzinfo) -> tuple[CalendarAnswer | None, str]:
+def _answer_or_problem(event: Event, method: str,
+                       default_tz: tzinfo) -> tuple[CalendarAnswer | None, str]:
     try:
         return _answer(event, method, default_tz)
     except Exception as error:  # noqa: BLE001 - one odd VEVENT must not hide the others
@@ -299,7 +313,8 @@ def _text(value) -> str:
 
 
 def _sequence(value) -> int:
-    """SEQUENCE as a sane int: 0 when missing or not a number, clamped to the 32-bit range RFC 5545 allows."""
+    """SEQUENCE as a sane int: 0 when missing or not a number,
+    clamped to the 32-bit range RFC 5545 allows."""
     try:
         number = int(str(value).strip()) if value is not None else 0
     except ValueError:
@@ -308,7 +323,8 @@ def _sequence(value) -> int:
 
 
 def _address(value) -> str:
-    """A calendar address as a lowercase mail address: EMAIL= wins (iCloud proxies), ``mailto:`` in any case dropped."""
+    """A calendar address as a lowercase mail address:
+    EMAIL= wins (iCloud proxies), ``mailto:`` in any case dropped."""
     if value is None:
         return ""
     params = getattr(value, "params", {}) or {}
@@ -321,7 +337,8 @@ def _attendee(value) -> AttendeeAnswer:
     return AttendeeAnswer(
         email=_address(value),
         partstat=str(params.get("PARTSTAT") or "NEEDS-ACTION").strip().upper(),
-        name=str(params.get("CN") or "").strip().strip("\"'").strip(),  # Exchange writes CN="'a@b.c'"
+        # Exchange writes CN="'a@b.c'"
+        name=str(params.get("CN") or "").strip().strip("\"'").strip(),
         delegated_to=_delegated(params.get("DELEGATED-TO")),
     )
 
@@ -330,7 +347,8 @@ def _delegated(value) -> tuple[str, ...]:
     if not value:
         return ()
     items = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    return tuple(address for item in items if (address := _MAILTO.sub("", str(item).strip('" ')).strip().lower()))
+    addresses = (_MAILTO.sub("", str(item).strip('" ')).strip().lower() for item in items)
+    return tuple(address for address in addresses if address)
 
 
 def _end(event: Event, start: datetime | None, default_tz: tzinfo) -> datetime | None:
@@ -342,7 +360,8 @@ def _end(event: Event, start: datetime | None, default_tz: tzinfo) -> datetime |
 
 
 def _moment(value, default_tz: tzinfo) -> tuple[datetime | None, bool]:
-    """A DTSTART/DTEND/RECURRENCE-ID as aware UTC, and whether it was an all-day date; unreadable -> None."""
+    """A DTSTART/DTEND/RECURRENCE-ID as aware UTC, and whether it was an all-day date;
+    unreadable -> None."""
     moment = _value(value)
     if isinstance(moment, datetime):
         if moment.tzinfo is None or moment.utcoffset() is None:
@@ -356,7 +375,8 @@ def _moment(value, default_tz: tzinfo) -> tuple[datetime | None, bool]:
 
 
 def _value(prop):
-    """The typed value of a date/time property, or None when the text is broken (``199706211T173000Z``)."""
+    """The typed value of a date/time property,
+    or None when the text is broken (``199706211T173000Z``)."""
     try:
         return getattr(prop, "dt", None)
     except Exception:  # noqa: BLE001 - icalendar raises on access to a broken property
@@ -364,7 +384,8 @@ def _value(prop):
 
 
 def _zone_for(tzid: str) -> tzinfo | None:
-    """A TZID without VTIMEZONE: an IANA name, a Windows name, an Exchange ``(GMT+01.00) City/City`` label."""
+    """A TZID without VTIMEZONE: an IANA name, a Windows name,
+    an Exchange ``(GMT+01.00) City/City`` label."""
     name = tzid.strip().strip('"').strip()
     for candidate in (name, WINDOWS_TO_OLSON.get(name), _zone_named_in_label(name)):
         if candidate:
@@ -376,10 +397,12 @@ def _zone_for(tzid: str) -> tzinfo | None:
 
 
 def _zone_named_in_label(label: str) -> str | None:
-    """``(GMT+01.00) Sarajevo/Warsaw/Zagreb`` names cities; the first one tzdata knows gives the zone with DST."""
+    """``(GMT+01.00) Sarajevo/Warsaw/Zagreb`` names cities;
+    the first one tzdata knows gives the zone with DST."""
     words = re.split(r"[/,;]", re.sub(r"\(.*?\)", "", label))
     by_city = _zones_by_city()
-    return next((by_city[key] for word in words if (key := word.strip().replace(" ", "_").lower()) in by_city), None)
+    keys = (word.strip().replace(" ", "_").lower() for word in words)
+    return next((by_city[key] for key in keys if key in by_city), None)
 
 
 @lru_cache(maxsize=1)

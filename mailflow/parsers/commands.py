@@ -1,10 +1,11 @@
-"""The keywords of the mail protocol: which command a person gave, in which language, with which argument.
+"""The keywords of the mail protocol: which command a person gave, in which language,
+with which argument.
 
-People type a keyword (English or German, any case) on the first line of their reply or in the subject; the
-one-click links we send prefill both. The first line is read first because a reply's subject repeats ours
-("Re: Amend your mentoring agreement"): in the subject a keyword counts only when it stands alone or is written in
-capitals as our links and help write it ("REQUEST anna"). This module only reads; what a keyword means in a
-conversation is the routing table's business.
+People type a keyword (English or German, any case) on the first line of their reply or in the
+subject; the one-click links we send prefill both. The first line is read first because a reply's
+subject repeats ours ("Re: Amend your mentoring agreement"): in the subject a keyword counts only
+when it stands alone or is written in capitals as our links and help write it ("REQUEST anna"). This
+module only reads; what a keyword means in a conversation is the routing table's business.
 """
 from __future__ import annotations
 
@@ -47,25 +48,27 @@ class Keyword(enum.Enum):
 
 @dataclass(frozen=True)
 class Command:
-    """A keyword as typed: ``argument`` is the rest of its line ("" if none; for CHANGES the comment with the
-    lines below it); ``language`` is "de" or "en", from the word itself or, for a word both languages share
-    (EXPORT, IMPORT), from the surrounding text, else "en"."""
+    """A keyword as typed: ``argument`` is the rest of its line ("" if none; for CHANGES the comment
+    with the lines below it); ``language`` is "de" or "en", from the word itself or, for a word both
+    languages share (EXPORT, IMPORT), from the surrounding text, else "en"."""
 
     keyword: Keyword
     argument: str
     language: str
 
 
-# Each German word with its keyword; a keyword's English word is its name. Spellings without umlauts count too.
+# Each German word with its keyword; a keyword's English word is its name. Spellings without umlauts
+# count too.
 GERMAN_WORDS: Mapping[str, Keyword] = MappingProxyType({
-    "HILFE": Keyword.HELP, "PROFIL": Keyword.PROFILE, "THEMEN": Keyword.TOPICS, "MENTOREN": Keyword.MENTORS,
-    "ANFRAGE": Keyword.REQUEST, "ANNEHMEN": Keyword.ACCEPT, "ABLEHNEN": Keyword.DECLINE,
-    "ZUSTIMMEN": Keyword.APPROVE, "ÄNDERN": Keyword.CHANGES, "AENDERN": Keyword.CHANGES, "ANPASSEN": Keyword.AMEND,
-    "TREFFEN": Keyword.MEETING, "ABSAGEN": Keyword.CANCEL, "JA": Keyword.YES, "NEIN": Keyword.NO,
-    "BEENDEN": Keyword.END, "BESCHEINIGUNG": Keyword.CERTIFICATE, "EXPORT": Keyword.EXPORT,
-    "LÖSCHEN": Keyword.DELETE, "LOESCHEN": Keyword.DELETE, "PRÜFEN": Keyword.VERIFY, "PRUEFEN": Keyword.VERIFY,
-    "ERINNERN": Keyword.REMIND, "ZUORDNEN": Keyword.MATCH, "ERNEUT": Keyword.RESEND, "IMPORT": Keyword.IMPORT,
-    "STATISTIK": Keyword.STATS, "BEWERBEN": Keyword.APPLY,
+    "HILFE": Keyword.HELP, "PROFIL": Keyword.PROFILE, "THEMEN": Keyword.TOPICS,
+    "MENTOREN": Keyword.MENTORS, "ANFRAGE": Keyword.REQUEST, "ANNEHMEN": Keyword.ACCEPT,
+    "ABLEHNEN": Keyword.DECLINE, "ZUSTIMMEN": Keyword.APPROVE, "ÄNDERN": Keyword.CHANGES,
+    "AENDERN": Keyword.CHANGES, "ANPASSEN": Keyword.AMEND, "TREFFEN": Keyword.MEETING,
+    "ABSAGEN": Keyword.CANCEL, "JA": Keyword.YES, "NEIN": Keyword.NO, "BEENDEN": Keyword.END,
+    "BESCHEINIGUNG": Keyword.CERTIFICATE, "EXPORT": Keyword.EXPORT, "LÖSCHEN": Keyword.DELETE,
+    "LOESCHEN": Keyword.DELETE, "PRÜFEN": Keyword.VERIFY, "PRUEFEN": Keyword.VERIFY,
+    "ERINNERN": Keyword.REMIND, "ZUORDNEN": Keyword.MATCH, "ERNEUT": Keyword.RESEND,
+    "IMPORT": Keyword.IMPORT, "STATISTIK": Keyword.STATS, "BEWERBEN": Keyword.APPLY,
 })
 
 # The word our mails show for each keyword in German: its first spelling above (with umlauts).
@@ -74,7 +77,8 @@ _GERMAN_SHOWN: Mapping[Keyword, str] = MappingProxyType(
 
 
 def command_word(keyword: Keyword, language: str) -> str:
-    """The word for keyword that a mail in language tells people to write (both languages are always read)."""
+    """The word for keyword that a mail in language tells people to write
+    (both languages are always read)."""
     return _GERMAN_SHOWN[keyword] if language == "de" else keyword.value
 
 
@@ -82,22 +86,26 @@ def command_word(keyword: Keyword, language: str) -> str:
 MULTILINE_ARGUMENT = frozenset({Keyword.CHANGES})
 
 _REPLY_PREFIXES = re.compile(
-    r"^(\s*((re|aw|antw|antwort|wg|fwd?|wtr|sv)\s*(\[\d+\]|\(\d+\))?\s*:|\[[^\]\n]*\]))+\s*", re.IGNORECASE)
+    r"^(\s*((re|aw|antw|antwort|wg|fwd?|wtr|sv)\s*(\[\d+\]|\(\d+\))?\s*:|\[[^\]\n]*\]))+\s*",
+    re.IGNORECASE)
 _FIRST_WORD = re.compile(r"^[\s*_\"'„“”‚‘’«»]*([^\W\d_]+)(?![\w@-])(.*)$", re.DOTALL)
 _ARGUMENT_LEAD = " \t*_\"'„“”‚‘’«»,.;:!?–—-"
 
 _GERMAN_HINTS = frozenset(
-    "und der das ich nicht ist mit für sie wir ein eine einen bitte danke gerne hallo viele grüße gruß liebe lieber "
-    "vielen dank sehr geehrte geehrter ja nein zu den dem auf es du ihr ihnen mein meine gern würde möchte habe "
-    "guten morgen abend freundlichen herzliche beste auch noch schon aber oder wie".split())
+    "und der das ich nicht ist mit für sie wir ein eine einen bitte danke gerne hallo viele grüße "
+    "gruß liebe lieber vielen dank sehr geehrte geehrter ja nein zu den dem auf es du ihr ihnen "
+    "mein meine gern würde möchte habe guten morgen abend freundlichen herzliche beste auch noch "
+    "schon aber oder wie".split())
 _ENGLISH_HINTS = frozenset(
-    "the and is not with for you we a please thanks thank hello hi dear regards best yes no to of it would love "
-    "my me i'd i'm i have this that be are can could should sure kind cheers sincerely".split())
+    "the and is not with for you we a please thanks thank hello hi dear regards best yes no to of "
+    "it would love my me i'd i'm i have this that be are can could should sure kind cheers "
+    "sincerely".split())
 _UMLAUTS = re.compile(r"[äöüßÄÖÜ]")
 
 
 def read_command(subject: str, new_text: str) -> Command | None:
-    """The command on the first non-empty line of new_text, else in the subject; None when there is none."""
+    """The command on the first non-empty line of new_text, else in the subject;
+    None when there is none."""
     lines = [line.strip() for line in (new_text or "").splitlines()]
     first = next((index for index, line in enumerate(lines) if line), None)
     if first is not None:
@@ -112,7 +120,8 @@ def read_command(subject: str, new_text: str) -> Command | None:
 def guess_language(text: str) -> str | None:
     """"de" or "en" from common words and umlauts, or None when the text gives no clear sign."""
     words = re.findall(r"[^\W\d_]+(?:'[a-z]+)?", (text or "").lower())
-    german = sum(word in _GERMAN_HINTS for word in words) + (1 if _UMLAUTS.search(text or "") else 0)
+    umlauts = 1 if _UMLAUTS.search(text or "") else 0
+    german = sum(word in _GERMAN_HINTS for word in words) + umlauts
     english = sum(word in _ENGLISH_HINTS for word in words)
     if german == english:
         return None
@@ -120,7 +129,8 @@ def guess_language(text: str) -> str | None:
 
 
 def strip_reply_prefixes(subject: str) -> str:
-    """The subject without any run of "Re:", "AW:", "WG:", "Fwd:", "Antwort:", … and "[tag]" prefixes."""
+    """The subject without any run of "Re:", "AW:", "WG:", "Fwd:", "Antwort:",
+    … and "[tag]" prefixes."""
     return _REPLY_PREFIXES.sub("", subject or "").strip()
 
 
@@ -161,11 +171,13 @@ def _argument(keyword: Keyword, rest: str, following: str) -> str:
 
 
 def _command(keyword: Keyword, word: str, argument: str, subject: str, new_text: str) -> Command:
-    return Command(keyword, argument, _language_of(keyword, word, f"{subject or ''}\n{new_text or ''}"))
+    surrounding = f"{subject or ''}\n{new_text or ''}"
+    return Command(keyword, argument, _language_of(keyword, word, surrounding))
 
 
 def _language_of(keyword: Keyword, word: str, context: str) -> str:
-    """The language of the word typed; a word both languages share takes the language of the text around it."""
+    """The language of the word typed;
+    a word both languages share takes the language of the text around it."""
     upper = word.upper()
     english = upper == keyword.name
     german = GERMAN_WORDS.get(upper) is keyword

@@ -1,7 +1,9 @@
-"""Reading the dates, times and durations people type into forms, in German and English habits alike.
+"""Reading the dates, times and durations people type into forms,
+in German and English habits alike.
 
-Pure functions without a clock: "3.12." (no year) or "tomorrow" are refused rather than guessed, and whether a
-date lies in the past is the caller's question. Each function raises ``ValueError`` with a short reason.
+Pure functions without a clock: "3.12." (no year) or "tomorrow" are refused rather than guessed, and
+whether a date lies in the past is the caller's question. Each function raises ``ValueError`` with a
+short reason.
 """
 from __future__ import annotations
 
@@ -67,7 +69,8 @@ def parse_time(text: str) -> time:
 
 
 def parse_minutes(text: str) -> int:
-    """A duration in whole minutes: "60", "90 min", "1h", "1,5 Std", "1:30", "1 h 30 min", "2 Stunden"."""
+    """A duration in whole minutes: "60", "90 min", "1h", "1,5 Std", "1:30", "1 h 30 min",
+    "2 Stunden"."""
     cleaned = re.sub(r"(\d)½", r"\1.5", _tidy(text).lower()).replace("½", "0.5")
     match = _HOURS_MINUTES.match(cleaned)
     if match and int(match.group(2)) < 60:
@@ -128,5 +131,6 @@ def _make_time(hour: int, minute: int, text: str) -> time:
 
 
 def _tidy(text: str) -> str:
-    """Collapses the spaces people and mail clients put in (non-breaking ones too) and drops bold markers."""
+    """Collapses the spaces people and mail clients put in
+    (non-breaking ones too) and drops bold markers."""
     return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split()).strip(" *_")

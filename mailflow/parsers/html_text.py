@@ -1,12 +1,13 @@
 """Readable plain text from mail HTML, with the quoted old mail marked as ``> `` lines.
 
-Many clients (GMX, web.de, Outlook on the web, Apple Mail) send replies as HTML only, and people paste forms into
-them. The reply parser and form reader work on plain text, and they drop quoted lines; so this module keeps what a
-reader sees (paragraphs, line breaks, list numbers, link texts) and marks what the client marks as the quoted
-mail: ``<blockquote>``, Gmail's ``div.gmail_quote``, Yahoo's ``div.yahoo_quoted``, GMX/web.de's
-``<div name="quote">``, and everything after Outlook's reply divider (``#divRplyFwdMsg``, ``#appendonsend``,
-``<hr tabindex="-1">`` or the Word ``border-top`` header box). The standard library's tolerant ``html.parser``
-reads the tags; unbalanced tags are closed when an outer one closes, as browsers do.
+Many clients (GMX, web.de, Outlook on the web, Apple Mail) send replies as HTML only, and people
+paste forms into them. The reply parser and form reader work on plain text, and they drop quoted
+lines; so this module keeps what a reader sees (paragraphs, line breaks, list numbers, link texts)
+and marks what the client marks as the quoted mail: ``<blockquote>``, Gmail's ``div.gmail_quote``,
+Yahoo's ``div.yahoo_quoted``, GMX/web.de's ``<div name="quote">``, and everything after Outlook's
+reply divider (``#divRplyFwdMsg``, ``#appendonsend``, ``<hr tabindex="-1">`` or the Word
+``border-top`` header box). The standard library's tolerant ``html.parser`` reads the tags;
+unbalanced tags are closed when an outer one closes, as browsers do.
 """
 from __future__ import annotations
 
@@ -14,26 +15,30 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-_SKIPPED = frozenset({"head", "title", "style", "script", "template", "noscript", "xml", "svg", "object"})
-_VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "col", "area", "base", "wbr", "source", "embed",
-                   "param", "track", "basefont", "frame", "keygen"})
-_BLOCKS = frozenset({"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table",
-                     "tr", "pre", "address", "section", "article", "header", "footer", "aside", "nav", "dl", "dt",
-                     "dd", "center", "form", "fieldset", "hr", "body", "html", "main", "figure", "caption"})
+_SKIPPED = frozenset({"head", "title", "style", "script", "template", "noscript", "xml", "svg",
+                      "object"})
+_VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "col", "area", "base", "wbr",
+                   "source", "embed", "param", "track", "basefont", "frame", "keygen"})
+_BLOCKS = frozenset({"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
+                     "table", "tr", "pre", "address", "section", "article", "header", "footer",
+                     "aside", "nav", "dl", "dt", "dd", "center", "form", "fieldset", "hr", "body",
+                     "html", "main", "figure", "caption"})
 _QUOTE_CLASSES = frozenset({"gmail_quote", "yahoo_quoted", "moz-cite", "ms-outlook-quote"})
-_OUTLOOK_DIVIDER_IDS = frozenset({"divrplyfwdmsg", "appendonsend", "x_divrplyfwdmsg", "x_appendonsend"})
+_OUTLOOK_DIVIDER_IDS = frozenset({"divrplyfwdmsg", "appendonsend", "x_divrplyfwdmsg",
+                                  "x_appendonsend"})
 _WORD_HEADER_BOX = re.compile(r"border:\s*none.*border-top:\s*solid", re.IGNORECASE | re.DOTALL)
 _SPACES = re.compile(r"[ \t\n\r\f]+")
 
 
 def html_to_text(html: str) -> str:
-    """Plain text of ``html``: one line per paragraph, ``<br>`` or ``<div>``, quoted mail as ``> `` lines."""
+    """Plain text of ``html``: one line per paragraph, ``<br>`` or ``<div>``,
+    quoted mail as ``> `` lines."""
     reader = _TextReader()
     try:
         reader.feed(html or "")
         reader.close()
-    except Exception:  # noqa: BLE001 - html.parser is tolerant; anything left over is still text we have
-        pass
+    except Exception:  # noqa: BLE001
+        pass  # html.parser is tolerant; anything left over is still text we have
     return reader.text()
 
 
@@ -72,8 +77,9 @@ class _TextReader(HTMLParser):
         if tag in _VOID:
             self._void(tag, attributes)
             return
+        word_paragraph = "msonormal" in attributes.get("class", "").lower()
         opened = _OpenTag(tag, quote=_is_quote(tag, attributes), ordered=tag == "ol",
-                          spaced=tag == "p" and "msonormal" not in attributes.get("class", "").lower())
+                          spaced=tag == "p" and not word_paragraph)
         if self._starts_outlook_quote(tag, attributes):
             self.after_outlook_divider = True
         self._enter(opened)
@@ -117,7 +123,8 @@ class _TextReader(HTMLParser):
             self._break()
         elif tag == "hr":
             self._break()
-            self.after_outlook_divider |= attributes.get("tabindex") == "-1"  # Outlook's reply divider
+            # Outlook's reply divider
+            self.after_outlook_divider |= attributes.get("tabindex") == "-1"
         elif tag == "img" and attributes.get("alt") and not self.skipping:
             self.handle_data(attributes["alt"])
 
@@ -171,11 +178,13 @@ class _TextReader(HTMLParser):
         """End the current line if it has anything in it (or always, for a <br>)."""
         if self.line.touched or force:
             words = "".join(self.line.words).replace("\xa0", " ")
-            self.lines.append((self.line.depth, words.strip() if not self.preformatted else words.rstrip()))
+            kept = words.strip() if not self.preformatted else words.rstrip()
+            self.lines.append((self.line.depth, kept))
         self.line = _Line(0)
 
     def _blank_line_after_paragraph(self) -> None:
-        """Word's MsoNormal paragraphs have no margin; other paragraphs are set apart by an empty line."""
+        """Word's MsoNormal paragraphs have no margin;
+        other paragraphs are set apart by an empty line."""
         if self.lines and self.lines[-1][1]:
             self.lines.append((self._depth(), ""))
 

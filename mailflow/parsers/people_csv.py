@@ -1,5 +1,6 @@
-"""Reading a coordinator's participant list (CSV, UTF-8, header row email,name,role,language,timezone,topics,
-capacity) into rows to import and, for every bad row, its number, field and reason."""
+"""Reading a coordinator's participant list (CSV, UTF-8, header row
+email,name,role,language,timezone,topics,capacity) into rows to import and, for every bad row,
+its number, field and reason."""
 from __future__ import annotations
 
 import csv
@@ -46,7 +47,8 @@ def read_people_csv(data: bytes | str) -> PeopleFile:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        return PeopleFile((), (RowError(1, ",".join(missing), "missing column(s) in the header row"),))
+        error = RowError(1, ",".join(missing), "missing column(s) in the header row")
+        return PeopleFile((), (error,))
     reader.fieldnames = header
     rows, errors, seen = [], [], set()
     for record in reader:
@@ -128,6 +130,8 @@ def _row(line: int, record: dict) -> PersonRow:
     topics = tuple(t.strip() for t in _value(record, "topics").split(";") if t.strip())
     return PersonRow(
         line=line, email=_value(record, "email").lower(), name=_value(record, "name"),
-        role=ROLES[_value(record, "role").lower()], language=_value(record, "language").lower() or None,
-        timezone=_value(record, "timezone") or None, topics=topics, capacity=int(capacity) if capacity else None,
+        role=ROLES[_value(record, "role").lower()],
+        language=_value(record, "language").lower() or None,
+        timezone=_value(record, "timezone") or None, topics=topics,
+        capacity=int(capacity) if capacity else None,
     )

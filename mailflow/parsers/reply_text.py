@@ -1,19 +1,25 @@
-"""What a person actually wrote in a reply: their new text without the quoted mail, quote headers and signatures.
+"""What a person actually wrote in a reply:
+their new text without the quoted mail, quote headers and signatures.
 
-Commands and comments are read from this text, so it must not contain our own quoted words ("ACCEPT" in the
-mail they answer) and must keep every line they typed. Mail clients mark the quoted part in many ways; each way
-is one small named rule below, so a new client means a new rule, not a new branch in a long function:
+Commands and comments are read from this text, so it must not contain our own quoted words ("ACCEPT"
+in the mail they answer) and must keep every line they typed. Mail clients mark the quoted part in
+many ways; each way is one small named rule below, so a new client means a new rule, not a new
+branch in a long function:
 
-* an attribution ("On … wrote:", "Am … schrieb …:", "X <x@y> schrieb am …:"), possibly wrapped over up to three
-  lines. When ``>`` quoted lines follow it, the person may answer inline below the quote, so we drop the header
-  and the quoted lines and read on; otherwise everything below the header is the old mail and is dropped;
-* a block that always starts the old mail: Outlook header blocks (From:/Sent:, Von:/Gesendet:, also ``*bold*``),
-  "-----Original Message-----", "-----Ursprüngliche Nachricht-----", "Begin forwarded message:";
+* an attribution ("On … wrote:", "Am … schrieb …:", "X <x@y> schrieb am …:"), possibly wrapped over
+  up to three lines. When ``>`` quoted lines follow it, the person may answer inline below the
+  quote, so we drop the header and the quoted lines and read on; otherwise everything below the
+  header is the old mail and is dropped;
+* a block that always starts the old mail: Outlook header blocks (From:/Sent:, Von:/Gesendet:, also
+  ``*bold*``), "-----Original Message-----", "-----Ursprüngliche Nachricht-----",
+  "Begin forwarded message:";
 * ``>`` quoted lines anywhere (interleaved answers keep the person's lines between them);
 * signatures: the "-- " delimiter, a rule of underscores, and mobile footers ("Sent from my iPhone",
-  "Von meinem iPhone gesendet", "Get Outlook for iOS", "Gesendet von meinem …"); everything below is dropped.
+  "Von meinem iPhone gesendet", "Get Outlook for iOS", "Gesendet von meinem …"); everything below is
+  dropped.
 
-The input is a plain-text body (HTML is turned into text elsewhere, with blockquotes as ``>`` lines).
+The input is a plain-text body (HTML is turned into text elsewhere, with blockquotes as
+``>`` lines).
 """
 from __future__ import annotations
 
@@ -25,10 +31,11 @@ from dataclasses import dataclass
 class QuoteHeader:
     """One way a client introduces the quoted mail.
 
-    ``max_lines``: how many physical lines the header may be wrapped over; ``inline``: an attribution that may be
-    followed by ``>`` lines with the person's answers between them (else the header ends the new text);
-    ``followed_by``: a line that must come within the next two lines (an Outlook block is From: plus Sent:/To:);
-    ``start``: what the first of several wrapped lines must contain, so a line of text above is not swallowed."""
+    ``max_lines``: how many physical lines the header may be wrapped over; ``inline``: an
+    attribution that may be followed by ``>`` lines with the person's answers between them (else the
+    header ends the new text); ``followed_by``: a line that must come within the next two lines (an
+    Outlook block is From: plus Sent:/To:); ``start``: what the first of several wrapped lines must
+    contain, so a line of text above is not swallowed."""
 
     name: str
     pattern: re.Pattern[str]
@@ -36,16 +43,18 @@ class QuoteHeader:
     inline: bool = False
     followed_by: re.Pattern[str] | None = None
     start: re.Pattern[str] | None = None  # what the first line of a wrapped header must contain
-    starts_quoted: bool = False  # GroupWise's ">>> x@y 10/10/03 >>>" looks like a quoted line but is a header
+    # GroupWise's ">>> x@y 10/10/03 >>>" looks like a quoted line but is a header
+    starts_quoted: bool = False
 
 
 _OUTLOOK_LABEL = re.compile(
-    r"^\s*\*?(sent|date|to|subject|cc|reply-to|gesendet|datum|an|betreff|kopie|risposta|data|a|oggetto)\s*:\*?(\s|$)",
+    r"^\s*\*?(sent|date|to|subject|cc|reply-to|gesendet|datum|an|betreff|kopie|risposta|data|a|"
+    r"oggetto)\s*:\*?(\s|$)",
     re.IGNORECASE)
 
 QUOTE_HEADERS: tuple[QuoteHeader, ...] = (
-    QuoteHeader("on_date_wrote", re.compile(r"^[-\s]*On\s.*\d.*\bwrote(:|\s+-+)\s*$"), 3, inline=True,
-                start=re.compile(r"^[-\s]*On\s.*\d")),
+    QuoteHeader("on_date_wrote", re.compile(r"^[-\s]*On\s.*\d.*\bwrote(:|\s+-+)\s*$"), 3,
+                inline=True, start=re.compile(r"^[-\s]*On\s.*\d")),
     QuoteHeader("at_date_wrote", re.compile(r"^At\s.*\d.*\bwrote:\s*$"), 2, inline=True,
                 start=re.compile(r"^At\s.*\d")),
     QuoteHeader("am_date_schrieb", re.compile(r"^Am\s.*\d.*\bschrieb\b.*:\s*$"), 3, inline=True,
@@ -54,34 +63,42 @@ QUOTE_HEADERS: tuple[QuoteHeader, ...] = (
                 start=re.compile(r"\S@\S|\bschrieb am\b")),
     QuoteHeader("address_schrieb", re.compile(r"^\S[^@]*\S@\S.*\bschrieb:\s*$"), inline=True),
     QuoteHeader("address_wrote", re.compile(
-        r"^\S[^@]*\S@\S.*\b(wrote|написал[аи]?|a écrit|ha scritto|escribió|skrev|schreef)\s*:\s*$", re.IGNORECASE),
+        r"^\S[^@]*\S@\S.*\b(wrote|написал[аи]?|a écrit|ha scritto|escribió|skrev|schreef)\s*:\s*$",
+        re.IGNORECASE),
         2, inline=True, start=re.compile(r"\d")),
     QuoteHeader("groupwise_arrows", re.compile(r"^>>>\s.*\d.*>>>\s*$"), starts_quoted=True),
-    QuoteHeader("lotus_address_on_date", re.compile(r"^\S.{0,80}\S@\S+\s+on\s+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")),
+    QuoteHeader("lotus_address_on_date", re.compile(
+        r"^\S.{0,80}\S@\S+\s+on\s+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")),
     QuoteHeader("original_message_dashes", re.compile(
-        r"^\s*-{2,}\s*(original message|ursprüngliche nachricht|original-nachricht|originalnachricht"
-        r"|forwarded message|weitergeleitete nachricht)\s*-{2,}\s*$", re.IGNORECASE)),
-    QuoteHeader("begin_forwarded", re.compile(
-        r"^\s*(begin forwarded message|(anfang|beginn) der weitergeleiteten (nachricht|e-mail))\s*:?\s*$",
+        r"^\s*-{2,}\s*(original message|ursprüngliche nachricht|original-nachricht"
+        r"|originalnachricht|forwarded message|weitergeleitete nachricht)\s*-{2,}\s*$",
         re.IGNORECASE)),
-    QuoteHeader("outlook_header_block", re.compile(r"^\s*\*?(from|von|da|de)\s*:\*?\s*\S", re.IGNORECASE),
+    QuoteHeader("begin_forwarded", re.compile(
+        r"^\s*(begin forwarded message|(anfang|beginn) der weitergeleiteten (nachricht|e-mail))"
+        r"\s*:?\s*$",
+        re.IGNORECASE)),
+    QuoteHeader("outlook_header_block",
+                re.compile(r"^\s*\*?(from|von|da|de)\s*:\*?\s*\S", re.IGNORECASE),
                 followed_by=_OUTLOOK_LABEL),
 )
 
 SIGNATURES: tuple[re.Pattern[str], ...] = (
     re.compile(r"^--\s*$"),  # RFC 3676 "-- ", and the same without or with extra trailing spaces
-    re.compile(r"^\s*_{8,}\s*$"),  # a rule of underscores: Outlook's quote separator or a signature block
+    # a rule of underscores: Outlook's quote separator or a signature block
+    re.compile(r"^\s*_{8,}\s*$"),
     re.compile(r"^\s*\(?sent (from|via|with|using) .{1,70}$", re.IGNORECASE),
     re.compile(r"^\s*get (\[)?outlook for (ios|android)\b", re.IGNORECASE),
     re.compile(r"^\s*von meine[mr] .{1,60} gesendet\.?\s*$", re.IGNORECASE),
     re.compile(r"^\s*gesendet (von|mit|über|vom) .{1,60}$", re.IGNORECASE),
     re.compile(r"^\s*diese nachricht wurde von meinem .{1,70} gesendet\.?\s*$", re.IGNORECASE),
-    re.compile(r"^\s*(envoyé depuis|enviado desde|inviato da|verzonden met|verstuurd vanaf) .{1,60}$", re.IGNORECASE),
+    re.compile(r"^\s*(envoyé depuis|enviado desde|inviato da|verzonden met|verstuurd vanaf)"
+               r" .{1,60}$", re.IGNORECASE),
 )
 
 # Single lines that are neither the person's words nor the quoted mail: corporate warning banners.
 NOISE: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^\s*\[?(caution|external|warning|achtung|vorsicht)\b[^:]{0,20}\]?:.*\b(outside|extern)", re.I),
+    re.compile(r"^\s*\[?(caution|external|warning|achtung|vorsicht)\b[^:]{0,20}\]?:.*"
+               r"\b(outside|extern)", re.I),
 )
 
 _QUOTED = re.compile(r"^\s*>")
@@ -89,14 +106,16 @@ _MAX_HEADER_CHARS = 300
 
 
 def new_text(body: str) -> str:
-    """The text the person wrote in this reply, with quotes, quote headers and signatures removed."""
+    """The text the person wrote in this reply,
+    with quotes, quote headers and signatures removed."""
     lines = _normalised(body).split("\n")
     return _tidied(_own_lines(lines))
 
 
 def _normalised(body: str) -> str:
     """Unix line ends, no byte-order marks, ordinary spaces."""
-    return (body or "").replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\xa0", " ")
+    return ((body or "").replace("\r\n", "\n").replace("\r", "\n")
+            .replace("\ufeff", "").replace("\xa0", " "))
 
 
 def _own_lines(lines: list[str]) -> list[str]:
@@ -129,7 +148,8 @@ def _is_noise(line: str) -> bool:
 
 
 def _is_quoted_at(lines: list[str], index: int) -> bool:
-    """A ``>`` line, or the tail of one that an undecoded quoted-printable soft break ("=") cut off."""
+    """A ``>`` line, or the tail of one that an undecoded quoted-printable soft break
+    ("=") cut off."""
     if _QUOTED.match(lines[index]):
         return True
     previous = lines[index - 1] if index > 0 else ""
@@ -155,7 +175,8 @@ def _header_at(lines: list[str], index: int) -> tuple[QuoteHeader, int] | None:
 
 
 def _header_matches(rule: QuoteHeader, lines: list[str], index: int, length: int) -> bool:
-    """Whether lines[index:index+length] are this header, and not merely a line of text before a shorter one."""
+    """Whether lines[index:index+length] are this header,
+    and not merely a line of text before a shorter one."""
     window = lines[index:index + length]
     if len(window) < length or any(not line.strip() for line in window):
         return False
@@ -164,7 +185,8 @@ def _header_matches(rule: QuoteHeader, lines: list[str], index: int, length: int
         return False
     if length > 1 and not _starts_here(rule, window):
         return False
-    return rule.followed_by is None or any(rule.followed_by.match(line) for line in lines[index + 1:index + 3])
+    following = lines[index + 1:index + 3]
+    return rule.followed_by is None or any(rule.followed_by.match(line) for line in following)
 
 
 def _starts_here(rule: QuoteHeader, window: list[str]) -> bool:
@@ -176,7 +198,8 @@ def _starts_here(rule: QuoteHeader, window: list[str]) -> bool:
 
 
 def _joined(window: list[str]) -> str:
-    """Wrapped header lines as one line; a trailing "=" (an undecoded soft line break) joins without a space."""
+    """Wrapped header lines as one line; a trailing "="
+    (an undecoded soft line break) joins without a space."""
     text = ""
     for line in window:
         if text.endswith("="):
@@ -187,7 +210,8 @@ def _joined(window: list[str]) -> str:
 
 
 def _tidied(lines: list[str]) -> str:
-    """Trailing spaces, runs of blank lines and leftover rules (a lone "-----" above a header) removed."""
+    """Trailing spaces, runs of blank lines and leftover rules
+    (a lone "-----" above a header) removed."""
     cleaned: list[str] = []
     for line in (line.rstrip() for line in lines):
         if line or (cleaned and cleaned[-1]):

@@ -1,16 +1,18 @@
-"""Is a mail from a machine? RFC 3834 loop protection, and what a bounce says about the address that failed.
+"""Is a mail from a machine? RFC 3834 loop protection,
+and what a bounce says about the address that failed.
 
-We must never answer an auto-reply, a bounce, a list or bulk mail (RFC 3834 section 2): two robots answering each
-other never stop. ``classify`` names the first sign that a mail is automated, in order of certainty: report
-types (RFC 3462/3464 DSN, RFC 5965 ARF complaint, RFC 8098 read receipt), challenge-response systems, bounce
-senders and subjects, ``Auto-Submitted`` (RFC 3834), list headers (RFC 2369/2919), ``Precedence``, vendor headers
-(Exchange ``X-Auto-Response-Suppress``, ``X-Autoreply``, Apple ``X-Apple-Action``), the null envelope sender, and
-auto-reply subjects in the languages we meet. Weak signs (``Precedence: bulk``, ``X-Auto-Response-Suppress``) do
-not count for a calendar answer: calendar servers add them to invitations a person sent.
+We must never answer an auto-reply, a bounce, a list or bulk mail (RFC 3834 section 2): two robots
+answering each other never stop. ``classify`` names the first sign that a mail is automated, in
+order of certainty: report types (RFC 3462/3464 DSN, RFC 5965 ARF complaint, RFC 8098 read receipt),
+challenge-response systems, bounce senders and subjects, ``Auto-Submitted`` (RFC 3834), list headers
+(RFC 2369/2919), ``Precedence``, vendor headers (Exchange ``X-Auto-Response-Suppress``,
+``X-Autoreply``, Apple ``X-Apple-Action``), the null envelope sender, and auto-reply subjects in the
+languages we meet. Weak signs (``Precedence: bulk``, ``X-Auto-Response-Suppress``) do not count for
+a calendar answer: calendar servers add them to invitations a person sent.
 
 ``bounce_report`` reads the failed recipients and whether the failure is permanent: from RFC 3464
-``message/delivery-status`` parts where present, else from ``X-Failed-Recipients`` and the shapes of the common
-non-standard bounce texts (Exim, qmail, Postfix, Sendmail, Exchange, Domino, Gmail).
+``message/delivery-status`` parts where present, else from ``X-Failed-Recipients`` and the shapes of
+the common non-standard bounce texts (Exim, qmail, Postfix, Sendmail, Exchange, Domino, Gmail).
 """
 from __future__ import annotations
 
@@ -20,39 +22,48 @@ from email.message import Message
 from types import MappingProxyType
 from typing import Callable
 
-from .mime import MAX_PARTS, ParsedMail, header_text
+from .mime import ParsedMail
+from .mime_headers import header_text
+from .mime_parts import MAX_PARTS
 
-_BOUNCE_LOCALS = frozenset({"mailer-daemon", "mailer_daemon", "maildaemon", "mail-daemon", "mailerdaemon",
-                            "postmaster", "poostmaster"})
-_BOUNCE_NAMES = re.compile(r"^(mail delivery (sub)?system|mail ?delivery|postmaster|mailer.daemon)$", re.I)
+_BOUNCE_LOCALS = frozenset({"mailer-daemon", "mailer_daemon", "maildaemon", "mail-daemon",
+                            "mailerdaemon", "postmaster", "poostmaster"})
+_BOUNCE_NAMES = re.compile(
+    r"^(mail delivery (sub)?system|mail ?delivery|postmaster|mailer.daemon)$", re.I)
 _BOUNCE_SUBJECT = re.compile(
-    r"^\s*(undeliverable|undelivered mail|undeliverable mail|delivery status notification|mail delivery failed"
-    r"|returned mail|delivery failure|failure notice|failure delivery|non-delivery|delivery notification"
-    r"|mail system error|email delivery error|failed mail|delayed mail|message status - undeliverable"
-    r"|warning: (could not send|message .* delayed)|unzustellbar|nicht zustellbar|delivery status notification"
-    r"|notice: mail delivery status|mail delivery warning|delivery has failed|\*\*message you sent blocked"
-    r"|unable to deliver|message delivery failure|utilisateur non recens)", re.I)
+    r"^\s*(undeliverable|undelivered mail|undeliverable mail|delivery status notification"
+    r"|mail delivery failed|returned mail|delivery failure|failure notice|failure delivery"
+    r"|non-delivery|delivery notification|mail system error|email delivery error|failed mail"
+    r"|delayed mail|message status - undeliverable|warning: (could not send|message .* delayed)"
+    r"|unzustellbar|nicht zustellbar|delivery status notification|notice: mail delivery status"
+    r"|mail delivery warning|delivery has failed|\*\*message you sent blocked|unable to deliver"
+    r"|message delivery failure|utilisateur non recens)", re.I)
 _STRONG_BOUNCE_SUBJECT = re.compile(
     r"^\s*(undelivered mail returned to sender|delivery status notification \((failure|delay)\)"
-    r"|mail delivery failed: returning message to sender|returned mail: |delivery failure notification"
-    r"|undeliverable: |unzustellbar: |nicht zustellbar: )", re.I)
+    r"|mail delivery failed: returning message to sender|returned mail: "
+    r"|delivery failure notification|undeliverable: |unzustellbar: |nicht zustellbar: )", re.I)
 _AUTO_REPLY_SUBJECT = re.compile(
-    r"^\s*(automatic reply|automatische antwort|auto[ -]?reply|autoreply|auto[ -]?response|autorespons\w*"
-    r"|abwesenheitsnotiz|abwesend|out of (the )?office( autoreply)?|réponse automatique|risposta automatica"
-    r"|respuesta automática|automatisch antwoord|urlaubsnotiz|vacation reply)\s*:"
+    r"^\s*(automatic reply|automatische antwort|auto[ -]?reply|autoreply|auto[ -]?response"
+    r"|autorespons\w*|abwesenheitsnotiz|abwesend|out of (the )?office( autoreply)?"
+    r"|réponse automatique|risposta automatica|respuesta automática|automatisch antwoord"
+    r"|urlaubsnotiz|vacation reply)\s*:"
     r"|\((automatic response|auto[ -]?reply|autoreply)\)\s*$"
-    r"|^\s*\[(automatyczna odpowiedź|auto[ -]?reply|autoreply|automatic reply|automatische antwort)\]", re.I)
-_COMPLAINT_SUBJECT = re.compile(r"^\s*(complaint about message from|abuse report|email feedback report)", re.I)
-_AUTOREPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Autogenerated", "X-AutoReply-From",
-                      "X-Mail-Autoreply", "X-Apple-Action", "X-Vacation")
+    r"|^\s*\[(automatyczna odpowiedź|auto[ -]?reply|autoreply|automatic reply"
+    r"|automatische antwort)\]", re.I)
+_COMPLAINT_SUBJECT = re.compile(
+    r"^\s*(complaint about message from|abuse report|email feedback report)", re.I)
+_AUTOREPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Autogenerated",
+                      "X-AutoReply-From", "X-Mail-Autoreply", "X-Apple-Action", "X-Vacation")
 _SUPPRESS_MEANS_AUTOMATED = frozenset({"all", "oof", "autoreply", "dr", "ndr"})
-_CHALLENGE_HEADERS = ("X-Bluebottle-Request", "X-Boxbe-Notice", "X-Spamarrest-Noauth", "X-Challenge")
+_CHALLENGE_HEADERS = ("X-Bluebottle-Request", "X-Boxbe-Notice", "X-Spamarrest-Noauth",
+                      "X-Challenge")
 _CHALLENGE_TEXT = re.compile(
     r"sender not pre-approved|x-boxbe|protected by bluebottle|added to the recipient's allowed list"
     r"|verify (that )?you are (a real person|human)|challenge[- ]response", re.I)
 _REPORT_KINDS = MappingProxyType({"delivery-status": "bounce", "feedback-report": "complaint",
                                   "disposition-notification": "read-receipt"})
-_PART_KINDS = MappingProxyType({"message/delivery-status": "bounce", "message/global-delivery-status": "bounce",
+_PART_KINDS = MappingProxyType({"message/delivery-status": "bounce",
+                                "message/global-delivery-status": "bounce",
                                 "message/feedback-report": "complaint",
                                 "message/disposition-notification": "read-receipt"})
 _CALENDAR_TYPES = frozenset({"text/calendar", "application/ics"})
@@ -62,7 +73,8 @@ _CALENDAR_TYPES = frozenset({"text/calendar", "application/ics"})
 class Automation:
     """What kind of robot sent a mail, or ``kind=None`` for a person."""
 
-    kind: str | None          # None, "auto-reply", "bounce", "list", "bulk", "complaint", "read-receipt", "challenge"
+    # None, "auto-reply", "bounce", "list", "bulk", "complaint", "read-receipt", "challenge"
+    kind: str | None
     reason: str               # which header or shape decided, for the log
 
 
@@ -71,7 +83,8 @@ class BounceReport:
     """What a bounce says: who failed, and whether to stop writing to them."""
 
     failed_recipients: tuple[str, ...]   # lowercased
-    permanent: bool           # 5.x.x / hard failure; False for delayed or temporary (4.x.x, "delayed", "warning")
+    # 5.x.x / hard failure; False for delayed or temporary (4.x.x, "delayed", "warning")
+    permanent: bool
     status: str | None        # e.g. "5.1.1"
     diagnostic: str           # short text
 
@@ -80,11 +93,12 @@ HUMAN = Automation(None, "no sign of automation")
 
 
 def classify(mail: ParsedMail, envelope_from: str | None) -> Automation:
-    """The first sign that ``mail`` was sent by a machine, or ``HUMAN``. ``envelope_from`` is the SMTP MAIL FROM
-    ("" or "<>" for the null sender); None when unknown, then the Return-Path header stands in for it."""
+    """The first sign that ``mail`` was sent by a machine, or ``HUMAN``. ``envelope_from`` is the
+    SMTP MAIL FROM ("" or "<>" for the null sender); None when unknown, then the Return-Path header
+    stands in for it."""
     checks: tuple[Callable[[ParsedMail], Automation | None], ...] = (
-        _challenge, _report, _bounce_shape, _complaint_subject, _auto_submitted, _list_headers, _precedence,
-        _vendor_headers, _auto_reply_subject)
+        _challenge, _report, _bounce_shape, _complaint_subject, _auto_submitted, _list_headers,
+        _precedence, _vendor_headers, _auto_reply_subject)
     for check in checks:
         found = _safely(check, mail)
         if found is not None:
@@ -92,14 +106,17 @@ def classify(mail: ParsedMail, envelope_from: str | None) -> Automation:
     return _null_sender(mail, envelope_from) or HUMAN
 
 
-def _safely(check: Callable[[ParsedMail], Automation | None], mail: ParsedMail) -> Automation | None:
+def _safely(check: Callable[[ParsedMail], Automation | None],
+            mail: ParsedMail) -> Automation | None:
     try:
         return check(mail)
-    except Exception as exc:  # noqa: BLE001 - a check that trips over odd input must not let a robot through
-        return Automation("bounce", f"unreadable ({check.__name__}: {type(exc).__name__}); treated as automated")
+    except Exception as exc:  # noqa: BLE001
+        # a check that trips over odd input must not let a robot through
+        failure = f"{check.__name__}: {type(exc).__name__}"
+        return Automation("bounce", f"unreadable ({failure}); treated as automated")
 
 
-# --- the checks, most certain first ---------------------------------------------------------------------------
+# --- the checks, most certain first --------------------------------------------------------------
 
 def _challenge(mail: ParsedMail) -> Automation | None:
     for name in _CHALLENGE_HEADERS:
@@ -113,7 +130,8 @@ def _report(mail: ParsedMail) -> Automation | None:
     message = mail.message
     if message.get_content_type() == "multipart/report":
         report_type = str(message.get_param("report-type") or "").lower()
-        return Automation(_REPORT_KINDS.get(report_type, "bounce"), f"multipart/report; report-type={report_type}")
+        return Automation(_REPORT_KINDS.get(report_type, "bounce"),
+                          f"multipart/report; report-type={report_type}")
     for part in _top_parts(message):
         kind = _PART_KINDS.get(part.get_content_type())
         if kind:
@@ -171,7 +189,8 @@ def _vendor_headers(mail: ParsedMail) -> Automation | None:
         value = header_text(mail.message, name)
         if value and value.lower() not in ("no", "false", "0"):
             return Automation("auto-reply", f"{name}: {value[:40]}")
-    suppress = {word.strip().lower() for word in header_text(mail.message, "X-Auto-Response-Suppress").split(",")}
+    suppressed = header_text(mail.message, "X-Auto-Response-Suppress")
+    suppress = {word.strip().lower() for word in suppressed.split(",")}
     if suppress & _SUPPRESS_MEANS_AUTOMATED and not _is_calendar_answer(mail):
         return Automation("auto-reply", f"X-Auto-Response-Suppress: {', '.join(sorted(suppress))}")
     return None
@@ -200,7 +219,8 @@ def _is_calendar_answer(mail: ParsedMail) -> bool:
 
 
 def _top_parts(message: Message) -> list[Message]:
-    """The message's own MIME leaves and report parts, not those of an attached (returned) message."""
+    """The message's own MIME leaves and report parts,
+    not those of an attached (returned) message."""
     found, stack = [], [message]
     while stack and len(found) < MAX_PARTS:
         part = stack.pop()
@@ -212,36 +232,44 @@ def _top_parts(message: Message) -> list[Message]:
     return found
 
 
-# --- bounce reports -------------------------------------------------------------------------------------------
+# --- bounce reports ------------------------------------------------------------------------------
 
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _FAILURE_STATUS = re.compile(r"(?<![\d.])([45])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _RETURNED_COPY = re.compile(
-    r"^\s*(-+ ?this is a copy|original message follows|below is a copy|-+ ?below this line is a copy"
+    r"^\s*(-+ ?this is a copy|original message follows|below is a copy"
+    r"|-+ ?below this line is a copy"
     r"|-+ ?original message|the original message was received|received: from|return-path:"
     r"|-+ ?message header follows|-+ ?the header of the original message)", re.I | re.M)
 _TEMPORARY = re.compile(
-    r"\bdelay(ed)?\b|\bwarning\b|still being retried|will (continue to )?(try|retry|be retried)|postponed"
-    r"|not yet (been )?delivered|temporar(y|ily)|verzögert|noch nicht zugestellt|\(delay\)", re.I)
+    r"\bdelay(ed)?\b|\bwarning\b|still being retried|will (continue to )?(try|retry|be retried)"
+    r"|postponed|not yet (been )?delivered|temporar(y|ily)|verzögert|noch nicht zugestellt"
+    r"|\(delay\)", re.I)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _RECIPIENT_INTROS = re.compile(
-    r"(following address(es)? failed|could not be delivered to|following recipient\(s\) could not be reached"
+    r"(following address(es)? failed|could not be delivered to"
+    r"|following recipient\(s\) could not be reached"
     r"|delivery to the following recipients? failed|failed recipient|permanent fatal errors"
-    r"|addresses had (permanent|transient)|could not deliver (your )?message to|was not delivered to"
+    r"|addresses had (permanent|transient)|could not deliver (your )?message to"
+    r"|was not delivered to"
     r"|following recipients? (failed|could not)|delivery (has )?failed to|could not be reached"
     r"|recipient address rejected|unable to deliver (your )?message to|undeliverable to"
-    r"|folgende[rn]? (Adresse|Empfänger)|message to the following|did not reach the following recipient"
+    r"|folgende[rn]? (Adresse|Empfänger)|message to the following"
+    r"|did not reach the following recipient"
     r"|has not yet been delivered is:|delivery failed \d+ attempts:|following list of recipients"
     r"|the following (e-?mail )?(address|recipient))", re.I)
-_REASON_INTRO = re.compile(r"^\s*(because|for the following reason|reason|grund|delay reason):\s*$", re.I | re.M)
+_REASON_INTRO = re.compile(
+    r"^\s*(because|for the following reason|reason|grund|delay reason):\s*$", re.I | re.M)
 _REASON_WORDS = re.compile(
-    r"\b[45]\d\d\b|[45]\.\d+\.\d+|user unknown|unknown (user|recipient)|does not exist|not recognized|not listed"
+    r"\b[45]\d\d\b|[45]\.\d+\.\d+|user unknown|unknown (user|recipient)|does not exist"
+    r"|not recognized|not listed"
     r"|no such|mailbox (is )?full|quota|size limit|rejected|refused|denied|invalid address", re.I)
 _QMAIL_RECIPIENT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:?", re.M)
 
 
 def bounce_report(mail: ParsedMail) -> BounceReport | None:
-    """What ``mail`` reports as failed, or None when it is not a bounce (an auto-reply, a person)."""
+    """What ``mail`` reports as failed, or None when it is not a bounce
+    (an auto-reply, a person)."""
     try:
         if classify(mail, None).kind != "bounce":
             return None
@@ -251,11 +279,14 @@ def bounce_report(mail: ParsedMail) -> BounceReport | None:
 
 
 def _dsn_report(mail: ParsedMail) -> BounceReport | None:
-    """RFC 3464: one block per recipient with Final-Recipient, Action, Status and Diagnostic-Code."""
-    blocks = [block for block in _dsn_blocks(_report_text(mail.message)) if "final-recipient" in block]
+    """RFC 3464: one block per recipient with Final-Recipient, Action,
+    Status and Diagnostic-Code."""
+    blocks = [block for block in _dsn_blocks(_report_text(mail.message))
+              if "final-recipient" in block]
     if not blocks:
         return None
-    failing = [b for b in blocks if b.get("action", "failed").split()[0] not in ("delivered", "relayed", "expanded")]
+    failing = [b for b in blocks
+               if b.get("action", "failed").split()[0] not in ("delivered", "relayed", "expanded")]
     recipients = tuple(dict.fromkeys(_recipient(b) for b in failing if _recipient(b)))
     statuses = [_status(b.get("status", "")) for b in failing]
     status = next((s for s in statuses if s), None)
@@ -307,9 +338,11 @@ def _status(text: str) -> str | None:
 
 
 def _text_report(mail: ParsedMail) -> BounceReport:
-    """Non-standard bounces: recipients from X-Failed-Recipients or the bounce text, status from its words."""
+    """Non-standard bounces: recipients from X-Failed-Recipients or the bounce text,
+    status from its words."""
     text = _without_returned_copy(mail.text)
-    recipients = _failed_header(mail) or _recipients_in_text(text) or _recipients_in_subject(mail.subject)
+    recipients = (_failed_header(mail) or _recipients_in_text(text)
+                  or _recipients_in_subject(mail.subject))
     found = _FAILURE_STATUS.search(text)
     status = ".".join(found.groups()) if found else None
     temporary = (status or "").startswith("4") or (
@@ -333,21 +366,25 @@ def _all(message: Message, name: str) -> list[str]:
 
 
 def _recipients_in_text(text: str) -> tuple[str, ...]:
-    """The addresses right after a phrase like "The following address(es) failed:", or qmail's "<a@b>:" lines."""
+    """The addresses right after a phrase like "The following address(es) failed:",
+    or qmail's "<a@b>:" lines."""
     head = text[:6000]
     for intro in _RECIPIENT_INTROS.finditer(head):
         window = head[intro.end():intro.end() + 400]
         found = _ADDRESS.findall(window)
         if found:
-            return tuple(dict.fromkeys(a.lower().strip(".") for a in found[:1] + _same_block(window, found)))
+            listed = found[:1] + _same_block(window, found)
+            return tuple(dict.fromkeys(a.lower().strip(".") for a in listed))
     qmail = _QMAIL_RECIPIENT.findall(head)
     return tuple(dict.fromkeys(a.lower() for a in qmail))
 
 
 def _same_block(window: str, found: list[str]) -> list[str]:
-    """Further addresses listed directly below the first one, one per line (several recipients failed)."""
+    """Further addresses listed directly below the first one,
+    one per line (several recipients failed)."""
     first_block = re.split(r"\n\s*\n", window.strip(), maxsplit=1)[0]
-    return [a for a in found[1:] if a in first_block and re.search(rf"^\s*<?{re.escape(a)}", first_block, re.M)]
+    return [a for a in found[1:]
+            if a in first_block and re.search(rf"^\s*<?{re.escape(a)}", first_block, re.M)]
 
 
 def _recipients_in_subject(subject: str) -> tuple[str, ...]:
@@ -356,7 +393,8 @@ def _recipients_in_subject(subject: str) -> tuple[str, ...]:
 
 
 def _diagnostic(text: str) -> str:
-    """The line that says why: after "because:" / "For the following reason:", else one with an SMTP code."""
+    """The line that says why: after "because:" / "For the following reason:",
+    else one with an SMTP code."""
     intro = _REASON_INTRO.search(text)
     after = text[intro.end():].strip().split("\n", 1)[0] if intro else ""
     if after:

@@ -1,7 +1,8 @@
-"""The IMAP poller: for mail that lands in a mailbox instead of at our SMTP receiver. It hands each message's exact
-bytes to ingest and flags it processed only after ingest returned, so a crash or a failing ingest never loses a
-message (at worst it is fetched again, and ingest deduplicates by Message-ID). Waits with IDLE (RFC 2177) when the
-server offers it and reconnects with backoff when the connection drops."""
+"""The IMAP poller: for mail that lands in a mailbox instead of at our SMTP receiver. It hands each
+message's exact bytes to ingest and flags it processed only after ingest returned, so a crash or a
+failing ingest never loses a message (at worst it is fetched again, and ingest deduplicates by
+Message-ID). Waits with IDLE (RFC 2177) when the server offers it and reconnects with backoff when
+the connection drops."""
 from __future__ import annotations
 
 import contextlib
@@ -40,13 +41,15 @@ class ImapSettings:
 
 
 def parse_imap_url(url: str) -> ImapSettings:
-    """imap://user:password@host:port/MAILBOX (imaps:// for TLS); user and password percent-decoded, the mailbox
-    defaults to INBOX. Raises ValueError naming what is missing."""
+    """imap://user:password@host:port/MAILBOX (imaps:// for TLS); user and password percent-decoded,
+    the mailbox defaults to INBOX. Raises ValueError naming what is missing."""
     parts = urlsplit(url.strip())
     if parts.scheme not in DEFAULT_PORTS:
-        raise ValueError(f"MAILFLOW_IMAP must start with imap:// or imaps://, not {parts.scheme or 'nothing'}://")
+        raise ValueError("MAILFLOW_IMAP must start with imap:// or imaps://, "
+                         f"not {parts.scheme or 'nothing'}://")
     if not parts.hostname or parts.username is None or parts.password is None:
-        raise ValueError("MAILFLOW_IMAP needs user, password and host: imap://user:password@host:port/MAILBOX")
+        raise ValueError("MAILFLOW_IMAP needs user, password and host: "
+                         "imap://user:password@host:port/MAILBOX")
     mailbox = unquote(parts.path.lstrip("/")) or "INBOX"
     return ImapSettings(host=parts.hostname, port=parts.port or DEFAULT_PORTS[parts.scheme],
                         user=unquote(parts.username), password=unquote(parts.password),
@@ -59,8 +62,8 @@ def batches(uids: list[int], size: int) -> Iterator[list[int]]:
 
 
 def processed_flags(permanent_flags: tuple[bytes, ...]) -> tuple[bytes, ...]:
-    """Our keyword plus \\Seen where the mailbox keeps keywords (PERMANENTFLAGS has \\* or the keyword already),
-    else \\Seen alone."""
+    """Our keyword plus \\Seen where the mailbox keeps keywords
+    (PERMANENTFLAGS has \\* or the keyword already), else \\Seen alone."""
     if ANY_KEYWORD in permanent_flags or PROCESSED_KEYWORD in permanent_flags:
         return (PROCESSED_KEYWORD, SEEN)
     return (SEEN,)
@@ -71,7 +74,8 @@ class ConnectionLost(Exception):
 
 
 class ImapPoller:
-    """Fetches not-yet-processed messages from one mailbox into ingest; one instance, one connection, one thread."""
+    """Fetches not-yet-processed messages from one mailbox into ingest;
+    one instance, one connection, one thread."""
 
     def __init__(self, settings: ImapSettings, ingest: Ingest, *, log: logging.Logger,
                  idle_seconds: float = 60, reconnect_delay: float = 1.0) -> None:
@@ -84,9 +88,9 @@ class ImapPoller:
         self._flags: tuple[bytes, ...] = (SEEN,)
 
     def poll_once(self) -> int:
-        """Ingest every message not yet flagged processed; return how many were ingested. A message whose ingest
-        raises stays unflagged (and is logged); the others are still tried. Connection errors propagate, after
-        the broken connection is dropped so the next call reconnects."""
+        """Ingest every message not yet flagged processed; return how many were ingested. A message
+        whose ingest raises stays unflagged (and is logged); the others are still tried. Connection
+        errors propagate, after the broken connection is dropped so the next call reconnects."""
         client = self._connected()
         try:
             uids = sorted(client.search(self._unprocessed_criteria()))
@@ -96,14 +100,16 @@ class ImapPoller:
             raise
 
     def run(self, stop: threading.Event) -> None:
-        """Poll, wait for new mail (IDLE or sleep), repeat until stop is set; reconnect with backoff on errors."""
+        """Poll, wait for new mail (IDLE or sleep), repeat until stop is set;
+        reconnect with backoff on errors."""
         delay = self._reconnect_delay
         while not stop.is_set():
             try:
                 self.poll_once()
                 self._wait_for_mail(stop)
                 delay = self._reconnect_delay
-            except Exception as error:  # noqa: BLE001 - any failure of the server or network: retry later
+            except Exception as error:  # noqa: BLE001
+                # any failure of the server or network: retry later
                 self._log.warning("IMAP %s:%s failed (%s); retrying in %.1fs",
                                   self._settings.host, self._settings.port, error, delay)
                 self.close()
@@ -148,8 +154,9 @@ class ImapPoller:
             client.shutdown()
             raise
         self._flags = processed_flags(tuple(selected.get(b"PERMANENTFLAGS", ())))
-        self._log.info("IMAP connected to %s:%s/%s; processed messages get %s", settings.host, settings.port,
-                       settings.mailbox, b" ".join(self._flags).decode())
+        self._log.info("IMAP connected to %s:%s/%s; processed messages get %s",
+                       settings.host, settings.port, settings.mailbox,
+                       b" ".join(self._flags).decode())
         return client
 
     def _unprocessed_criteria(self) -> list[bytes]:
@@ -174,9 +181,10 @@ class ImapPoller:
     def _ingest_one(self, uid: int, raw: bytes) -> bool:
         try:
             self._ingest(raw)
-        except Exception:  # noqa: BLE001 - one bad message must not block the others; it stays unflagged
-            self._log.exception("IMAP message UID %s could not be ingested; it stays in the mailbox unflagged",
-                                uid)
+        except Exception:  # noqa: BLE001
+            # one bad message must not block the others; it stays unflagged
+            self._log.exception("IMAP message UID %s could not be ingested; "
+                                "it stays in the mailbox unflagged", uid)
             return False
         return True
 
@@ -204,7 +212,9 @@ class ImapPoller:
                     continue
                 responses = client.idle_check(timeout=0)
                 if not responses or any(response[0] == b"BYE" for response in responses):
-                    self.close()  # imapclient answers EOF with an empty list; BYE comes first when the server is polite
+                    # imapclient answers EOF with an empty list;
+                    # BYE comes first when the server is polite
+                    self.close()
                     raise ConnectionLost("the server closed the connection during IDLE")
                 self._log.debug("IMAP IDLE reported %s", responses)
                 return

@@ -1,5 +1,6 @@
-"""The SMTP receiver: rejects strangers' recipients and oversized mail early, and says 250 only after the
-message is committed to the store (451 when it cannot be). Storing runs off the event loop, in threads."""
+"""The SMTP receiver: rejects strangers' recipients and oversized mail early, and says 250 only
+after the message is committed to the store (451 when it cannot be). Storing runs off the event
+loop, in threads."""
 from __future__ import annotations
 
 import asyncio
@@ -63,6 +64,7 @@ def smtp_controller(settings: Settings, ingest: Ingest) -> tuple[Controller, Rec
     """A controller that runs the receiver in its own thread; start() and stop() it."""
     handler = ReceiverHandler(settings, ingest)
     host, port = settings.smtp_host_port
-    controller = Controller(handler, hostname=host, port=port, data_size_limit=settings.max_message_bytes,
+    controller = Controller(handler, hostname=host, port=port,
+                            data_size_limit=settings.max_message_bytes,
                             server_hostname=settings.domain, ident="mailflow", decode_data=False)
     return controller, handler

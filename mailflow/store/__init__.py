@@ -1,1 +1,2 @@
-"""The store: SQLAlchemy models, the engine factory and transactions. It only stores; it never decides."""
+"""The store: SQLAlchemy models, the engine factory and transactions.
+It only stores; it never decides."""

@@ -1,4 +1,5 @@
-"""Making and upgrading the schema with Alembic, from code (run.py and tests) as from the alembic CLI."""
+"""Making and upgrading the schema with Alembic,
+from code (run.py and tests) as from the alembic CLI."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -44,7 +44,8 @@ class Person(Base):
     __tablename__ = "person"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    handle: Mapped[str | None] = mapped_column(String(60), unique=True)  # short name to REQUEST a mentor by
+    # short name to REQUEST a mentor by
+    handle: Mapped[str | None] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(20))  # mentee | mentor | coordinator
     language: Mapped[str] = mapped_column(String(2), default="de")
@@ -117,8 +118,10 @@ class Meeting(Base):
     state: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
     feedback_requested_at: Mapped[datetime | None]
-    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # the other one accepts
-    source_uid: Mapped[str | None] = mapped_column(String(300))  # UID of the invitation from a person's own calendar
+    # the other one accepts
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # UID of the invitation from a person's own calendar
+    source_uid: Mapped[str | None] = mapped_column(String(300))
     counter_starts_at: Mapped[datetime | None]  # a COUNTER waiting for the proposer's answer
     counter_ends_at: Mapped[datetime | None]
 
@@ -142,7 +145,8 @@ class Achievement(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     mentorship_id: Mapped[int | None] = mapped_column(ForeignKey("mentorship.id"))
     kind: Mapped[str] = mapped_column(String(40))
-    ref: Mapped[str] = mapped_column(String(80), default="")  # makes recording the same event twice a no-op
+    # makes recording the same event twice a no-op
+    ref: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime]
 
 
@@ -167,7 +171,8 @@ class InboundMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
     message_id: Mapped[str | None] = mapped_column(String(998))
-    envelope_from: Mapped[str | None] = mapped_column(String(320))  # None: the transport did not say (IMAP)
+    # None: the transport did not say (IMAP)
+    envelope_from: Mapped[str | None] = mapped_column(String(320))
     envelope_to: Mapped[list]
     source: Mapped[str] = mapped_column(String(10))  # smtp | imap | test
     raw: Mapped[bytes] = mapped_column(LargeBinary)
@@ -206,7 +211,8 @@ class OutboundMessage(Base):
 
 
 class JobRun(Base):
-    """That a job did its work for one key (a meeting, a day); a second run with the same key does nothing."""
+    """That a job did its work for one key (a meeting, a day);
+    a second run with the same key does nothing."""
 
     __tablename__ = "job_run"
     __table_args__ = (UniqueConstraint("job", "key"),)

@@ -1,4 +1,5 @@
-"""One engine factory for SQLite (embedded default) and PostgreSQL (scale-out), and the transaction boundary."""
+"""One engine factory for SQLite (embedded default) and PostgreSQL (scale-out),
+and the transaction boundary."""
 from __future__ import annotations
 
 import threading
@@ -54,9 +55,11 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._readers = sessionmaker(self.engine.execution_options(mailflow_read_only=True), expire_on_commit=False)
-        # SQLite has one writer at a time. Threads of this process queue here, handing the lock straight on;
-        # left to SQLite's busy handler they would poll with sleeps of up to 100 ms and starve each other.
+        self._readers = sessionmaker(self.engine.execution_options(mailflow_read_only=True),
+                                     expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process queue here, handing the lock
+        # straight on; left to SQLite's busy handler they would poll with sleeps of up to 100 ms and
+        # starve each other.
         self._writer = threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
 
     @property

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from mailflow.parsers.form_fields import (
+    FIELD_LABELS, FORM_FIELDS, PROBLEM_TEXT, FieldError, explain,
+)
 from mailflow.parsers.forms import (
-    FIELD_LABELS, FORM_FIELDS, PROBLEM_TEXT, FieldError, explain, read_agreement, read_application,
-    read_feedback, read_meeting, render_form,
+    read_agreement, read_application, read_feedback, read_meeting, render_form,
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "forms"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mailflow.parsers.mime import header_text, parse_mail
+from mailflow.parsers.mime import parse_mail
+from mailflow.parsers.mime_headers import header_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EVERY_FIXTURE = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.name != "SOURCES.md")

@@ -10,7 +10,8 @@ config = context.config
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=Base.metadata,
+                          render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
