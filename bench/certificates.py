@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 
-from mailflow.outgoing.certificates import CertificateData, DocumentRenderer
+from mailflow.outgoing.certificate_pdf import CertificateData
+from mailflow.outgoing.certificates import DocumentRenderer
 from mailflow.outgoing.fonts import PlainFontFiles
 
 FIRST_NAMES = ("Zoë", "Nguyễn Thị", "Łucja", "Şükrü", "Đặng", "Ångström", "Jiří", "Ștefan", "Aoife", "Björn",

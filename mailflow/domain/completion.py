@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..config import Settings
-from ..outgoing.certificates import CertificateData
+from ..outgoing.certificate_pdf import CertificateData
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import Certificate, Feedback, Meeting, Mentorship, Person
