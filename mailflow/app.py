@@ -1,5 +1,5 @@
-"""The composition root: settings -> store, clock, signer, composer, ingest, worker, dispatcher. Nothing else
-builds these, and nothing reads settings from anywhere else."""
+"""The composition root: settings -> store, clock, signer, composer, ingest, worker, dispatcher.
+Nothing else builds these, and nothing reads settings from anywhere else."""
 from __future__ import annotations
 
 import threading
@@ -19,8 +19,9 @@ from .worker import Worker
 
 @dataclass
 class Signals:
-    """Wake-ups between the parts: new mail stored (wakes workers), new mail queued (wakes the dispatcher).
-    Threading events in one process; services swaps in multiprocessing events when workers run apart."""
+    """Wake-ups between the parts: new mail stored (wakes workers), new mail queued (wakes the
+    dispatcher). Threading events in one process; services swaps in multiprocessing events when
+    workers run apart."""
 
     stored: threading.Event = field(default_factory=threading.Event)
     queued: threading.Event = field(default_factory=threading.Event)

@@ -1,4 +1,5 @@
-"""Typed settings, read once from MAILFLOW_* variables (or mailflow.toml) and passed down from the composition root."""
+"""Typed settings, read once from MAILFLOW_* variables (or mailflow.toml) and passed down from the
+composition root."""
 from __future__ import annotations
 
 import os
@@ -36,7 +37,8 @@ class Settings:
     coordinators_local: str = "coordinators"
     trusted_authserv_id: str | None = None
     workers: int = 1
-    # scheduled work (jobs.py): days before reminders, telling coordinators, inactivity; the digest's rhythm
+    # scheduled work (jobs.py): days before reminders, telling coordinators, inactivity; the
+    # digest's rhythm
     reminder_first_days: int = 3
     reminder_second_days: int = 7
     escalate_days: int = 10

@@ -1,8 +1,10 @@
-"""`python run.py demo`: one whole mentorship played through the real SMTP path of a throwaway instance (its own
-SQLite file, its own SMTP receiver on a free port, outgoing mail as .eml files), printing every mail as it goes.
+"""`python run.py demo`: one whole mentorship played through the real SMTP path of a throwaway
+instance (its own SQLite file, its own SMTP receiver on a free port, outgoing mail as .eml files),
+printing every mail as it goes.
 
-Import -> mentors -> request -> accept -> agreement -> approval -> meeting invitation -> acceptance by a calendar
-REPLY -> feedback -> END -> YES -> certificates. The meeting steps run when the meetings module is installed."""
+Import -> mentors -> request -> accept -> agreement -> approval -> meeting invitation -> acceptance
+by a calendar REPLY -> feedback -> END -> YES -> certificates. The meeting steps run when the
+meetings module is installed."""
 from __future__ import annotations
 
 import email
@@ -161,7 +163,8 @@ def _organizer(mail) -> str:
 
 
 def _calendar_reply(invitation, attendee: str, now: datetime) -> str:
-    """What a calendar client sends when its user clicks "accept": METHOD:REPLY, same UID and SEQUENCE."""
+    """What a calendar client sends when its user clicks "accept": METHOD:REPLY, same UID and
+    SEQUENCE."""
     from icalendar import Calendar, Event, vCalAddress
     event = next(c for c in Calendar.from_ical(_calendar_part(invitation)).walk("VEVENT"))
     reply, answer = Calendar(), Event()

@@ -27,7 +27,8 @@ class Envelope:
 
 
 class Ingest:
-    """Stores each received message once; the caller says "yes" to the sender only after this returns."""
+    """Stores each received message once; the caller says "yes" to the sender only after this
+    returns."""
 
     def __init__(self, store: Store, clock: Clock, on_stored=None) -> None:
         self._store = store
@@ -35,7 +36,8 @@ class Ingest:
         self._on_stored = on_stored or (lambda: None)
 
     def __call__(self, raw: bytes, envelope: Envelope) -> int | None:
-        """The new row's id, or None when the same message was stored before. Raises when it cannot store."""
+        """The new row's id, or None when the same message was stored before. Raises when it cannot
+        store."""
         message_id, sender = _identity(raw)
         now = self._clock.now()
         row = dict(
@@ -59,7 +61,8 @@ def _insert_once(store: Store, row: dict):
 
 
 def _identity(raw: bytes) -> tuple[str | None, str]:
-    """Message-ID and From address from the headers alone (cheap, and never fails on broken bodies)."""
+    """Message-ID and From address from the headers alone (cheap, and never fails on broken
+    bodies)."""
     try:
         headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
         message_id = str(headers.get("Message-ID", "") or "").strip() or None
@@ -70,7 +73,8 @@ def _identity(raw: bytes) -> tuple[str | None, str]:
 
 
 def dedup_key(raw: bytes, message_id: str | None, sender: str) -> str:
-    """Same Message-ID from the same sender is the same message; without a Message-ID, the same bytes are."""
+    """Same Message-ID from the same sender is the same message; without a Message-ID, the same
+    bytes are."""
     if message_id:
         material = b"mid\0" + message_id.encode("utf-8", "replace") + b"\0" + sender.encode("utf-8", "replace")
     else:
@@ -79,8 +83,9 @@ def dedup_key(raw: bytes, message_id: str | None, sender: str) -> str:
 
 
 def envelope_from_headers(raw: bytes, domain: str, source: str) -> Envelope:
-    """For mail fetched by IMAP, which has no SMTP envelope: our recipients from the delivery headers (the MTA's
-    Delivered-To / X-Original-To first, then To and Cc) and the sender from Return-Path."""
+    """For mail fetched by IMAP, which has no SMTP envelope: our recipients from the delivery
+    headers (the MTA's Delivered-To / X-Original-To first, then To and Cc) and the sender from
+    Return-Path."""
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
     ours: list[str] = []
     for name in ("Delivered-To", "X-Original-To", "To", "Cc"):

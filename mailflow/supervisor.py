@@ -1,4 +1,5 @@
-"""Running the parts: each as a thread of one process (serve) or alone (smtp, imap, worker, dispatch)."""
+"""Running the parts: each as a thread of one process (serve) or alone (smtp, imap, worker,
+dispatch)."""
 from __future__ import annotations
 
 import ctypes
@@ -16,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def stop_on_signals() -> threading.Event:
-    """An event set by SIGINT / SIGTERM, so every loop ends cleanly and in-flight work commits or rolls back."""
+    """An event set by SIGINT / SIGTERM, so every loop ends cleanly and in-flight work commits or
+    rolls back."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -24,8 +26,9 @@ def stop_on_signals() -> threading.Event:
 
 
 def run_parts(app: App, parts: list[str], stop: threading.Event, worker_processes: bool = False) -> None:
-    """Start the named parts and wait until stop is set. With worker_processes, workers run in child processes
-    so that parsing and rendering do not compete with the SMTP receiver for the interpreter lock."""
+    """Start the named parts and wait until stop is set. With worker_processes, workers run in child
+    processes so that parsing and rendering do not compete with the SMTP receiver for the
+    interpreter lock."""
     processes = _start_worker_processes(app) if worker_processes and "worker" in parts else []
     if processes:
         parts = [part for part in parts if part != "worker"]
@@ -62,8 +65,9 @@ def _start_worker_processes(app: App) -> list:
 
 
 def _worker_process(settings, clock, stored, queued) -> None:
-    """A worker in a child of serve: ends with its parent, even when the parent is killed. It keeps the parent's
-    clock (a RunningClock counts from the system-wide monotonic clock, so parent and child agree)."""
+    """A worker in a child of serve: ends with its parent, even when the parent is killed. It keeps
+    the parent's clock (a RunningClock counts from the system-wide monotonic clock, so parent and
+    child agree)."""
     _end_with_parent()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from .app import build_app
@@ -96,7 +100,8 @@ def _targets(app: App, parts: list[str], stop: threading.Event) -> list[tuple[st
 
 
 def imap_poller(app: App):
-    """The poller for MAILFLOW_IMAP, handing each mail to ingest with the recipients its headers name."""
+    """The poller for MAILFLOW_IMAP, handing each mail to ingest with the recipients its headers
+    name."""
     from .receive.imap import ImapPoller, parse_imap_url
 
     def ingest(raw: bytes) -> object:

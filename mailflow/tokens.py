@@ -1,5 +1,5 @@
-"""Signed reply addresses: reply+, meetings+ and bounces+ carry an HMAC so a reply names its conversation and
-cannot be forged or answered by anyone but the person it was sent to."""
+"""Signed reply addresses: reply+, meetings+ and bounces+ carry an HMAC so a reply names its
+conversation and cannot be forged or answered by anyone but the person it was sent to."""
 from __future__ import annotations
 
 import hashlib
@@ -42,13 +42,14 @@ class TokenSigner:
         return f"{body}.{self._sign(body)}@{self._domain}"
 
     def mailto(self, token: Token, keyword: str, body: str = "") -> str:
-        """A one-click mailto: that opens a reply to token with keyword prefilled (the body too, where mail
-        clients drop the subject)."""
+        """A one-click mailto: that opens a reply to token with keyword prefilled (the body too,
+        where mail clients drop the subject)."""
         query = urlencode({"subject": keyword, "body": body or keyword}, quote_via=quote)
         return f"mailto:{self.address(token)}?{query}"
 
     def read(self, address: str) -> Token | None:
-        """The token in address; None when it is no token address; ForgedToken when its signature is wrong."""
+        """The token in address; None when it is no token address; ForgedToken when its signature is
+        wrong."""
         local, _, domain = address.lower().rpartition("@")
         match = _LOCAL.match(local)
         if not match or domain != self._domain:
@@ -64,5 +65,6 @@ class TokenSigner:
 
 
 def is_token_local_part(local: str) -> bool:
-    """Whether local looks like one of our signed local parts (checked at RCPT time, before the signature)."""
+    """Whether local looks like one of our signed local parts (checked at RCPT time, before the
+    signature)."""
     return bool(_LOCAL.match(local.lower()))

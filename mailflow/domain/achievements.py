@@ -1,4 +1,5 @@
-"""The one catalogue of achievements, and recording them so that the same event never counts twice."""
+"""The one catalogue of achievements, and recording them so that the same event never counts
+twice."""
 from __future__ import annotations
 
 from datetime import datetime

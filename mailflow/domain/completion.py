@@ -1,6 +1,7 @@
-"""Completing a mentorship and issuing its certificates: the one place that does it, whether the other side said
-YES, a coordinator ended it, or silence counted as consent (the closing job below). Each person gets a PDF
-certificate in their language, stored with a verification code, attached to their completion mail."""
+"""Completing a mentorship and issuing its certificates: the one place that does it, whether the
+other side said YES, a coordinator ended it, or silence counted as consent (the closing job below).
+Each person gets a PDF certificate in their language, stored with a verification code, attached to
+their completion mail."""
 from __future__ import annotations
 
 import hashlib
@@ -52,7 +53,8 @@ def new_code() -> str:
 
 
 def normalise_code(text: str) -> str:
-    """What someone typed (any case, with or without dashes and spaces) as a stored code, or "" if it is none."""
+    """What someone typed (any case, with or without dashes and spaces) as a stored code, or "" if
+    it is none."""
     raw = re.sub(r"[^A-Za-z0-9]", "", text or "").upper()
     if len(raw) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in raw):
         return ""
@@ -60,13 +62,15 @@ def normalise_code(text: str) -> str:
 
 
 def name_digest(settings: Settings, name: str) -> str:
-    """A keyed digest of a name: after deletion it can confirm a name shown on a certificate, not reveal it."""
+    """A keyed digest of a name: after deletion it can confirm a name shown on a certificate, not
+    reveal it."""
     folded = " ".join(unicodedata.normalize("NFC", name).casefold().split())
     return DELETED_PREFIX + hmac.new(settings.secret.encode(), folded.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def held_meetings(session: Session, mentorship: Mentorship, now: datetime) -> list[Meeting]:
-    """Meetings that took place: confirmed, over, and nobody said in their feedback that it did not happen."""
+    """Meetings that took place: confirmed, over, and nobody said in their feedback that it did not
+    happen."""
     said_no = exists().where(Feedback.meeting_id == Meeting.id, Feedback.took_place.is_(False))
     return list(session.scalars(select(Meeting).where(
         Meeting.mentorship_id == mentorship.id, Meeting.state == "confirmed", Meeting.ends_at <= now, ~said_no)
@@ -82,8 +86,8 @@ def period_of(session: Session, mentorship: Mentorship, until: date) -> tuple[da
 
 
 def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Certificate]:
-    """The mentorship completed, achievements recorded, a certificate for each side mailed and stored.
-    how: "confirmed" | "silence" | "coordinators" (named in the completion mail)."""
+    """The mentorship completed, achievements recorded, a certificate for each side mailed and
+    stored. how: "confirmed" | "silence" | "coordinators" (named in the completion mail)."""
     session, now = issuing.session, issuing.now
     mentorship.state, mentorship.completed_at, mentorship.last_activity_at = "completed", now, now
     issued = []
@@ -134,7 +138,7 @@ def certificate_attachment(certificate: Certificate, language: str) -> Attachmen
     return Attachment(f"{name}-{certificate.code}.pdf", "application/pdf", certificate.pdf)
 
 
-# --- silence counts as consent ---------------------------------------------------------------------------------
+# --- silence counts as consent --------------------------------------------------------------------
 
 
 def send_end_question(signer: TokenSigner, send: Send, mentorship: Mentorship, asker: Person, other: Person, *,

@@ -10,7 +10,8 @@ from ..store.models import Certificate, Feedback, Meeting, Mentorship, Person
 
 
 def figures(session: Session, settings, now: datetime) -> dict:
-    """Programme figures: mentorships by state, people by role, meetings held and planned, ratings."""
+    """Programme figures: mentorships by state, people by role, meetings held and planned,
+    ratings."""
     states = dict(session.execute(select(Mentorship.state, func.count()).group_by(Mentorship.state)).all())
     roles = dict(session.execute(select(Person.role, func.count()).where(Person.deleted_at.is_(None))
                                  .group_by(Person.role)).all())

@@ -1,5 +1,6 @@
-"""Meetings as iMIP invitations: what a meeting's invitation says, the mails that carry it to both participants,
-and the shared rules (who proposed, who accepts, how a time is shown). Used by the meeting flows and the jobs."""
+"""Meetings as iMIP invitations: what a meeting's invitation says, the mails that carry it to both
+participants, and the shared rules (who proposed, who accepts, how a time is shown). Used by the
+meeting flows and the jobs."""
 from __future__ import annotations
 
 import functools
@@ -27,13 +28,15 @@ def new_uid(settings: Settings) -> str:
 
 
 def organizer_token(meeting: Meeting) -> Token:
-    """The ORGANIZER address of a meeting: calendar clients send their REPLY / COUNTER there; anyone may write to
-    it, the flow checks that the answer comes from an attendee answering for themselves."""
+    """The ORGANIZER address of a meeting: calendar clients send their REPLY / COUNTER there; anyone
+    may write to it, the flow checks that the answer comes from an attendee answering for
+    themselves."""
     return Token("meetings", "meet", meeting.id, 0)
 
 
 def plan_token(mentorship: Mentorship, person: Person) -> Token:
-    """A person's own meetings address for one mentorship: an invitation from their calendar to it proposes."""
+    """A person's own meetings address for one mentorship: an invitation from their calendar to it
+    proposes."""
     return Token("meetings", "plan", mentorship.id, person.id)
 
 
@@ -74,7 +77,8 @@ def meeting_values(meeting: Meeting, mentorship: Mentorship, reader: Person, *,
 
 def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship, now: datetime,
                *, language: str, accepted: tuple[int, ...] = ()) -> Invitation:
-    """The iTIP object of the meeting as it stands; people in accepted are ACCEPTED, the rest NEEDS-ACTION."""
+    """The iTIP object of the meeting as it stands; people in accepted are ACCEPTED, the rest
+    NEEDS-ACTION."""
     people = (mentorship.mentee, mentorship.mentor)
     attendees = tuple(Attendee(p.email, p.name, partstat="ACCEPTED" if p.id in accepted else "NEEDS-ACTION")
                       for p in people)
@@ -100,7 +104,8 @@ def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentor
 def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meeting: Meeting,
                      mentorship: Mentorship, now: datetime, *, accepted: tuple[int, ...] = (),
                      template: str = "meeting_invitation", values: dict | None = None) -> None:
-    """METHOD:REQUEST to both participants, each in their own language, with a reply address that takes YES."""
+    """METHOD:REQUEST to both participants, each in their own language, with a reply address that
+    takes YES."""
     for person in (mentorship.mentee, mentorship.mentor):
         ics = build_request(invitation(settings, signer, meeting, mentorship, now, language=person.language,
                                        accepted=accepted))
@@ -136,7 +141,8 @@ def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeti
 
 
 def duration_ok(start: datetime, end: datetime) -> bool:
-    """A meeting as long as the meeting form allows (a client's invitation or counter proposal may not be)."""
+    """A meeting as long as the meeting form allows (a client's invitation or counter proposal may
+    not be)."""
     shortest, longest = MEETING_MINUTES
     return timedelta(minutes=shortest) <= end - start <= timedelta(minutes=longest)
 

@@ -1,4 +1,5 @@
-"""Queries about mentorships that several flows share: who is free, what is open, what is current."""
+"""Queries about mentorships that several flows share: who is free, what is open, what is
+current."""
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select

@@ -23,7 +23,8 @@ class ImportCounts:
 
 
 def import_rows(session: Session, settings: Settings, rows, now: datetime, progress=None) -> ImportCounts:
-    """Create or update one person per row (keyed by address); importing the same file twice changes nothing."""
+    """Create or update one person per row (keyed by address); importing the same file twice changes
+    nothing."""
     counts = ImportCounts()
     for row in rows:
         outcome = upsert(session, settings, row, now)
@@ -47,7 +48,8 @@ def upsert(session: Session, settings: Settings, row: PersonRow, now: datetime) 
 
 
 def bounces(session: Session, address: str) -> bool:
-    """Whether mail to address is known to bounce (we then send nothing there until it works again)."""
+    """Whether mail to address is known to bounce (we then send nothing there until it works
+    again)."""
     return session.scalar(select(Person.bounced_at).where(Person.email == address.lower())) is not None
 
 

@@ -1,5 +1,6 @@
-"""What waits on someone and the mails that recall it: a reminder of an unanswered request or agreement, and a
-check-in for a mentorship that went quiet. The scheduled reminders and a coordinator's REMIND both send them."""
+"""What waits on someone and the mails that recall it: a reminder of an unanswered request or
+agreement, and a check-in for a mentorship that went quiet. The scheduled reminders and a
+coordinator's REMIND both send them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ def send_reminder(signer: TokenSigner, send: Send, item: Waiting, stage: str) ->
                                              language=person.language, values=values, reply_token=token))
 
 def quiet_mentorships(now: datetime, days: int):
-    """Running mentorships with no mail and no meeting for days (a meeting planned after that counts)."""
+    """Running mentorships with no mail and no meeting for days (a meeting planned after that
+    counts)."""
     since = now - timedelta(days=days)
     last = func.coalesce(Mentorship.last_activity_at, Mentorship.answered_at, Mentorship.requested_at)
     planned = exists().where(Meeting.mentorship_id == Mentorship.id, Meeting.state.in_(PLANNED),
@@ -55,7 +57,8 @@ def quiet_mentorships(now: datetime, days: int):
 
 def send_checkin(settings: Settings, signer: TokenSigner, send: Send, mentorship: Mentorship,
                  person: Person) -> None:
-    """Ask person how the mentorship goes (one click for 'all good', or a reply in their own words)."""
+    """Ask person how the mentorship goes (one click for 'all good', or a reply in their own
+    words)."""
     other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
     token = Token("reply", "checkin", mentorship.id, person.id)
     last = mentorship.last_activity_at or mentorship.answered_at or mentorship.requested_at

@@ -1,5 +1,5 @@
-"""The catalogue of suggested topics and questions (mailflow/data/topics.json, German and English), and which phase
-of a mentorship it serves now: the start, the middle or the closing."""
+"""The catalogue of suggested topics and questions (mailflow/data/topics.json, German and English),
+and which phase of a mentorship it serves now: the start, the middle or the closing."""
 from __future__ import annotations
 
 import json
@@ -30,8 +30,8 @@ def suggestions(phase: str, language: str) -> dict:
 
 
 def phase_of(session: Session, mentorship: Mentorship | None, now: datetime) -> str:
-    """start: no agreement or no meeting held yet; closing: ending, a closing meeting planned, the agreed meetings
-    (nearly) all held or three quarters of the period gone; the middle otherwise."""
+    """start: no agreement or no meeting held yet; closing: ending, a closing meeting planned, the
+    agreed meetings (nearly) all held or three quarters of the period gone; the middle otherwise."""
     if mentorship is None or mentorship.state in ("requested", "accepted"):
         return "start"
     if mentorship.state in ("ending", "completed"):

@@ -1,5 +1,5 @@
-"""After one side asked to END: a reminder to the other at half the silence period, and completion (with the
-certificates) once the whole period passed in silence, which counts as consent."""
+"""After one side asked to END: a reminder to the other at half the silence period, and completion
+(with the certificates) once the whole period passed in silence, which counts as consent."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -16,9 +16,10 @@ REMINDER_JOB = "closing_reminder"
 BATCH = 200
 
 def closing_silence(app, now: datetime) -> int:
-    """For mentorships waiting on the other side's answer to END: one reminder after half the silence time, then
-    completion once the whole time has passed and the reminder is at least a few days old. Idempotent: the
-    reminder is a JobRun row keyed by mentorship and request time; completion changes the state."""
+    """For mentorships waiting on the other side's answer to END: one reminder after half the
+    silence time, then completion once the whole time has passed and the reminder is at least a few
+    days old. Idempotent: the reminder is a JobRun row keyed by mentorship and request time;
+    completion changes the state."""
     days = app.settings.closing_silence_days
     done = 0
     with app.store.transaction() as session:

@@ -1,8 +1,9 @@
-"""The coordinators' digest: what needs attention first (unanswered requests, waiting agreements, inactive
-mentorships, low ratings, bouncing addresses, failed messages), then upcoming meetings, completions, programme
-figures and a small chart. Built with a fixed number of queries whatever the programme's size; sent daily at
-MAILFLOW_DIGEST_TIME (local) or weekly, once per day or week (a JobRun row). The HTML part has its CSS inlined
-with css-inline (mail clients drop <style>) and the chart as an inline cid: image."""
+"""The coordinators' digest: what needs attention first (unanswered requests, waiting agreements,
+inactive mentorships, low ratings, bouncing addresses, failed messages), then upcoming meetings,
+completions, programme figures and a small chart. Built with a fixed number of queries whatever the
+programme's size; sent daily at MAILFLOW_DIGEST_TIME (local) or weekly, once per day or week (a
+JobRun row). The HTML part has its CSS inlined with css-inline (mail clients drop <style>) and the
+chart as an inline cid: image."""
 from __future__ import annotations
 
 import logging
@@ -116,7 +117,8 @@ def _requests(session: Session, now: datetime, link) -> dict:
 
 
 def _agreements(session: Session, now: datetime, link) -> dict:
-    """Proposed versions waiting for approval, and accepted mentorships whose form has not come back."""
+    """Proposed versions waiting for approval, and accepted mentorships whose form has not come
+    back."""
     proposed = (select(AgreementVersion, Mentorship).join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
                 .where(AgreementVersion.state == "proposed", Mentorship.state.in_(("accepted", "active", "ending"))))
     rows = session.execute(proposed.options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
@@ -190,7 +192,8 @@ def _completed(session: Session, since: datetime, link) -> dict:
 
 
 def _chart(session: Session, now: datetime) -> list[dict]:
-    """Active mentorships and meetings per week for the last WEEKS weeks: two queries of WEEKS sums each."""
+    """Active mentorships and meetings per week for the last WEEKS weeks: two queries of WEEKS sums
+    each."""
     monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     starts = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
     bounds = [(start, start + timedelta(weeks=1)) for start in starts]
@@ -209,8 +212,8 @@ def chart_png(weeks: list[dict]) -> bytes:
 
 
 def with_inline_css_and_chart(message: Message, png: bytes) -> Message:
-    """The built digest with its HTML part's CSS inlined, and the HTML wrapped in multipart/related with the
-    chart it shows as cid:chart."""
+    """The built digest with its HTML part's CSS inlined, and the HTML wrapped in multipart/related
+    with the chart it shows as cid:chart."""
     for container in message.walk():
         if container.get_content_type() != "multipart/alternative":
             continue

@@ -1,6 +1,7 @@
-"""Time-driven meeting work: the feedback form once a meeting has ended (Meeting.feedback_requested_at marks it
-done), and asking both sides to amend the agreement when the meetings leave it (a JobRun row per deviation).
-Each scan is a bounded query over a batch; each mail commits together with its mark."""
+"""Time-driven meeting work: the feedback form once a meeting has ended
+(Meeting.feedback_requested_at marks it done), and asking both sides to amend the agreement when the
+meetings leave it (a JobRun row per deviation). Each scan is a bounded query over a batch; each mail
+commits together with its mark."""
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,9 @@ DEVIATIONS = "agreement_deviations"
 
 
 def ask_for_feedback(app, now: datetime) -> int:
-    """One feedback mail to each participant of every confirmed meeting that has ended, a batch per transaction.
-    A meeting never confirmed (proposed, tentative) did not take place as far as we know: nobody is asked."""
+    """One feedback mail to each participant of every confirmed meeting that has ended, a batch per
+    transaction. A meeting never confirmed (proposed, tentative) did not take place as far as we
+    know: nobody is asked."""
     asked = 0
     while True:
         done = _ask_for_feedback_batch(app, now)
@@ -57,10 +59,10 @@ def _ask_for_feedback_batch(app, now: datetime) -> int:
 
 
 def check_agreements(app, now: datetime) -> int:
-    """Both sides asked to amend when there are more meetings than agreed, a meeting outside the period, or the
-    period is over with agreed meetings left; once per deviation (and agreement version). One aggregate query
-    looks at every active mentorship; only those whose figures leave the agreement are loaded, BATCH per
-    transaction."""
+    """Both sides asked to amend when there are more meetings than agreed, a meeting outside the
+    period, or the period is over with agreed meetings left; once per deviation (and agreement
+    version). One aggregate query looks at every active mentorship; only those whose figures leave
+    the agreement are loaded, BATCH per transaction."""
     candidates = _candidates(app, now)
     sent = 0
     for first in range(0, len(candidates), BATCH):
@@ -95,7 +97,8 @@ def _candidates(app, now: datetime) -> list[int]:
 
 
 def _check_mentorships(app, now: datetime, ids: list[int]) -> int:
-    """The deviations of these mentorships, looked at meeting by meeting, and the mails about the new ones."""
+    """The deviations of these mentorships, looked at meeting by meeting, and the mails about the
+    new ones."""
     zone = ZoneInfo(app.settings.timezone)
     with app.store.transaction() as session:
         rows = session.execute(
@@ -130,7 +133,8 @@ def _deviations(agreement: AgreementVersion, mentorship: Mentorship, planned: li
 
 
 def _ask_to_amend(app, session, found: list, now: datetime) -> int:
-    """The amendment request to both, once per deviation key (a JobRun row commits with the mails)."""
+    """The amendment request to both, once per deviation key (a JobRun row commits with the
+    mails)."""
     if not found:
         return 0
     done = set(session.scalars(select(JobRun.key).where(JobRun.job == DEVIATIONS,

@@ -1,7 +1,8 @@
-"""Time-driven mails about what waits on someone: reminders for unanswered requests and approvals (then the
-coordinators are told), and a check-in for mentorships that went quiet. Each scan is one bounded query that
-leaves out what was already done; each mail commits together with the mark that it was sent (a JobRun row or
-Mentorship.nudged_at), so a restart or a second run never sends it twice."""
+"""Time-driven mails about what waits on someone: reminders for unanswered requests and approvals
+(then the coordinators are told), and a check-in for mentorships that went quiet. Each scan is one
+bounded query that leaves out what was already done; each mail commits together with the mark that
+it was sent (a JobRun row or Mentorship.nudged_at), so a restart or a second run never sends it
+twice."""
 from __future__ import annotations
 
 import logging
@@ -33,7 +34,8 @@ def _key(kind: str, stage: str, id_column):
 
 
 def _not_yet(kind: str, stage: str, id_column):
-    """Neither this stage nor a later one was done for the row (a late run sends only the latest reminder)."""
+    """Neither this stage nor a later one was done for the row (a late run sends only the latest
+    reminder)."""
     later = STAGES[STAGES.index(stage):]
     return ~exists().where(JobRun.job == "reminders", or_(*(JobRun.key == _key(kind, s, id_column) for s in later)))
 

@@ -1,5 +1,6 @@
-"""A small grouped bar chart as PNG, written with zlib alone (no plotting library): two bars per week, active
-mentorships and meetings, on a light grid. The digest shows the numbers beside it as text."""
+"""A small grouped bar chart as PNG, written with zlib alone (no plotting library): two bars per
+week, active mentorships and meetings, on a light grid. The digest shows the numbers beside it as
+text."""
 from __future__ import annotations
 
 import struct
@@ -14,7 +15,8 @@ COLOURS = ((45, 106, 79), (244, 162, 97))  # active mentorships (green), meeting
 
 
 def bar_chart_png(groups: list[tuple[int, ...]], width: int = WIDTH, height: int = HEIGHT) -> bytes:
-    """groups: per week a value per series. Each series is scaled on its own so both stay readable."""
+    """groups: per week a value per series. Each series is scaled on its own so both stay
+    readable."""
     pixels = [bytearray(bytes(BACKGROUND) * width) for _ in range(height)]
     plot_height = height - 2 * MARGIN
     for fraction in (0.25, 0.5, 0.75, 1.0):

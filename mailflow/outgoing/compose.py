@@ -1,5 +1,6 @@
-"""Outgoing mail: templates rendered to a text and an HTML part, threading headers, RFC 3834 marks, and the
-outbox row that carries it. Rendering happens inside the cause's transaction, so what commits is what is sent."""
+"""Outgoing mail: templates rendered to a text and an HTML part, threading headers, RFC 3834 marks,
+and the outbox row that carries it. Rendering happens inside the cause's transaction, so what
+commits is what is sent."""
 from __future__ import annotations
 
 import re
@@ -66,7 +67,8 @@ class OutgoingMail:
 
 
 class _OptionalInIf(StrictUndefined):
-    """A missing value fails loudly when printed but is simply false in {% if %}: optional values stay optional."""
+    """A missing value fails loudly when printed but is simply false in {% if %}: optional values
+    stay optional."""
 
     def __bool__(self) -> bool:
         return False
@@ -86,8 +88,8 @@ class Templates:
         self._env.filters["state_word"] = state_word
 
     def render(self, name: str, language: str, values: dict) -> tuple[str, str, str]:
-        """Subject, text and HTML of mail name in language. A mail without its own HTML template gets the
-        text part laid out as HTML (paragraphs, clickable links, forms kept as blocks)."""
+        """Subject, text and HTML of mail name in language. A mail without its own HTML template
+        gets the text part laid out as HTML (paragraphs, clickable links, forms kept as blocks)."""
         language = language if language in LANGUAGES else "en"
         subject = self._env.get_template(f"{language}/{name}.subject.txt").render(values)
         text = self._env.get_template(f"{language}/{name}.txt").render(values)
@@ -100,7 +102,8 @@ _URL = re.compile(r"\b(?:mailto:[^\s<>\"]+|https?://[^\s<>\"]+)")
 
 
 def link_urls(escaped: str) -> str:
-    """Make mailto: and web links in already escaped text clickable; a mailto link shows its subject word."""
+    """Make mailto: and web links in already escaped text clickable; a mailto link shows its subject
+    word."""
     def anchor(match: re.Match) -> str:
         url = match.group(0)
         shown = _mailto_label(url) or url
@@ -135,7 +138,8 @@ def state_word(state: str, language: str) -> str:
 
 
 def text_blocks(text: str) -> list[tuple[str, list[str]]]:
-    """The text part as blocks for HTML: ("form", lines) for label/list blocks, ("para", lines) otherwise."""
+    """The text part as blocks for HTML: ("form", lines) for label/list blocks, ("para", lines)
+    otherwise."""
     blocks: list[tuple[str, list[str]]] = []
     for chunk in text.strip("\n").split("\n\n"):
         lines = chunk.strip("\n").splitlines()
@@ -161,8 +165,8 @@ class Composer:
 
     def queue(self, session: Session, mail: OutgoingMail, *, answers_inbound_id: int | None = None,
               finish=None) -> OutboundMessage:
-        """Render mail and add it to the outbox in session's transaction (finish: a last touch to the built
-        message, e.g. the digest's inline chart)."""
+        """Render mail and add it to the outbox in session's transaction (finish: a last touch to
+        the built message, e.g. the digest's inline chart)."""
         message = self.build(mail)
         if finish is not None:
             message = finish(message)
@@ -179,9 +183,10 @@ class Composer:
         return row
 
     def build(self, mail: OutgoingMail) -> Message:
-        """The MIME message: multipart/alternative (text, HTML, any calendar part), wrapped in multipart/mixed
-        when there are attachments or calendar parts. Built with email.mime and plain string headers: the
-        header-object API of email.policy.default costs ten times as much and gains nothing for mail we write."""
+        """The MIME message: multipart/alternative (text, HTML, any calendar part), wrapped in
+        multipart/mixed when there are attachments or calendar parts. Built with email.mime and
+        plain string headers: the header-object API of email.policy.default costs ten times as much
+        and gains nothing for mail we write."""
         values = {"programme": self._settings.programme, "hello": self._settings.hello_address,
                   "domain": self._settings.domain, "lang": mail.language, "name": mail.to_name, **mail.values}
         subject, text, html = self._templates.render(mail.template, mail.language, values)
@@ -231,7 +236,7 @@ def _attachment(item: Attachment) -> MIMEBase:
 
 
 def _header(value: str, name: str) -> str | Header:
-    """A Header that knows its field name, so a long encoded value is split into encoded words from the first
-    line on ("Subject: =?utf-8?q?...?=") instead of starting on a continuation line, which clients show as a
-    leading space."""
+    """A Header that knows its field name, so a long encoded value is split into encoded words from
+    the first line on ("Subject: =?utf-8?q?...?=") instead of starting on a continuation line, which
+    clients show as a leading space."""
     return value if value.isascii() else Header(value, "utf-8", header_name=name)

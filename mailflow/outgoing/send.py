@@ -1,6 +1,6 @@
-"""The outbox dispatcher: delivers committed outbound rows through the relay (or into a folder), with retries
-and growing back-off. A row is leased while it is sent, so a crash can at worst resend it, with the same
-Message-ID, and several dispatchers never send the same row at once."""
+"""The outbox dispatcher: delivers committed outbound rows through the relay (or into a folder),
+with retries and growing back-off. A row is leased while it is sent, so a crash can at worst resend
+it, with the same Message-ID, and several dispatchers never send the same row at once."""
 from __future__ import annotations
 
 import logging
@@ -47,7 +47,8 @@ class Transport(Protocol):
 
 
 class FolderTransport:
-    """No relay configured: each mail becomes a readable .eml file, written atomically under a stable name."""
+    """No relay configured: each mail becomes a readable .eml file, written atomically under a
+    stable name."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
