@@ -26,7 +26,8 @@ from .timezones import vtimezone
 
 PRODID = "-//mailflow//mailflow meetings//EN"
 _METHOD_LINE = re.compile(rb"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
-ITIP_METHODS = frozenset({"PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER", "DECLINECOUNTER"})
+ITIP_METHODS = frozenset({"PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER",
+                          "DECLINECOUNTER"})
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ def imip_mime_part(ics: bytes, method: str) -> EmailMessage:
         raise ValueError(f"not an iTIP method: {method!r}")
     inner = _METHOD_LINE.search(ics)
     if inner is None or inner.group(1).decode("ascii").upper() != method:
-        raise ValueError(f"MIME method={method} must match the METHOD inside the calendar (Outlook rejects it)")
+        raise ValueError(f"MIME method={method} must match the METHOD inside the calendar "
+                         f"(Outlook rejects it)")
     part = EmailMessage(policy=default_policy)
     part.set_content(ics, maintype="text", subtype="calendar", cte="base64")
     del part["MIME-Version"]  # belongs to the whole mail, which the composer builds
@@ -142,7 +144,8 @@ def _calendar(method: str, event: Event, inv: Invitation | None) -> Calendar:
     if inv is not None and "TZID" in event["DTSTART"].params:
         zone = _zone(inv.tzid)
         # first, as Outlook, Google and Apple put it; in the yearly-RRULE form Outlook understands
-        calendar.subcomponents.insert(0, vtimezone(inv.tzid, [inv.start.astimezone(zone), inv.end.astimezone(zone)]))
+        moments = [inv.start.astimezone(zone), inv.end.astimezone(zone)]
+        calendar.subcomponents.insert(0, vtimezone(inv.tzid, moments))
     return calendar
 
 

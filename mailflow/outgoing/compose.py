@@ -62,7 +62,8 @@ class OutgoingMail:
     reply_token: Token | None = None
     thread: Thread | None = None
     attachments: tuple[Attachment, ...] = ()
-    alternatives: tuple[EmailMessage, ...] = ()  # extra parts of multipart/alternative, e.g. text/calendar
+    # extra parts of multipart/alternative, e.g. text/calendar
+    alternatives: tuple[EmailMessage, ...] = ()
     auto_submitted: str = "auto-generated"
 
 
@@ -81,7 +82,8 @@ class Templates:
         self._env = Environment(
             loader=PackageLoader("mailflow", "templates"),
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-            undefined=_OptionalInIf, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            undefined=_OptionalInIf, trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True,
         )
         self._env.filters["replace_links"] = link_urls
         self._env.filters["day"] = format_day
@@ -93,7 +95,8 @@ class Templates:
         language = language if language in LANGUAGES else "en"
         subject = self._env.get_template(f"{language}/{name}.subject.txt").render(values)
         text = self._env.get_template(f"{language}/{name}.txt").render(values)
-        html_name = self._env.select_template([f"{language}/{name}.html", f"{language}/text_as_html.html"])
+        html_name = self._env.select_template([f"{language}/{name}.html",
+                                               f"{language}/text_as_html.html"])
         html = html_name.render(values, blocks=text_blocks(text.split("\n-- \n")[0]))
         return " ".join(subject.split()), text, html
 
@@ -124,12 +127,17 @@ def format_day(day: date | datetime, language: str) -> str:
 
 
 STATES = {
-    "requested": {"de": "angefragt", "en": "requested"}, "declined": {"de": "abgelehnt", "en": "declined"},
-    "accepted": {"de": "angenommen", "en": "accepted"}, "active": {"de": "aktiv", "en": "active"},
-    "ending": {"de": "wird beendet", "en": "ending"}, "completed": {"de": "abgeschlossen", "en": "completed"},
-    "proposed": {"de": "vorgeschlagen", "en": "proposed"}, "approved": {"de": "zugestimmt", "en": "approved"},
+    "requested": {"de": "angefragt", "en": "requested"},
+    "declined": {"de": "abgelehnt", "en": "declined"},
+    "accepted": {"de": "angenommen", "en": "accepted"},
+    "active": {"de": "aktiv", "en": "active"},
+    "ending": {"de": "wird beendet", "en": "ending"},
+    "completed": {"de": "abgeschlossen", "en": "completed"},
+    "proposed": {"de": "vorgeschlagen", "en": "proposed"},
+    "approved": {"de": "zugestimmt", "en": "approved"},
     "changes_requested": {"de": "Änderungen erbeten", "en": "changes requested"},
-    "superseded": {"de": "ersetzt", "en": "superseded"}, "withdrawn": {"de": "ersetzt", "en": "replaced"},
+    "superseded": {"de": "ersetzt", "en": "superseded"},
+    "withdrawn": {"de": "ersetzt", "en": "replaced"},
 }
 
 
@@ -151,13 +159,15 @@ def text_blocks(text: str) -> list[tuple[str, list[str]]]:
 
 
 def _looks_like_form(lines: list[str]) -> bool:
-    return sum(1 for line in lines if line.startswith("  ") or ": " in line[:60]) >= max(2, len(lines) - 1)
+    labelled = sum(1 for line in lines if line.startswith("  ") or ": " in line[:60])
+    return labelled >= max(2, len(lines) - 1)
 
 
 class Composer:
     """Builds our mails and puts them in the outbox."""
 
-    def __init__(self, settings: Settings, clock: Clock, signer: TokenSigner, templates: Templates) -> None:
+    def __init__(self, settings: Settings, clock: Clock, signer: TokenSigner,
+                 templates: Templates) -> None:
         self._settings = settings
         self._clock = clock
         self._signer = signer
@@ -188,19 +198,23 @@ class Composer:
         plain string headers: the header-object API of email.policy.default costs ten times as much
         and gains nothing for mail we write."""
         values = {"programme": self._settings.programme, "hello": self._settings.hello_address,
-                  "domain": self._settings.domain, "lang": mail.language, "name": mail.to_name, **mail.values}
+                  "domain": self._settings.domain, "lang": mail.language, "name": mail.to_name,
+                  **mail.values}
         subject, text, html = self._templates.render(mail.template, mail.language, values)
-        body = MIMEMultipart("alternative", _subparts=[text_part(text, "plain"), text_part(html, "html"),
+        body = MIMEMultipart("alternative", _subparts=[text_part(text, "plain"),
+                                                       text_part(html, "html"),
                                                        *mail.alternatives])
         message = body
         if mail.attachments or mail.alternatives:
-            message = MIMEMultipart("mixed", _subparts=[body, *(_attachment(a) for a in mail.attachments)])
+            attached = [_attachment(a) for a in mail.attachments]
+            message = MIMEMultipart("mixed", _subparts=[body, *attached])
         self._set_headers(message, mail, subject)
         return message
 
     def _set_headers(self, message: Message, mail: OutgoingMail, subject: str) -> None:
         domain = self._settings.domain
-        message["From"] = formataddr((self._settings.programme, self._settings.hello_address), "utf-8")
+        message["From"] = formataddr((self._settings.programme, self._settings.hello_address),
+                                     "utf-8")
         message["To"] = formataddr((mail.to_name, mail.to), "utf-8")
         message["Subject"] = _header(subject, "Subject")
         message["Date"] = format_datetime(self._clock.now())
@@ -213,7 +227,8 @@ class Composer:
             message["In-Reply-To"] = in_reply_to
             message["References"] = references
         message["Auto-Submitted"] = mail.auto_submitted
-        message["X-Auto-Response-Suppress"] = "All"  # asks Exchange not to send out-of-office notes back
+        # asks Exchange not to send out-of-office notes back
+        message["X-Auto-Response-Suppress"] = "All"
         message["Content-Language"] = mail.language
 
 

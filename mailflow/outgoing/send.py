@@ -20,7 +20,8 @@ from ..store.models import OutboundMessage
 from ..store.session import Store
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=30)  # a killed dispatcher's rows go out again after this (same Message-ID)
+# a killed dispatcher's rows go out again after this (same Message-ID)
+LEASE = timedelta(seconds=30)
 MAX_ATTEMPTS = 8
 
 
@@ -58,7 +59,8 @@ class FolderTransport:
         for letter in letters:
             target = self.folder / f"{letter.row_id:08d}.eml"
             temporary = target.with_suffix(".tmp")
-            temporary.write_bytes(f"Return-Path: <{letter.envelope_from}>\r\n".encode() + letter.raw)
+            return_path = f"Return-Path: <{letter.envelope_from}>\r\n".encode()
+            temporary.write_bytes(return_path + letter.raw)
             os.replace(temporary, target)
         return {letter.row_id: None for letter in letters}
 
@@ -68,7 +70,8 @@ class SmtpRelay:
 
     def __init__(self, url: str, timeout: float = 30) -> None:
         parts = urlsplit(url)
-        self.host, self.port, self.timeout = parts.hostname or "localhost", parts.port or 25, timeout
+        self.host, self.port = parts.hostname or "localhost", parts.port or 25
+        self.timeout = timeout
         self.starttls = parts.scheme == "smtp+starttls"
         self.login = (parts.username, parts.password) if parts.username else None
 
@@ -78,7 +81,8 @@ class SmtpRelay:
                 self._greet(smtp)
                 return {letter.row_id: self._send_one(smtp, letter) for letter in letters}
         except (OSError, smtplib.SMTPException) as exc:
-            return {letter.row_id: TemporaryFailure(f"relay {self.host}:{self.port}: {exc}") for letter in letters}
+            return {letter.row_id: TemporaryFailure(f"relay {self.host}:{self.port}: {exc}")
+                    for letter in letters}
 
     def _greet(self, smtp: smtplib.SMTP) -> None:
         if self.starttls:
@@ -137,7 +141,8 @@ class Dispatcher:
         now = self.clock.now()
         with self.store.transaction() as session:
             query = (select(OutboundMessage)
-                     .where(or_(OutboundMessage.state == "pending", OutboundMessage.state == "sending"),
+                     .where(or_(OutboundMessage.state == "pending",
+                                OutboundMessage.state == "sending"),
                             OutboundMessage.next_attempt_at <= now)
                      .order_by(OutboundMessage.id).limit(self.batch))
             if self.store.is_postgresql:
@@ -150,7 +155,9 @@ class Dispatcher:
     def _record(self, results: dict[int, Exception | None]) -> None:
         now = self.clock.now()
         with self.store.transaction() as session:
-            for row in session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(list(results)))):
+            rows = session.scalars(select(OutboundMessage)
+                                   .where(OutboundMessage.id.in_(list(results))))
+            for row in rows:
                 error = results[row.id]
                 row.attempts += 1
                 if error is None:
@@ -160,7 +167,8 @@ class Dispatcher:
                 gave_up = isinstance(error, PermanentFailure) or row.attempts >= MAX_ATTEMPTS
                 row.state = "failed" if gave_up else "pending"
                 row.next_attempt_at = now + _backoff(row.attempts)
-                log.warning("outbound %s to %s: %s%s", row.id, row.recipient, error, " (gave up)" if gave_up else "")
+                log.warning("outbound %s to %s: %s%s", row.id, row.recipient, error,
+                            " (gave up)" if gave_up else "")
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -75,33 +75,37 @@ def vtimezone(tzid: str, moments: list[datetime]) -> Timezone:
     """The VTIMEZONE for tzid, right at every one of moments (aware datetimes in that zone; at least
     one)."""
     rules = _rules(tzid)
-    if rules is not None and all(rules.offset_at(m.replace(tzinfo=None)) == m.utcoffset() for m in moments):
+    if rules is not None and all(rules.offset_at(m.replace(tzinfo=None)) == m.utcoffset()
+                                 for m in moments):
         return _yearly(tzid, rules)
     years = [m.year for m in moments]
-    return Timezone.from_tzid(tzid, first_date=date(min(years), 1, 1), last_date=date(max(years) + 2, 1, 1))
+    return Timezone.from_tzid(tzid, first_date=date(min(years), 1, 1),
+                              last_date=date(max(years) + 2, 1, 1))
 
 
 def _yearly(tzid: str, rules: _Rules) -> Timezone:
     zone = Timezone()
     zone.add("tzid", tzid)
     if rules.begins is None:
-        zone.add_component(_observance(TimezoneStandard, datetime(_FIRST_YEAR, 1, 1), rules.standard,
-                                       rules.standard, rules.standard_name, None))
+        zone.add_component(_observance(TimezoneStandard, datetime(_FIRST_YEAR, 1, 1),
+                                       rules.standard, rules.standard, rules.standard_name, None))
         return zone
     # The observance with the larger offset is the DAYLIGHT one, also where tzdata calls winter the
     # exception (Europe/Dublin: IST in summer is "standard", GMT in winter "daylight" with a
     # negative saving).
     summer_first = rules.daylight > rules.standard
-    into = (TimezoneDaylight if summer_first else TimezoneStandard, rules.begins, rules.standard, rules.daylight,
-            rules.daylight_name)
-    back = (TimezoneStandard if summer_first else TimezoneDaylight, rules.ends, rules.daylight, rules.standard,
-            rules.standard_name)
+    into = (TimezoneDaylight if summer_first else TimezoneStandard, rules.begins, rules.standard,
+            rules.daylight, rules.daylight_name)
+    back = (TimezoneStandard if summer_first else TimezoneDaylight, rules.ends, rules.daylight,
+            rules.standard, rules.standard_name)
     for kind, change, before, after, name in (into, back):
-        zone.add_component(_observance(kind, change.local(_FIRST_YEAR), before, after, name, change.rrule()))
+        zone.add_component(_observance(kind, change.local(_FIRST_YEAR), before, after, name,
+                                       change.rrule()))
     return zone
 
 
-def _observance(kind, start: datetime, before: timedelta, after: timedelta, name: str, rrule: dict | None):
+def _observance(kind, start: datetime, before: timedelta, after: timedelta, name: str,
+                rrule: dict | None):
     observance = kind()
     observance.add("dtstart", start)
     if rrule is not None:

@@ -35,8 +35,8 @@ FILES_BY_STYLE = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 # The cuts, smallest first; a document uses the smallest that has all its characters (fewer glyphs:
 # faster output). Core: Latin-1, Extended-A, Romanian ș ț, Vietnamese (ơ ư and Extended Additional's
 # Vietnamese block), punctuation.
-CORE_RANGES = ((0x20, 0x7E), (0xA0, 0x17F), (0x1A0, 0x1A1), (0x1AF, 0x1B0), (0x218, 0x21B), (0x1EA0, 0x1EF9),
-               (0x2010, 0x2027), (0x2030, 0x203A), (0x20AC, 0x20AC))
+CORE_RANGES = ((0x20, 0x7E), (0xA0, 0x17F), (0x1A0, 0x1A1), (0x1AF, 0x1B0), (0x218, 0x21B),
+               (0x1EA0, 0x1EF9), (0x2010, 0x2027), (0x2030, 0x203A), (0x20AC, 0x20AC))
 # Latin: all of Latin Extended-B and Extended Additional besides.
 LATIN_RANGES = CORE_RANGES + ((0x180, 0x24F), (0x1E00, 0x1EFF))
 # Tables that a PDF viewer never reads from an embedded font; fpdf2 drops the same ones at output.
@@ -46,8 +46,8 @@ UNUSED_TABLES = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "kern", "meta",
 def cut_font(font_bytes: bytes, codepoints: frozenset[int]) -> bytes:
     """The font reduced to the glyphs of `codepoints` (plus .notdef and friends), as TTF bytes."""
     font = TTFont(BytesIO(font_bytes), recalcTimestamp=False)
-    options = ft_subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True, layout_features=[],
-                                hinting=False)
+    options = ft_subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True,
+                                layout_features=[], hinting=False)
     options.drop_tables += list(UNUSED_TABLES)
     subsetter = ft_subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(codepoints))
@@ -70,7 +70,8 @@ class FontFace:
 
     @cached_property
     def parsed(self) -> TTFFont:
-        parsed = TTFFont(FPDF(), BytesIO(self.font_bytes), f"{self.family.lower()}{self.style}", self.style)
+        parsed = TTFFont(FPDF(), BytesIO(self.font_bytes), f"{self.family.lower()}{self.style}",
+                         self.style)
         parsed.close()  # its tables are read; each document opens its own copy
         return parsed
 
@@ -83,7 +84,8 @@ class FontFace:
         again."""
         font = copy.copy(self.parsed)
         font.i = len(pdf.fonts) + 1
-        font.ttfont = TTFont(BytesIO(self.font_bytes), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+        font.ttfont = TTFont(BytesIO(self.font_bytes), lazy=True, recalcTimestamp=False,
+                             recalcBBoxes=False)
         font.desc = copy.copy(self.parsed.desc)  # output names and numbers it per document
         font.cw = self.parsed.cw.copy()  # a defaultdict: reading a missing character adds it
         font.missing_glyphs = []
@@ -99,13 +101,15 @@ class FontSet:
     script)."""
 
     family: str
-    cuts: tuple[tuple[FontFace, ...], ...]  # each: the faces (regular, bold) of one cut, smallest cut first
+    # each: the faces (regular, bold) of one cut, smallest cut first
+    cuts: tuple[tuple[FontFace, ...], ...]
 
     def attach(self, pdf: FPDF, text: str) -> None:
         """Register the smallest cut whose faces draw every character of `text` (the whole
         document's text)."""
         needed = {ord(char) for char in text if char not in "\n\r\t"}
-        faces = next((cut for cut in self.cuts if all(needed <= face.codepoints for face in cut)), self.cuts[-1])
+        faces = next((cut for cut in self.cuts if all(needed <= face.codepoints for face in cut)),
+                     self.cuts[-1])
         for face in faces:
             face.attach(pdf)
 
@@ -138,8 +142,8 @@ def load_font_set(font_dir: Path = FONT_DIR) -> FontSet:
         latin.append(FontFace(FAMILY, style, latin_bytes))
         core.append(FontFace(FAMILY, style, cut_font(latin_bytes, codepoints_of(CORE_RANGES))))
         full.append(FontFace(FAMILY, style, font_bytes))
-    for face in core + latin:
-        face.codepoints  # pylint: disable=pointless-statement  # parse now, not in the first request
+    for face in core + latin:  # parse now, not in the first request
+        face.codepoints  # pylint: disable=pointless-statement
     return FontSet(FAMILY, (tuple(core), tuple(latin), tuple(full)))
 
 
