@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
 CODE_LENGTH = 10  # 50 bits
-DELETED_PREFIX = "hmac:"  # holder_name after the holder deleted their data: only a digest to check a name with
+# holder_name after the holder deleted their data: only a digest to check a name with
+DELETED_PREFIX = "hmac:"
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def name_digest(settings: Settings, name: str) -> str:
     """A keyed digest of a name: after deletion it can confirm a name shown on a certificate, not
     reveal it."""
     folded = " ".join(unicodedata.normalize("NFC", name).casefold().split())
-    return DELETED_PREFIX + hmac.new(settings.secret.encode(), folded.encode(), hashlib.sha256).hexdigest()[:32]
+    digest = hmac.new(settings.secret.encode(), folded.encode(), hashlib.sha256).hexdigest()
+    return DELETED_PREFIX + digest[:32]
 
 
 def held_meetings(session: Session, mentorship: Mentorship, now: datetime) -> list[Meeting]:
@@ -73,15 +75,16 @@ def held_meetings(session: Session, mentorship: Mentorship, now: datetime) -> li
     happen."""
     said_no = exists().where(Feedback.meeting_id == Meeting.id, Feedback.took_place.is_(False))
     return list(session.scalars(select(Meeting).where(
-        Meeting.mentorship_id == mentorship.id, Meeting.state == "confirmed", Meeting.ends_at <= now, ~said_no)
+        Meeting.mentorship_id == mentorship.id, Meeting.state == "confirmed",
+        Meeting.ends_at <= now, ~said_no)
         .order_by(Meeting.starts_at)))
 
 
 def period_of(session: Session, mentorship: Mentorship, until: date) -> tuple[date, date]:
     """From the agreed start (or the day it was accepted) to the day it was completed."""
     agreement = current_agreement(session, mentorship)
-    start = agreement.period_from if agreement else (mentorship.activated_at or mentorship.answered_at
-                                                      or mentorship.requested_at).date()
+    start = agreement.period_from if agreement else (
+        mentorship.activated_at or mentorship.answered_at or mentorship.requested_at).date()
     return min(start, until), until
 
 
@@ -100,10 +103,12 @@ def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Cert
         issued.append(certificate)
         other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
         issuing.send(OutgoingMail(
-            template="mentorship_completed", to=person.email, to_name=person.name, language=person.language,
+            template="mentorship_completed", to=person.email, to_name=person.name,
+            language=person.language,
             attachments=(certificate_attachment(certificate, person.language),),
             values={"other": other.name, "how": how, "code": certificate.code,
-                    "period_from": certificate.period_from, "period_until": certificate.period_until}))
+                    "period_from": certificate.period_from,
+                    "period_until": certificate.period_until}))
     return issued
 
 
@@ -117,14 +122,16 @@ def issue(issuing: Issuing, mentorship: Mentorship, person: Person) -> Certifica
     partner = mentorship.mentor if role == "mentee" else mentorship.mentee
     code = new_code()
     data = CertificateData(
-        language=person.language, programme=settings.programme, holder_name=person.name, holder_role=role,
-        partner_name=partner.name if partner.deleted_at is None else "–", period_from=period_from,
-        period_until=period_until,
-        meeting_dates=tuple(m.starts_at.astimezone(zone).date() for m in held_meetings(session, mentorship, now)),
+        language=person.language, programme=settings.programme, holder_name=person.name,
+        holder_role=role, partner_name=partner.name if partner.deleted_at is None else "–",
+        period_from=period_from, period_until=period_until,
+        meeting_dates=tuple(m.starts_at.astimezone(zone).date()
+                            for m in held_meetings(session, mentorship, now)),
         topics=tuple(agreement.topics) if agreement else (), issued_on=now.astimezone(zone).date(),
         verification_code=code, verify_address=settings.hello_address)
-    certificate = Certificate(code=code, person_id=person.id, mentorship_id=mentorship.id, holder_name=person.name,
-                              period_from=period_from, period_until=period_until, issued_at=now,
+    certificate = Certificate(code=code, person_id=person.id, mentorship_id=mentorship.id,
+                              holder_name=person.name, period_from=period_from,
+                              period_until=period_until, issued_at=now,
                               pdf=issuing.documents.certificate_pdf(data, created=now))
     session.add(certificate)
     achievements.record(session, person, "certificate_issued", now, ref=f"c{mentorship.id}",
@@ -141,12 +148,13 @@ def certificate_attachment(certificate: Certificate, language: str) -> Attachmen
 # --- silence counts as consent --------------------------------------------------------------------
 
 
-def send_end_question(signer: TokenSigner, send: Send, mentorship: Mentorship, asker: Person, other: Person, *,
-                      deadline: datetime, reminder: bool = False, comment: str = "") -> None:
+def send_end_question(signer: TokenSigner, send: Send, mentorship: Mentorship, asker: Person,
+                      other: Person, *, deadline: datetime, reminder: bool = False,
+                      comment: str = "") -> None:
     """Ask other whether the mentorship may end (YES / NO links on a token only they can use)."""
     token = Token("reply", "end", mentorship.id, other.id)
     yes, no = (command_word(k, other.language) for k in (Keyword.YES, Keyword.NO))
-    send(OutgoingMail(template="end_question", to=other.email, to_name=other.name, language=other.language,
-                      reply_token=token, values={"asker": asker.name, "yes": signer.mailto(token, yes),
-                                                 "no": signer.mailto(token, no),
-                                                 "deadline": deadline, "reminder": reminder, "comment": comment}))
+    values = {"asker": asker.name, "yes": signer.mailto(token, yes), "no": signer.mailto(token, no),
+              "deadline": deadline, "reminder": reminder, "comment": comment}
+    send(OutgoingMail(template="end_question", to=other.email, to_name=other.name,
+                      language=other.language, reply_token=token, values=values))

@@ -11,6 +11,7 @@ def command_link(signer, command: str) -> str:
     spares the confirmation round; the sender must still be a coordinator."""
     return signer.mailto(Token("reply", "coord", 0, 0), command)
 
+
 def coordinator_word(settings, english: str) -> str:
     """A command word in the coordinators' language (MAILFLOW_LANGUAGE); both are always
     understood."""

@@ -41,12 +41,14 @@ def plan_token(mentorship: Mentorship, person: Person) -> Token:
 
 
 def proposer_of(meeting: Meeting, mentorship: Mentorship) -> Person:
-    return mentorship.mentor if meeting.proposed_by_id == mentorship.mentor_id else mentorship.mentee
+    return (mentorship.mentor if meeting.proposed_by_id == mentorship.mentor_id
+            else mentorship.mentee)
 
 
 def acceptor_of(meeting: Meeting, mentorship: Mentorship) -> Person:
     """The one whose acceptance confirms the meeting: the participant who did not propose it."""
-    return mentorship.mentee if meeting.proposed_by_id == mentorship.mentor_id else mentorship.mentor
+    return (mentorship.mentee if meeting.proposed_by_id == mentorship.mentor_id
+            else mentorship.mentor)
 
 
 def participant(mentorship: Mentorship, email: str) -> Person | None:
@@ -70,34 +72,40 @@ def meeting_values(meeting: Meeting, mentorship: Mentorship, reader: Person, *,
     start, end = start or meeting.starts_at, end or meeting.ends_at
     zone = reader.timezone or meeting.tzid
     return dict(when=shown_time(start, end, zone, reader.language),
-                minutes=int((end - start).total_seconds() // 60), place=meeting.place, topic=meeting.topic,
+                minutes=int((end - start).total_seconds() // 60), place=meeting.place,
+                topic=meeting.topic,
                 closing=meeting.closing, other=other_side(mentorship, reader).name,
                 proposer=proposer_of(meeting, mentorship).name, sequence=meeting.sequence)
 
 
-def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship, now: datetime,
-               *, language: str, accepted: tuple[int, ...] = ()) -> Invitation:
+def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship,
+               now: datetime, *, language: str, accepted: tuple[int, ...] = ()) -> Invitation:
     """The iTIP object of the meeting as it stands; people in accepted are ACCEPTED, the rest
     NEEDS-ACTION."""
     people = (mentorship.mentee, mentorship.mentor)
-    attendees = tuple(Attendee(p.email, p.name, partstat="ACCEPTED" if p.id in accepted else "NEEDS-ACTION")
+    attendees = tuple(Attendee(p.email, p.name,
+                               partstat="ACCEPTED" if p.id in accepted else "NEEDS-ACTION")
                       for p in people)
     place = meeting.place.strip()
     url = place if place.lower().startswith(("http://", "https://")) else None
     if language == "de":
         summary = f"Mentoring: {mentorship.mentee.name} & {mentorship.mentor.name}"
-        description = (f"Thema: {meeting.topic}\nOrt: {place}\n\nBitte sagen Sie mit den Knöpfen Ihres Kalenders zu "
+        description = (f"Thema: {meeting.topic}\nOrt: {place}\n\n"
+                       f"Bitte sagen Sie mit den Knöpfen Ihres Kalenders zu "
                        f"oder ab – oder antworten Sie auf die Mail mit JA.")
     else:
         summary = f"Mentoring: {mentorship.mentee.name} & {mentorship.mentor.name}"
-        description = (f"Topic: {meeting.topic}\nPlace: {place}\n\nPlease accept or decline with your calendar's "
+        description = (f"Topic: {meeting.topic}\nPlace: {place}\n\n"
+                       f"Please accept or decline with your calendar's "
                        f"buttons – or reply YES to the mail.")
     if meeting.topic:
         summary = f"{summary} – {meeting.topic}"[:250]
     return Invitation(
-        uid=meeting.uid, sequence=meeting.sequence, stamp=now, start=meeting.starts_at, end=meeting.ends_at,
-        tzid=meeting.tzid, summary=summary, description=description, location=place or None, url=url,
-        organizer_email=signer.address(organizer_token(meeting)), organizer_name=settings.programme,
+        uid=meeting.uid, sequence=meeting.sequence, stamp=now, start=meeting.starts_at,
+        end=meeting.ends_at, tzid=meeting.tzid, summary=summary, description=description,
+        location=place or None, url=url,
+        organizer_email=signer.address(organizer_token(meeting)),
+        organizer_name=settings.programme,
         attendees=attendees)
 
 
@@ -107,8 +115,8 @@ def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meetin
     """METHOD:REQUEST to both participants, each in their own language, with a reply address that
     takes YES."""
     for person in (mentorship.mentee, mentorship.mentor):
-        ics = build_request(invitation(settings, signer, meeting, mentorship, now, language=person.language,
-                                       accepted=accepted))
+        ics = build_request(invitation(settings, signer, meeting, mentorship, now,
+                                       language=person.language, accepted=accepted))
         token = Token("reply", "meeting", meeting.id, person.id)
         acceptor = acceptor_of(meeting, mentorship)
         word = functools.partial(command_word, language=person.language)
@@ -125,16 +133,19 @@ def send_cancellations(send: Send, settings: Settings, signer: TokenSigner, meet
                        mentorship: Mentorship, now: datetime, cancelled_by: Person) -> None:
     """METHOD:CANCEL (sequence already raised by the caller) to both."""
     for person in (mentorship.mentee, mentorship.mentor):
-        ics = build_cancel(invitation(settings, signer, meeting, mentorship, now, language=person.language))
-        send(_mail(person, "meeting_cancelled", None, dict(meeting_values(meeting, mentorship, person),
-                                                          cancelled_by=cancelled_by.name,
-                                                          by_you=cancelled_by.id == person.id), ics, "CANCEL"))
+        ics = build_cancel(invitation(settings, signer, meeting, mentorship, now,
+                                      language=person.language))
+        values = dict(meeting_values(meeting, mentorship, person), cancelled_by=cancelled_by.name,
+                      by_you=cancelled_by.id == person.id)
+        send(_mail(person, "meeting_cancelled", None, values, ics, "CANCEL"))
 
 
-def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship,
-                         now: datetime, counter_by: Person, values: dict) -> OutgoingMail:
+def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeting,
+                         mentorship: Mentorship, now: datetime, counter_by: Person,
+                         values: dict) -> OutgoingMail:
     inv = invitation(settings, signer, meeting, mentorship, now, language=counter_by.language)
-    comment = ("Die vorgeschlagene Zeit passt nicht; der Termin bleibt wie eingeladen." if counter_by.language == "de"
+    comment = ("Die vorgeschlagene Zeit passt nicht; der Termin bleibt wie eingeladen."
+               if counter_by.language == "de"
                else "The proposed time does not suit; the meeting stays as invited.")
     ics = build_decline_counter(inv, counter_by.email, comment)
     return _mail(counter_by, "meeting_counter_declined", None, values, ics, "DECLINECOUNTER")
@@ -147,15 +158,17 @@ def duration_ok(start: datetime, end: datetime) -> bool:
     return timedelta(minutes=shortest) <= end - start <= timedelta(minutes=longest)
 
 
-def _mail(person: Person, template: str, token: Token | None, values: dict, ics: bytes, method: str) -> OutgoingMail:
-    return OutgoingMail(template=template, to=person.email, to_name=person.name, language=person.language,
-                        values=values, reply_token=token, alternatives=(imip_mime_part(ics, method),))
+def _mail(person: Person, template: str, token: Token | None, values: dict, ics: bytes,
+          method: str) -> OutgoingMail:
+    return OutgoingMail(template=template, to=person.email, to_name=person.name,
+                        language=person.language, values=values, reply_token=token,
+                        alternatives=(imip_mime_part(ics, method),))
 
 
-def send_feedback_form(send: Send, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship, person: Person, *, errors=(),
-                       values=None) -> None:
+def send_feedback_form(send: Send, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship,
+                       person: Person, *, errors=(), values=None) -> None:
     token = Token("reply", "feedback", meeting.id, person.id)
-    send(OutgoingMail(template="meeting_feedback", to=person.email, to_name=person.name, language=person.language,
-                      reply_token=token, values=dict(
+    send(OutgoingMail(template="meeting_feedback", to=person.email, to_name=person.name,
+                      language=person.language, reply_token=token, values=dict(
                           meeting_values(meeting, mentorship, person), errors=list(errors),
                           form=render_form("feedback", values or {}, person.language))))

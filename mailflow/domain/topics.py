@@ -41,7 +41,8 @@ def phase_of(session: Session, mentorship: Mentorship | None, now: datetime) -> 
     if agreement is None or held == 0:
         return "start"
     closing_planned = session.scalar(select(exists().where(
-        Meeting.mentorship_id == mentorship.id, Meeting.closing.is_(True), Meeting.state.in_(PLANNED))))
+        Meeting.mentorship_id == mentorship.id, Meeting.closing.is_(True),
+        Meeting.state.in_(PLANNED))))
     length = (agreement.period_until - agreement.period_from).days or 1
     gone = (now.date() - agreement.period_from).days / length
     if closing_planned or held >= max(agreement.meetings - 1, 1) or gone >= 0.75:
