@@ -21,8 +21,10 @@ from ..tokens import Token
 
 log = logging.getLogger(__name__)
 BATCH = 500
-FEEDBACK_WINDOW = timedelta(days=30)  # a meeting that ended longer ago (e.g. while we were down) is not asked about
+# a meeting that ended longer ago (e.g. while we were down) is not asked about
+FEEDBACK_WINDOW = timedelta(days=30)
 DEVIATIONS = "agreement_deviations"
+Deviation = tuple[str, AgreementVersion, Mentorship, dict]  # (key, agreement, mentorship, what)
 
 
 def ask_for_feedback(app, now: datetime) -> int:
@@ -40,13 +42,15 @@ def ask_for_feedback(app, now: datetime) -> int:
 def _ask_for_feedback_batch(app, now: datetime) -> int:
     with app.store.transaction() as session:
         due = list(session.scalars(
-            select(Meeting).where(Meeting.feedback_requested_at.is_(None), Meeting.state == "confirmed",
-                                  Meeting.ends_at <= now, Meeting.ends_at > now - FEEDBACK_WINDOW)
+            select(Meeting).where(Meeting.feedback_requested_at.is_(None),
+                                  Meeting.state == "confirmed", Meeting.ends_at <= now,
+                                  Meeting.ends_at > now - FEEDBACK_WINDOW)
             .order_by(Meeting.ends_at, Meeting.id).limit(BATCH).with_for_update(skip_locked=True)))
         if not due:
             return 0
         mentorships = {m.id: m for m in session.scalars(
-            select(Mentorship).options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+            select(Mentorship)
+            .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
             .where(Mentorship.id.in_({m.mentorship_id for m in due})))}
         send = outbox(app.composer, session)
         for meeting in due:
@@ -74,15 +78,12 @@ def _candidates(app, now: datetime) -> list[int]:
     """Ids of the active mentorships whose meeting figures leave their approved agreement."""
     zone = ZoneInfo(app.settings.timezone)
     today = now.astimezone(zone).date()
-    held = case((and_(Meeting.state == "confirmed", Meeting.ends_at <= now), 1), else_=0)
-    figures = (select(Meeting.mentorship_id, func.count(Meeting.id).label("planned"),
-                      func.min(Meeting.starts_at).label("first"), func.max(Meeting.starts_at).label("last"),
-                      func.sum(held).label("held"))
-               .where(Meeting.state.in_(svc.PLANNED)).group_by(Meeting.mentorship_id).subquery())
+    figures = _meeting_figures(now)
     with app.store.reading() as session:
         rows = session.execute(
             select(Mentorship.id, AgreementVersion.meetings, AgreementVersion.period_from,
-                   AgreementVersion.period_until, figures.c.planned, figures.c.first, figures.c.last, figures.c.held)
+                   AgreementVersion.period_until, figures.c.planned, figures.c.first,
+                   figures.c.last, figures.c.held)
             .join(AgreementVersion, AgreementVersion.mentorship_id == Mentorship.id)
             .outerjoin(figures, figures.c.mentorship_id == Mentorship.id)
             .where(Mentorship.state == "active", AgreementVersion.state == "approved")
@@ -96,31 +97,46 @@ def _candidates(app, now: datetime) -> list[int]:
     return found
 
 
+def _meeting_figures(now: datetime):
+    """Per mentorship with meetings that still count: how many, the first and last start, and how
+    many were held by now (one aggregate subquery)."""
+    held = case((and_(Meeting.state == "confirmed", Meeting.ends_at <= now), 1), else_=0)
+    return (select(Meeting.mentorship_id, func.count(Meeting.id).label("planned"),
+                   func.min(Meeting.starts_at).label("first"),
+                   func.max(Meeting.starts_at).label("last"),
+                   func.sum(held).label("held"))
+            .where(Meeting.state.in_(svc.PLANNED)).group_by(Meeting.mentorship_id).subquery())
+
+
 def _check_mentorships(app, now: datetime, ids: list[int]) -> int:
     """The deviations of these mentorships, looked at meeting by meeting, and the mails about the
     new ones."""
     zone = ZoneInfo(app.settings.timezone)
     with app.store.transaction() as session:
         rows = session.execute(
-            select(AgreementVersion, Mentorship).join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
+            select(AgreementVersion, Mentorship)
+            .join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
             .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-            .where(Mentorship.id.in_(ids), Mentorship.state == "active", AgreementVersion.state == "approved")
+            .where(Mentorship.id.in_(ids), Mentorship.state == "active",
+                   AgreementVersion.state == "approved")
             .order_by(Mentorship.id)).unique().all()
         meetings: dict[int, list[Meeting]] = {}
         for meeting in session.scalars(select(Meeting).where(Meeting.mentorship_id.in_(ids),
                                                              Meeting.state.in_(svc.PLANNED))):
             meetings.setdefault(meeting.mentorship_id, []).append(meeting)
         found = [deviation for agreement, mentorship in rows
-                 for deviation in _deviations(agreement, mentorship, meetings.get(mentorship.id, []), now, zone)]
+                 for deviation in _deviations(agreement, mentorship,
+                                              meetings.get(mentorship.id, []), now, zone)]
         return _ask_to_amend(app, session, found, now)
 
 
-def _deviations(agreement: AgreementVersion, mentorship: Mentorship, planned: list[Meeting], now: datetime,
-                zone: ZoneInfo) -> list[tuple[str, AgreementVersion, Mentorship, dict]]:
+def _deviations(agreement: AgreementVersion, mentorship: Mentorship, planned: list[Meeting],
+                now: datetime, zone: ZoneInfo) -> list[Deviation]:
     """(key, agreement, mentorship, what) for each way the planned meetings leave the agreement."""
     found = []
     if len(planned) > agreement.meetings:
-        found.append((f"over:a{agreement.id}", agreement, mentorship, {"kind": "over", "count": len(planned)}))
+        found.append((f"over:a{agreement.id}", agreement, mentorship,
+                      {"kind": "over", "count": len(planned)}))
     for meeting in planned:
         day = meeting.starts_at.astimezone(zone).date()
         if not agreement.period_from <= day <= agreement.period_until:
@@ -128,7 +144,8 @@ def _deviations(agreement: AgreementVersion, mentorship: Mentorship, planned: li
                           {"kind": "outside", "day": day}))
     held = sum(1 for m in planned if m.ends_at <= now and m.state == "confirmed")
     if agreement.period_until < now.astimezone(zone).date() and held < agreement.meetings:
-        found.append((f"left:a{agreement.id}", agreement, mentorship, {"kind": "left", "count": held}))
+        found.append((f"left:a{agreement.id}", agreement, mentorship,
+                      {"kind": "left", "count": held}))
     return found
 
 
@@ -137,8 +154,9 @@ def _ask_to_amend(app, session, found: list, now: datetime) -> int:
     mails)."""
     if not found:
         return 0
+    keys = [key for key, *_ in found]
     done = set(session.scalars(select(JobRun.key).where(JobRun.job == DEVIATIONS,
-                                                        JobRun.key.in_([key for key, *_ in found]))))
+                                                        JobRun.key.in_(keys))))
     send = outbox(app.composer, session)
     sent = 0
     for key, agreement, mentorship, details in found:
@@ -147,13 +165,17 @@ def _ask_to_amend(app, session, found: list, now: datetime) -> int:
         done.add(key)
         session.add(JobRun(job=DEVIATIONS, key=key, ran_at=now))
         for person in (mentorship.mentee, mentorship.mentor):
-            token = Token("reply", "agree", mentorship.id, person.id)
-            amend = command_word(Keyword.AMEND, person.language)
-            send(OutgoingMail(template="agreement_deviation", to=person.email, to_name=person.name,
-                              language=person.language, reply_token=token, values=dict(
-                                  details, agreed=agreement.meetings, period_from=agreement.period_from,
-                                  period_until=agreement.period_until,
-                                  other=other_side(mentorship, person).name,
-                                  amend=app.signer.mailto(token, amend))))
+            send(_amend_mail(app, agreement, mentorship, person, details))
         sent += 1
     return sent
+
+
+def _amend_mail(app, agreement: AgreementVersion, mentorship: Mentorship, person,
+                details: dict) -> OutgoingMail:
+    token = Token("reply", "agree", mentorship.id, person.id)
+    amend = command_word(Keyword.AMEND, person.language)
+    values = dict(details, agreed=agreement.meetings, period_from=agreement.period_from,
+                  period_until=agreement.period_until, other=other_side(mentorship, person).name,
+                  amend=app.signer.mailto(token, amend))
+    return OutgoingMail(template="agreement_deviation", to=person.email, to_name=person.name,
+                        language=person.language, reply_token=token, values=values)

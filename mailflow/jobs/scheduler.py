@@ -81,8 +81,10 @@ class SchedulerLock:
     def _acquire_advisory(self) -> bool:
         # Autocommit: the lock belongs to the session, and an idle transaction would be held open
         # for hours.
-        connection = self._app.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
+        connection = (self._app.store.engine.connect()
+                      .execution_options(isolation_level="AUTOCOMMIT"))
+        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                              {"key": LOCK_KEY}).scalar():
             self._connection = connection
             return True
         connection.close()
@@ -166,7 +168,8 @@ def run_scheduler(app: JobApp, stop: threading.Event, every_seconds: int = 60) -
         standing_by = False
         results = run_due(app, app.clock.now(), lock)
         if any(results.values()):
-            log.info("jobs: %s", ", ".join(f"{name} {count}" for name, count in results.items() if count))
+            log.info("jobs: %s", ", ".join(f"{name} {count}"
+                                           for name, count in results.items() if count))
 
     scheduler = schedule.Scheduler()
     scheduler.every(every_seconds).seconds.do(tick)
