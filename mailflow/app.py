@@ -51,8 +51,10 @@ def build_app(settings: Settings, clock: Clock | None = None, *, transport: Tran
     composer = Composer(settings, clock, signer, Templates())
     signals = Signals()
     documents = DocumentRenderer()
-    worker = Worker(store, settings, clock, signer, composer, after_commit=lambda: signals.queued.set(),
-                    documents=documents)
-    transport = transport or (SmtpRelay(settings.relay) if settings.relay else FolderTransport(settings.outbox_dir))
-    return App(settings, clock, store, signer, composer, Ingest(store, clock, on_stored=lambda: signals.stored.set()),
-               worker, Dispatcher(store, clock, transport), documents, signals)
+    worker = Worker(store, settings, clock, signer, composer,
+                    after_commit=lambda: signals.queued.set(), documents=documents)
+    transport = transport or (SmtpRelay(settings.relay) if settings.relay
+                              else FolderTransport(settings.outbox_dir))
+    ingest = Ingest(store, clock, on_stored=lambda: signals.stored.set())
+    return App(settings, clock, store, signer, composer, ingest, worker,
+               Dispatcher(store, clock, transport), documents, signals)

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 class Envelope:
     """What the transport knew besides the bytes: the envelope sender and our recipients."""
 
-    mail_from: str | None  # "" is the null sender of bounces; None when the transport did not say (IMAP)
+    # "" is the null sender of bounces; None when the transport did not say (IMAP)
+    mail_from: str | None
     rcpt_tos: tuple[str, ...]
     source: str
 
@@ -42,7 +43,8 @@ class Ingest:
         now = self._clock.now()
         row = dict(
             dedup_key=dedup_key(raw, message_id, sender), message_id=message_id,
-            envelope_from=envelope.mail_from, envelope_to=list(envelope.rcpt_tos), source=envelope.source,
+            envelope_from=envelope.mail_from, envelope_to=list(envelope.rcpt_tos),
+            source=envelope.source,
             raw=raw, received_at=now, not_before=now, state="new",
         )
         with self._store.transaction() as session:
@@ -56,7 +58,8 @@ class Ingest:
 
 def _insert_once(store: Store, row: dict):
     dialect_insert = postgresql.insert if store.is_postgresql else sqlite.insert
-    statement = dialect_insert(InboundMessage).values(**row).on_conflict_do_nothing(index_elements=["dedup_key"])
+    statement = (dialect_insert(InboundMessage).values(**row)
+                 .on_conflict_do_nothing(index_elements=["dedup_key"]))
     return statement.returning(InboundMessage.id)
 
 
@@ -76,7 +79,8 @@ def dedup_key(raw: bytes, message_id: str | None, sender: str) -> str:
     """Same Message-ID from the same sender is the same message; without a Message-ID, the same
     bytes are."""
     if message_id:
-        material = b"mid\0" + message_id.encode("utf-8", "replace") + b"\0" + sender.encode("utf-8", "replace")
+        material = (b"mid\0" + message_id.encode("utf-8", "replace")
+                    + b"\0" + sender.encode("utf-8", "replace"))
     else:
         material = b"raw\0" + raw
     return hashlib.sha256(material).hexdigest()
@@ -94,4 +98,5 @@ def envelope_from_headers(raw: bytes, domain: str, source: str) -> Envelope:
             if address.endswith("@" + domain) and address not in ours:
                 ours.append(address)
     return_path = headers.get("Return-Path")
-    return Envelope(parseaddr(str(return_path))[1] if return_path is not None else None, tuple(ours), source)
+    mail_from = parseaddr(str(return_path))[1] if return_path is not None else None
+    return Envelope(mail_from, tuple(ours), source)

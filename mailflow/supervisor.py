@@ -25,7 +25,8 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
-def run_parts(app: App, parts: list[str], stop: threading.Event, worker_processes: bool = False) -> None:
+def run_parts(app: App, parts: list[str], stop: threading.Event,
+              worker_processes: bool = False) -> None:
     """Start the named parts and wait until stop is set. With worker_processes, workers run in child
     processes so that parsing and rendering do not compete with the SMTP receiver for the
     interpreter lock."""
@@ -56,8 +57,9 @@ def run_parts(app: App, parts: list[str], stop: threading.Event, worker_processe
 def _start_worker_processes(app: App) -> list:
     context = multiprocessing.get_context("spawn")
     app.signals.stored, app.signals.queued = context.Event(), context.Event()
+    args = (app.settings, app.clock, app.signals.stored, app.signals.queued)
     processes = [context.Process(target=_worker_process, name=f"worker-{number}", daemon=True,
-                                 args=(app.settings, app.clock, app.signals.stored, app.signals.queued))
+                                 args=args)
                  for number in range(max(1, app.settings.workers))]
     for process in processes:
         process.start()
@@ -69,7 +71,8 @@ def _worker_process(settings, clock, stored, queued) -> None:
     the parent's clock (a RunningClock counts from the system-wide monotonic clock, so parent and
     child agree)."""
     _end_with_parent()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from .app import build_app
     app = build_app(settings, clock, migrate=False)
     app.signals.stored, app.signals.queued = stored, queued
@@ -84,7 +87,8 @@ def _end_with_parent() -> None:
         log.warning("cannot tie the worker's life to its parent on this system")
 
 
-def _targets(app: App, parts: list[str], stop: threading.Event) -> list[tuple[str, Callable[[], None]]]:
+def _targets(app: App, parts: list[str],
+             stop: threading.Event) -> list[tuple[str, Callable[[], None]]]:
     targets = []
     if "worker" in parts:
         for number in range(max(1, app.settings.workers)):
@@ -107,7 +111,8 @@ def imap_poller(app: App):
     def ingest(raw: bytes) -> object:
         return app.ingest(raw, envelope_from_headers(raw, app.settings.domain, "imap"))
 
-    return ImapPoller(parse_imap_url(app.settings.imap), ingest, log=logging.getLogger("mailflow.imap"))
+    return ImapPoller(parse_imap_url(app.settings.imap), ingest,
+                      log=logging.getLogger("mailflow.imap"))
 
 
 def _thread(name: str, target: Callable[[], None]) -> threading.Thread:

@@ -10,7 +10,8 @@ from urllib.parse import quote, urlencode
 
 KINDS = ("reply", "meetings", "bounces")
 _SIGNATURE_CHARS = 20  # hex digits: 80 bits
-_LOCAL = re.compile(r"^(reply|meetings|bounces)\+([a-z0-9]{1,12})\.(\d{1,12})\.(\d{1,12})\.([0-9a-f]+)$")
+_LOCAL = re.compile(r"^(reply|meetings|bounces)\+([a-z0-9]{1,12})"  # kind+purpose
+                    r"\.(\d{1,12})\.(\d{1,12})\.([0-9a-f]+)$")  # .object.person.signature
 
 
 class ForgedToken(ValueError):
@@ -61,7 +62,8 @@ class TokenSigner:
         return Token(kind, purpose, int(object_id), int(person_id))
 
     def _sign(self, body: str) -> str:
-        return hmac.new(self._key, body.encode("utf-8"), hashlib.sha256).hexdigest()[:_SIGNATURE_CHARS]
+        digest = hmac.new(self._key, body.encode("utf-8"), hashlib.sha256).hexdigest()
+        return digest[:_SIGNATURE_CHARS]
 
 
 def is_token_local_part(local: str) -> bool:
