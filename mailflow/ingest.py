@@ -44,8 +44,7 @@ class Ingest:
         row = dict(
             dedup_key=dedup_key(raw, message_id, sender), message_id=message_id,
             envelope_from=envelope.mail_from, envelope_to=list(envelope.rcpt_tos),
-            source=envelope.source,
-            raw=raw, received_at=now, not_before=now, state="new",
+            source=envelope.source, raw=raw, received_at=now, not_before=now, state="new",
         )
         with self._store.transaction() as session:
             new_id = session.execute(_insert_once(self._store, row)).scalar()
