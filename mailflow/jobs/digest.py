@@ -176,8 +176,8 @@ def _bounces(session: Session, link) -> dict:
     query = select(Person).where(Person.bounced_at.is_not(None), Person.deleted_at.is_(None))
     rows = session.scalars(query.order_by(Person.bounced_at.desc()).limit(SHOWN)).all()
     return _section([{"who": p.name, "email": p.email, "since": p.bounced_at,
-                      "reason": p.bounce_reason,
-                      "link": link("RESEND", p.email)} for p in rows], _count(session, query))
+                      "reason": p.bounce_reason, "link": link("RESEND", p.email)} for p in rows],
+                    _count(session, query))
 
 
 def _failed(session: Session) -> dict:
