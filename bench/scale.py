@@ -19,10 +19,11 @@ from sqlalchemy import create_engine, event, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mailflow import digest, jobs  # noqa: E402
 from mailflow.app import build_app  # noqa: E402
 from mailflow.clock import FixedClock  # noqa: E402
 from mailflow.config import load_settings  # noqa: E402
+from mailflow.jobs import digest
+from mailflow.jobs import scheduler as jobs  # noqa: E402
 from mailflow.store.migrations import upgrade  # noqa: E402
 from mailflow.store.models import AgreementVersion, Meeting, Mentorship, Person  # noqa: E402
 

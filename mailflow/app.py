@@ -1,5 +1,5 @@
-"""The composition root: settings -> store, clock, signer, composer, ingest, worker, dispatcher. Nothing else
-builds these, and nothing reads settings from anywhere else."""
+"""The composition root: settings -> store, clock, signer, composer, ingest, worker, dispatcher.
+Nothing else builds these, and nothing reads settings from anywhere else."""
 from __future__ import annotations
 
 import threading
@@ -21,8 +21,9 @@ from .worker import Worker
 
 @dataclass
 class Signals:
-    """Wake-ups between the parts: new mail stored (wakes workers), new mail queued (wakes the dispatcher).
-    Threading events in one process; services swaps in multiprocessing events when workers run apart."""
+    """Wake-ups between the parts: new mail stored (wakes workers), new mail queued (wakes the
+    dispatcher). Threading events in one process; services swaps in multiprocessing events when
+    workers run apart."""
 
     stored: threading.Event = field(default_factory=threading.Event)
     queued: threading.Event = field(default_factory=threading.Event)
@@ -52,11 +53,13 @@ def build_app(settings: Settings, clock: Clock | None = None, *, transport: Tran
     composer = Composer(settings, clock, signer, Templates())
     signals = Signals()
     documents = DocumentRenderer()
-    worker = Worker(store, settings, clock, signer, composer, after_commit=lambda: signals.queued.set(),
-                    documents=documents)
-    transport = transport or (SmtpRelay(settings.relay) if settings.relay else FolderTransport(settings.outbox_dir))
-    return App(settings, clock, store, signer, composer, Ingest(store, clock, on_stored=lambda: signals.stored.set()),
-               worker, _dispatcher(settings, store, clock, transport), documents, signals)
+    worker = Worker(store, settings, clock, signer, composer,
+                    after_commit=lambda: signals.queued.set(), documents=documents)
+    transport = transport or (SmtpRelay(settings.relay) if settings.relay
+                              else FolderTransport(settings.outbox_dir))
+    ingest = Ingest(store, clock, on_stored=lambda: signals.stored.set())
+    return App(settings, clock, store, signer, composer, ingest, worker,
+               _dispatcher(settings, store, clock, transport), documents, signals)
 
 
 def _dispatcher(settings: Settings, store: Store, clock: Clock, transport: Transport) -> Dispatcher:

@@ -29,8 +29,9 @@ class FixedClock(Clock):
 
 
 class RunningClock(Clock):
-    """A clock that starts at a given moment and then runs at the wall clock's pace: what a long-running part
-    (serve, smtp, worker) uses when MAILFLOW_NOW sets the time, so leases and back-offs still pass."""
+    """A clock that starts at a given moment and then runs at the wall clock's pace: what a
+    long-running part (serve, smtp, worker) uses when MAILFLOW_NOW sets the time, so leases and
+    back-offs still pass."""
 
     def __init__(self, start: datetime) -> None:
         self._start, self._began = _as_utc(start), time.monotonic()
@@ -40,8 +41,9 @@ class RunningClock(Clock):
 
 
 def clock_at(moment: datetime | None, *, running: bool) -> Clock:
-    """The process's clock: the wall clock, or (MAILFLOW_NOW) a set moment that one-shot commands keep and
-    services run on from. Tests start every process this way, so none of them silently reads the wall clock."""
+    """The process's clock: the wall clock, or (MAILFLOW_NOW) a set moment that one-shot commands
+    keep and services run on from. Tests start every process this way, so none of them silently
+    reads the wall clock."""
     if moment is None:
         return Clock()
     return RunningClock(moment) if running else FixedClock(moment)

@@ -1,4 +1,5 @@
-"""Typed settings, read once from MAILFLOW_* variables (or mailflow.toml) and passed down from the composition root."""
+"""Typed settings, read once from MAILFLOW_* variables (or mailflow.toml) and passed down from the
+composition root."""
 from __future__ import annotations
 
 import os
@@ -36,8 +37,9 @@ class Settings:
     coordinators_local: str = "coordinators"
     trusted_authserv_id: str | None = None
     workers: int = 1
-    send_lifetime_days: int = 5  # give up on a letter the relay keeps refusing for now (Postfix: 5 days)
-    # scheduled work (jobs.py): days before reminders, telling coordinators, inactivity; the digest's rhythm
+    send_lifetime_days: int = 5  # retry a letter refused for now this long (Postfix: 5 days)
+    # scheduled work (jobs.py): days before reminders, telling coordinators, inactivity; the
+    # digest's rhythm
     reminder_first_days: int = 3
     reminder_second_days: int = 7
     escalate_days: int = 10
@@ -45,8 +47,10 @@ class Settings:
     digest_frequency: str = "daily"  # daily | weekly | off
     digest_time: str = "07:00"  # local time (MAILFLOW_TIMEZONE)
     digest_weekday: str = "monday"  # for weekly
-    closing_silence_days: int = 14  # after END: silence counts as consent (one reminder at half time)
-    now: datetime | None = None  # act as if it were this moment (tests and rehearsals); unset: the wall clock
+    # after END: silence counts as consent (one reminder at half time)
+    closing_silence_days: int = 14
+    # act as if it were this moment (tests and rehearsals); unset: the wall clock
+    now: datetime | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -70,7 +74,8 @@ class Settings:
         return self.address(self.coordinators_local)
 
 
-def load_settings(environ: Mapping[str, str] | None = None, toml_path: Path | None = None) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None,
+                  toml_path: Path | None = None) -> Settings:
     """Settings from mailflow.toml (if present) overridden by MAILFLOW_* environment variables."""
     environ = os.environ if environ is None else environ
     raw: dict[str, str] = {}
@@ -104,7 +109,8 @@ def _from_raw(raw: dict[str, str]) -> Settings:
         elif known[name].type in ("int",):
             values[name] = _as_int(name, value)
         else:
-            values[name] = value or None if name in ("relay", "imap", "trusted_authserv_id") else value
+            values[name] = (value or None if name in ("relay", "imap", "trusted_authserv_id")
+                            else value)
     return Settings(**values, extra=extra)
 
 
@@ -112,7 +118,8 @@ def _as_int(name: str, value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ConfigError(f"MAILFLOW_{name.upper()} must be a whole number, not {value!r}") from None
+        raise ConfigError(f"MAILFLOW_{name.upper()} must be a whole number, "
+                          f"not {value!r}") from None
 
 
 def _as_moment(value: str) -> datetime:
@@ -130,7 +137,8 @@ def _finish(settings: Settings) -> Settings:
     try:
         ZoneInfo(settings.timezone)
     except Exception:
-        raise ConfigError(f"MAILFLOW_TIMEZONE is not a known time zone: {settings.timezone!r}") from None
+        raise ConfigError(f"MAILFLOW_TIMEZONE is not a known time zone: "
+                          f"{settings.timezone!r}") from None
     if ":" not in settings.smtp_listen:
         raise ConfigError("MAILFLOW_SMTP_LISTEN must be host:port")
     url = settings.database_url or f"sqlite:///{settings.home / 'mailflow.sqlite3'}"

@@ -1,8 +1,10 @@
-"""`python run.py demo`: one whole mentorship played through the real SMTP path of a throwaway instance (its own
-SQLite file, its own SMTP receiver on a free port, outgoing mail as .eml files), printing every mail as it goes.
+"""`python run.py demo`: one whole mentorship played through the real SMTP path of a throwaway
+instance (its own SQLite file, its own SMTP receiver on a free port, outgoing mail as .eml files),
+printing every mail as it goes.
 
-Import -> mentors -> request -> accept -> agreement -> approval -> meeting invitation -> acceptance by a calendar
-REPLY -> feedback -> END -> YES -> certificates. The meeting steps run when the meetings module is installed."""
+Import -> mentors -> request -> accept -> agreement -> approval -> meeting invitation -> acceptance
+by a calendar REPLY -> feedback -> END -> YES -> certificates. The meeting steps run when the
+meetings module is installed."""
 from __future__ import annotations
 
 import email
@@ -23,10 +25,12 @@ from .config import load_settings
 DOMAIN = "demo.localhost"
 MENTEE, MENTOR, COORDINATOR = "zoe@example.org", "minh@example.org", "coordinator@example.org"
 PEOPLE = ("email,name,role,language,timezone,topics,capacity\n"
-          "zoe@example.org,Zoë Łukasiewicz-Öztürk,mentee,en,Europe/Berlin,Career planning;Public speaking,\n"
-          "minh@example.org,Nguyễn Thị Minh Khai,mentor,en,Europe/Berlin,Career planning;Leadership,2\n")
-AGREEMENT = ("Period from: 2026-12-01\nPeriod until: 2027-05-31\nNumber of meetings: 6\nKind of contact: Video\n"
-             "Frequency of contact: every three weeks\nTopic plan:\n"
+          "zoe@example.org,Zoë Łukasiewicz-Öztürk,mentee,en,Europe/Berlin,"
+          "Career planning;Public speaking,\n"
+          "minh@example.org,Nguyễn Thị Minh Khai,mentor,en,Europe/Berlin,"
+          "Career planning;Leadership,2\n")
+AGREEMENT = ("Period from: 2026-12-01\nPeriod until: 2027-05-31\nNumber of meetings: 6\n"
+             "Kind of contact: Video\nFrequency of contact: every three weeks\nTopic plan:\n"
              "1. Career plan\n2. Public speaking\n3. Networking\n")
 MEETING = ("Date: 2026-12-10\nTime: 15:00\nDuration: 60\nPlace: https://meet.example/zoe-minh\n"
            "Topic: Looking back on the mentorship\nClosing meeting: yes\n")
@@ -38,16 +42,19 @@ class Demo:
     def __init__(self, folder: Path, out=print) -> None:
         self.folder, self.out = folder, out
         self.settings = load_settings({
-            "MAILFLOW_HOME": str(folder), "MAILFLOW_DOMAIN": DOMAIN, "MAILFLOW_PROGRAMME": "Mentoring Demo",
-            "MAILFLOW_SMTP_LISTEN": f"127.0.0.1:{_free_port()}", "MAILFLOW_COORDINATORS": COORDINATOR,
-            "MAILFLOW_LANGUAGE": "en", "MAILFLOW_SECRET": "demo-secret"}, toml_path=folder / "absent.toml")
+            "MAILFLOW_HOME": str(folder), "MAILFLOW_DOMAIN": DOMAIN,
+            "MAILFLOW_PROGRAMME": "Mentoring Demo",
+            "MAILFLOW_SMTP_LISTEN": f"127.0.0.1:{_free_port()}",
+            "MAILFLOW_COORDINATORS": COORDINATOR, "MAILFLOW_LANGUAGE": "en",
+            "MAILFLOW_SECRET": "demo-secret"}, toml_path=folder / "absent.toml")
         self.clock = FixedClock(datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc))
         from .app import build_app
         self.app = build_app(self.settings, self.clock)
         self.seen: set[Path] = set()
 
-    def write(self, sender: str, to: str, subject: str, body: str, *, in_reply_to: str | None = None,
-              attachment: tuple[str, str, bytes] | None = None, calendar: str | None = None) -> list:
+    def write(self, sender: str, to: str, subject: str, body: str, *,
+              in_reply_to: str | None = None, attachment: tuple[str, str, bytes] | None = None,
+              calendar: str | None = None) -> list:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = sender, to, subject
         message["Message-ID"] = make_msgid(domain="client.example")
@@ -59,7 +66,8 @@ class Demo:
                                     params={"method": "REPLY"})
         if attachment is not None:
             name, kind, payload = attachment
-            message.add_attachment(payload, maintype=kind.split("/")[0], subtype=kind.split("/")[1], filename=name)
+            message.add_attachment(payload, maintype=kind.split("/")[0], subtype=kind.split("/")[1],
+                                   filename=name)
         first = body.strip().splitlines()[0] if body.strip() else ""
         wrote = f"  (writes: {first})" if first and first != subject else ""
         self.out(f"  -> {sender} to {to}: {subject}{wrote}")
@@ -69,7 +77,8 @@ class Demo:
 
     def reply(self, mail, sender: str, body: str, subject: str | None = None) -> list:
         to = parseaddr(mail["Reply-To"] or mail["From"])[1]
-        return self.write(sender, to, subject or f"Re: {mail['Subject']}", body, in_reply_to=mail["Message-ID"])
+        return self.write(sender, to, subject or f"Re: {mail['Subject']}", body,
+                          in_reply_to=mail["Message-ID"])
 
     def settle(self) -> list:
         """Process what arrived, send what it caused, and show the new mails."""
@@ -102,31 +111,48 @@ def one(mails: list, to: str, contains: str = ""):
 
 def play(demo: Demo) -> Path | None:
     """The whole mentorship; returns the mentee's certificate PDF."""
-    hello, coordinators = demo.settings.hello_address, demo.settings.coordinators_address
     step = lambda text: demo.out(f"\n{text}")  # noqa: E731
-    step("1. The coordinator imports two participants (IMPORT with a CSV, confirmed by a signed reply)")
+    _begin(demo, step)
+    if importlib.util.find_spec("mailflow.flows.meetings") is not None:
+        _meeting(demo, step)
+    else:
+        step("5.-7. (meetings are not installed in this version: "
+             "invitation, calendar answer and feedback skipped)")
+    return _end(demo, step)
+
+
+def _begin(demo: Demo, step) -> None:
+    """Steps 1-4: from the import of both people to the approved agreement."""
+    hello, coordinators = demo.settings.hello_address, demo.settings.coordinators_address
+    step("1. The coordinator imports two participants "
+         "(IMPORT with a CSV, confirmed by a signed reply)")
     asked = demo.write(COORDINATOR, coordinators, "IMPORT", "IMPORT",
                        attachment=("people.csv", "text/csv", PEOPLE.encode()))
     demo.reply(one(asked, COORDINATOR), COORDINATOR, "YES")
     step("2. The mentee lists the mentors and requests one with the one-click link")
     listing = one(demo.write(MENTEE, hello, "MENTORS", "MENTORS"), MENTEE)
-    request = demo.reply(listing, MENTEE, "REQUEST nguyen-thi-minh-khai\nI would love to learn about leadership.",
+    request = demo.reply(listing, MENTEE,
+                         "REQUEST nguyen-thi-minh-khai\nI would love to learn about leadership.",
                          subject="REQUEST nguyen-thi-minh-khai")
     step("3. The mentor accepts")
     accepted = demo.reply(one(request, MENTOR), MENTOR, "ACCEPT")
-    step("4. The mentee fills in the agreement form; the mentor approves (both get the agreement PDF)")
+    step("4. The mentee fills in the agreement form; "
+         "the mentor approves (both get the agreement PDF)")
     approval = demo.reply(one(accepted, MENTEE, "Period from"), MENTEE, AGREEMENT)
     demo.reply(one(approval, MENTOR), MENTOR, "APPROVE")
-    if importlib.util.find_spec("mailflow.flows.meetings") is not None:
-        _meeting(demo, step)
-    else:
-        step("5.-7. (meetings are not installed in this version: invitation, calendar answer and feedback skipped)")
+
+
+def _end(demo: Demo, step) -> Path:
+    """Steps 8-10: END, the other side's YES, and a stranger verifying the certificate; returns
+    where the mentee's certificate was saved."""
+    hello = demo.settings.hello_address
     step("8. The mentee asks to end the mentorship (END to hello@, confirmed by a signed reply)")
     confirm = one(demo.write(MENTEE, hello, "END", "END\nThank you for these months!"), MENTEE)
     question = one(demo.reply(confirm, MENTEE, "YES"), MENTOR)
     step("9. The mentor agrees: the mentorship is complete and both get their certificate")
     completed = demo.reply(question, MENTOR, "YES")
-    pdf = next(p for p in one(completed, MENTEE).iter_attachments() if p.get_content_type() == "application/pdf")
+    pdf = next(p for p in one(completed, MENTEE).iter_attachments()
+               if p.get_content_type() == "application/pdf")
     target = demo.folder / pdf.get_filename()
     target.write_bytes(pdf.get_content())
     code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{2}", pdf.get_filename()).group(0)
@@ -141,14 +167,16 @@ def _meeting(demo: Demo, step) -> None:
     asked = one(demo.write(MENTEE, hello, "MEETING", "MEETING"), MENTEE)
     form = one(demo.reply(asked, MENTEE, "YES"), MENTEE)
     invitations = demo.reply(form, MENTEE, MEETING)
-    step("6. The mentor's calendar accepts the invitation (an iCalendar REPLY to the organizer address)")
+    step("6. The mentor's calendar accepts the invitation "
+         "(an iCalendar REPLY to the organizer address)")
     invitation = one(invitations, MENTOR)
-    demo.write(MENTOR, _organizer(invitation), "Accepted: Looking back on the mentorship", "Accepted",
-               calendar=_calendar_reply(invitation, MENTOR, demo.clock.now()))
+    demo.write(MENTOR, _organizer(invitation), "Accepted: Looking back on the mentorship",
+               "Accepted", calendar=_calendar_reply(invitation, MENTOR, demo.clock.now()))
     step("7. After the meeting both are asked for feedback, and answer")
     forms = demo.jobs(datetime(2026, 12, 10, 15, 5, tzinfo=timezone.utc))
     for person, rating in ((MENTEE, 5), (MENTOR, 4)):
-        demo.reply(one(forms, person), person, f"Took place: yes\nRating: {rating}\nComment: a good ending")
+        demo.reply(one(forms, person), person,
+                   f"Took place: yes\nRating: {rating}\nComment: a good ending")
     demo.clock.set(datetime(2026, 12, 11, 9, 0, tzinfo=timezone.utc))
 
 
@@ -157,11 +185,13 @@ def _calendar_part(mail) -> str:
 
 
 def _organizer(mail) -> str:
-    return re.search(r"ORGANIZER[^:\r\n]*:mailto:([^\s]+)", _unfold(_calendar_part(mail)), re.I).group(1)
+    return re.search(r"ORGANIZER[^:\r\n]*:mailto:([^\s]+)", _unfold(_calendar_part(mail)),
+                     re.I).group(1)
 
 
 def _calendar_reply(invitation, attendee: str, now: datetime) -> str:
-    """What a calendar client sends when its user clicks "accept": METHOD:REPLY, same UID and SEQUENCE."""
+    """What a calendar client sends when its user clicks "accept": METHOD:REPLY, same UID and
+    SEQUENCE."""
     from icalendar import Calendar, Event, vCalAddress
     event = next(c for c in Calendar.from_ical(_calendar_part(invitation)).walk("VEVENT"))
     reply, answer = Calendar(), Event()
@@ -202,7 +232,8 @@ def run_demo(folder: str | None = None, out=print) -> int:
     demo = Demo(place, out)
     controller, handler = smtp_controller(demo.settings, demo.app.ingest)
     controller.start()
-    out(f"mailflow demo: a throwaway instance in {place}, SMTP receiver on {demo.settings.smtp_listen}")
+    out(f"mailflow demo: a throwaway instance in {place}, "
+        f"SMTP receiver on {demo.settings.smtp_listen}")
     try:
         certificate = play(demo)
     finally:

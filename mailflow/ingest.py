@@ -21,13 +21,15 @@ log = logging.getLogger(__name__)
 class Envelope:
     """What the transport knew besides the bytes: the envelope sender and our recipients."""
 
-    mail_from: str | None  # "" is the null sender of bounces; None when the transport did not say (IMAP)
+    # "" is the null sender of bounces; None when the transport did not say (IMAP)
+    mail_from: str | None
     rcpt_tos: tuple[str, ...]
     source: str
 
 
 class Ingest:
-    """Stores each received message once; the caller says "yes" to the sender only after this returns."""
+    """Stores each received message once; the caller says "yes" to the sender only after this
+    returns."""
 
     def __init__(self, store: Store, clock: Clock, on_stored=None) -> None:
         self._store = store
@@ -35,13 +37,14 @@ class Ingest:
         self._on_stored = on_stored or (lambda: None)
 
     def __call__(self, raw: bytes, envelope: Envelope) -> int | None:
-        """The new row's id, or None when the same message was stored before. Raises when it cannot store."""
+        """The new row's id, or None when the same message was stored before. Raises when it cannot
+        store."""
         message_id, sender = _identity(raw)
         now = self._clock.now()
         row = dict(
             dedup_key=dedup_key(raw, message_id, sender), message_id=message_id,
-            envelope_from=envelope.mail_from, envelope_to=list(envelope.rcpt_tos), source=envelope.source,
-            raw=raw, received_at=now, not_before=now, state="new",
+            envelope_from=envelope.mail_from, envelope_to=list(envelope.rcpt_tos),
+            source=envelope.source, raw=raw, received_at=now, not_before=now, state="new",
         )
         with self._store.transaction() as session:
             new_id = session.execute(_insert_once(self._store, row)).scalar()
@@ -54,12 +57,14 @@ class Ingest:
 
 def _insert_once(store: Store, row: dict):
     dialect_insert = postgresql.insert if store.is_postgresql else sqlite.insert
-    statement = dialect_insert(InboundMessage).values(**row).on_conflict_do_nothing(index_elements=["dedup_key"])
+    statement = (dialect_insert(InboundMessage).values(**row)
+                 .on_conflict_do_nothing(index_elements=["dedup_key"]))
     return statement.returning(InboundMessage.id)
 
 
 def _identity(raw: bytes) -> tuple[str | None, str]:
-    """Message-ID and From address from the headers alone (cheap, and never fails on broken bodies)."""
+    """Message-ID and From address from the headers alone (cheap, and never fails on broken
+    bodies)."""
     try:
         headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
         message_id = str(headers.get("Message-ID", "") or "").strip() or None
@@ -70,17 +75,20 @@ def _identity(raw: bytes) -> tuple[str | None, str]:
 
 
 def dedup_key(raw: bytes, message_id: str | None, sender: str) -> str:
-    """Same Message-ID from the same sender is the same message; without a Message-ID, the same bytes are."""
+    """Same Message-ID from the same sender is the same message; without a Message-ID, the same
+    bytes are."""
     if message_id:
-        material = b"mid\0" + message_id.encode("utf-8", "replace") + b"\0" + sender.encode("utf-8", "replace")
+        material = (b"mid\0" + message_id.encode("utf-8", "replace")
+                    + b"\0" + sender.encode("utf-8", "replace"))
     else:
         material = b"raw\0" + raw
     return hashlib.sha256(material).hexdigest()
 
 
 def envelope_from_headers(raw: bytes, domain: str, source: str) -> Envelope:
-    """For mail fetched by IMAP, which has no SMTP envelope: our recipients from the delivery headers (the MTA's
-    Delivered-To / X-Original-To first, then To and Cc) and the sender from Return-Path."""
+    """For mail fetched by IMAP, which has no SMTP envelope: our recipients from the delivery
+    headers (the MTA's Delivered-To / X-Original-To first, then To and Cc) and the sender from
+    Return-Path."""
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
     ours: list[str] = []
     for name in ("Delivered-To", "X-Original-To", "To", "Cc"):
@@ -89,4 +97,5 @@ def envelope_from_headers(raw: bytes, domain: str, source: str) -> Envelope:
             if address.endswith("@" + domain) and address not in ours:
                 ours.append(address)
     return_path = headers.get("Return-Path")
-    return Envelope(parseaddr(str(return_path))[1] if return_path is not None else None, tuple(ours), source)
+    mail_from = parseaddr(str(return_path))[1] if return_path is not None else None
+    return Envelope(mail_from, tuple(ours), source)

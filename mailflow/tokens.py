@@ -1,5 +1,5 @@
-"""Signed reply addresses: reply+, meetings+ and bounces+ carry an HMAC so a reply names its conversation and
-cannot be forged or answered by anyone but the person it was sent to."""
+"""Signed reply addresses: reply+, meetings+ and bounces+ carry an HMAC so a reply names its
+conversation and cannot be forged or answered by anyone but the person it was sent to."""
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +10,8 @@ from urllib.parse import quote, urlencode
 
 KINDS = ("reply", "meetings", "bounces")
 _SIGNATURE_CHARS = 20  # hex digits: 80 bits
-_LOCAL = re.compile(r"^(reply|meetings|bounces)\+([a-z0-9]{1,12})\.(\d{1,12})\.(\d{1,12})\.([0-9a-f]+)$")
+_LOCAL = re.compile(r"^(reply|meetings|bounces)\+([a-z0-9]{1,12})"  # kind+purpose
+                    r"\.(\d{1,12})\.(\d{1,12})\.([0-9a-f]+)$")  # .object.person.signature
 
 
 class ForgedToken(ValueError):
@@ -42,13 +43,14 @@ class TokenSigner:
         return f"{body}.{self._sign(body)}@{self._domain}"
 
     def mailto(self, token: Token, keyword: str, body: str = "") -> str:
-        """A one-click mailto: that opens a reply to token with keyword prefilled (the body too, where mail
-        clients drop the subject)."""
+        """A one-click mailto: that opens a reply to token with keyword prefilled (the body too,
+        where mail clients drop the subject)."""
         query = urlencode({"subject": keyword, "body": body or keyword}, quote_via=quote)
         return f"mailto:{self.address(token)}?{query}"
 
     def read(self, address: str) -> Token | None:
-        """The token in address; None when it is no token address; ForgedToken when its signature is wrong."""
+        """The token in address; None when it is no token address; ForgedToken when its signature is
+        wrong."""
         local, _, domain = address.lower().rpartition("@")
         match = _LOCAL.match(local)
         if not match or domain != self._domain:
@@ -60,9 +62,11 @@ class TokenSigner:
         return Token(kind, purpose, int(object_id), int(person_id))
 
     def _sign(self, body: str) -> str:
-        return hmac.new(self._key, body.encode("utf-8"), hashlib.sha256).hexdigest()[:_SIGNATURE_CHARS]
+        digest = hmac.new(self._key, body.encode("utf-8"), hashlib.sha256).hexdigest()
+        return digest[:_SIGNATURE_CHARS]
 
 
 def is_token_local_part(local: str) -> bool:
-    """Whether local looks like one of our signed local parts (checked at RCPT time, before the signature)."""
+    """Whether local looks like one of our signed local parts (checked at RCPT time, before the
+    signature)."""
     return bool(_LOCAL.match(local.lower()))

@@ -1,4 +1,5 @@
-"""The one catalogue of achievements, and recording them so that the same event never counts twice."""
+"""The one catalogue of achievements, and recording them so that the same event never counts
+twice."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,8 +12,10 @@ from ..store.models import Achievement, Person
 CATALOGUE: dict[str, dict[str, str]] = {
     "joined": {"en": "Joined the programme", "de": "Dem Programm beigetreten"},
     "matched": {"en": "Mentorship started", "de": "Mentoring begonnen"},
-    "agreement_signed": {"en": "Mentoring agreement signed", "de": "Mentoring-Vereinbarung geschlossen"},
-    "agreement_amended": {"en": "Mentoring agreement amended", "de": "Mentoring-Vereinbarung angepasst"},
+    "agreement_signed": {"en": "Mentoring agreement signed",
+                         "de": "Mentoring-Vereinbarung geschlossen"},
+    "agreement_amended": {"en": "Mentoring agreement amended",
+                          "de": "Mentoring-Vereinbarung angepasst"},
     "meeting_held": {"en": "Meeting held", "de": "Treffen stattgefunden"},
     "first_meeting": {"en": "First meeting", "de": "Erstes Treffen"},
     "fifth_meeting": {"en": "Fifth meeting", "de": "Fünftes Treffen"},
@@ -31,7 +34,8 @@ def record(session: Session, person: Person, kind: str, now: datetime, *, ref: s
         Achievement.person_id == person.id, Achievement.kind == kind, Achievement.ref == ref))
     if exists:
         return False
-    session.add(Achievement(person_id=person.id, kind=kind, ref=ref, mentorship_id=mentorship_id, created_at=now))
+    session.add(Achievement(person_id=person.id, kind=kind, ref=ref, mentorship_id=mentorship_id,
+                            created_at=now))
     return True
 
 

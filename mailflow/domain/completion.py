@@ -1,6 +1,7 @@
-"""Completing a mentorship and issuing its certificates: the one place that does it, whether the other side said
-YES, a coordinator ended it, or silence counted as consent (the closing job below). Each person gets a PDF
-certificate in their language, stored with a verification code, attached to their completion mail."""
+"""Completing a mentorship and issuing its certificates: the one place that does it, whether the
+other side said YES, a coordinator ended it, or silence counted as consent (the closing job below).
+Each person gets a PDF certificate in their language, stored with a verification code, attached to
+their completion mail."""
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +18,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..config import Settings
-from ..outgoing.certificates import CertificateData
+from ..outgoing.certificate_pdf import CertificateData
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import Certificate, Feedback, Meeting, Mentorship, Person
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
 CODE_LENGTH = 10  # 50 bits
-DELETED_PREFIX = "hmac:"  # holder_name after the holder deleted their data: only a digest to check a name with
+# holder_name after the holder deleted their data: only a digest to check a name with
+DELETED_PREFIX = "hmac:"
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ def new_code() -> str:
 
 
 def normalise_code(text: str) -> str:
-    """What someone typed (any case, with or without dashes and spaces) as a stored code, or "" if it is none."""
+    """What someone typed (any case, with or without dashes and spaces) as a stored code, or "" if
+    it is none."""
     raw = re.sub(r"[^A-Za-z0-9]", "", text or "").upper()
     if len(raw) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in raw):
         return ""
@@ -60,30 +63,34 @@ def normalise_code(text: str) -> str:
 
 
 def name_digest(settings: Settings, name: str) -> str:
-    """A keyed digest of a name: after deletion it can confirm a name shown on a certificate, not reveal it."""
+    """A keyed digest of a name: after deletion it can confirm a name shown on a certificate, not
+    reveal it."""
     folded = " ".join(unicodedata.normalize("NFC", name).casefold().split())
-    return DELETED_PREFIX + hmac.new(settings.secret.encode(), folded.encode(), hashlib.sha256).hexdigest()[:32]
+    digest = hmac.new(settings.secret.encode(), folded.encode(), hashlib.sha256).hexdigest()
+    return DELETED_PREFIX + digest[:32]
 
 
 def held_meetings(session: Session, mentorship: Mentorship, now: datetime) -> list[Meeting]:
-    """Meetings that took place: confirmed, over, and nobody said in their feedback that it did not happen."""
+    """Meetings that took place: confirmed, over, and nobody said in their feedback that it did not
+    happen."""
     said_no = exists().where(Feedback.meeting_id == Meeting.id, Feedback.took_place.is_(False))
     return list(session.scalars(select(Meeting).where(
-        Meeting.mentorship_id == mentorship.id, Meeting.state == "confirmed", Meeting.ends_at <= now, ~said_no)
+        Meeting.mentorship_id == mentorship.id, Meeting.state == "confirmed",
+        Meeting.ends_at <= now, ~said_no)
         .order_by(Meeting.starts_at)))
 
 
 def period_of(session: Session, mentorship: Mentorship, until: date) -> tuple[date, date]:
     """From the agreed start (or the day it was accepted) to the day it was completed."""
     agreement = current_agreement(session, mentorship)
-    start = agreement.period_from if agreement else (mentorship.activated_at or mentorship.answered_at
-                                                      or mentorship.requested_at).date()
+    start = agreement.period_from if agreement else (
+        mentorship.activated_at or mentorship.answered_at or mentorship.requested_at).date()
     return min(start, until), until
 
 
 def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Certificate]:
-    """The mentorship completed, achievements recorded, a certificate for each side mailed and stored.
-    how: "confirmed" | "silence" | "coordinators" (named in the completion mail)."""
+    """The mentorship completed, achievements recorded, a certificate for each side mailed and
+    stored. how: "confirmed" | "silence" | "coordinators" (named in the completion mail)."""
     session, now = issuing.session, issuing.now
     mentorship.state, mentorship.completed_at, mentorship.last_activity_at = "completed", now, now
     issued = []
@@ -96,10 +103,12 @@ def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Cert
         issued.append(certificate)
         other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
         issuing.send(OutgoingMail(
-            template="mentorship_completed", to=person.email, to_name=person.name, language=person.language,
+            template="mentorship_completed", to=person.email, to_name=person.name,
+            language=person.language,
             attachments=(certificate_attachment(certificate, person.language),),
             values={"other": other.name, "how": how, "code": certificate.code,
-                    "period_from": certificate.period_from, "period_until": certificate.period_until}))
+                    "period_from": certificate.period_from,
+                    "period_until": certificate.period_until}))
     return issued
 
 
@@ -113,14 +122,16 @@ def issue(issuing: Issuing, mentorship: Mentorship, person: Person) -> Certifica
     partner = mentorship.mentor if role == "mentee" else mentorship.mentee
     code = new_code()
     data = CertificateData(
-        language=person.language, programme=settings.programme, holder_name=person.name, holder_role=role,
-        partner_name=partner.name if partner.deleted_at is None else "–", period_from=period_from,
-        period_until=period_until,
-        meeting_dates=tuple(m.starts_at.astimezone(zone).date() for m in held_meetings(session, mentorship, now)),
+        language=person.language, programme=settings.programme, holder_name=person.name,
+        holder_role=role, partner_name=partner.name if partner.deleted_at is None else "–",
+        period_from=period_from, period_until=period_until,
+        meeting_dates=tuple(m.starts_at.astimezone(zone).date()
+                            for m in held_meetings(session, mentorship, now)),
         topics=tuple(agreement.topics) if agreement else (), issued_on=now.astimezone(zone).date(),
         verification_code=code, verify_address=settings.hello_address)
-    certificate = Certificate(code=code, person_id=person.id, mentorship_id=mentorship.id, holder_name=person.name,
-                              period_from=period_from, period_until=period_until, issued_at=now,
+    certificate = Certificate(code=code, person_id=person.id, mentorship_id=mentorship.id,
+                              holder_name=person.name, period_from=period_from,
+                              period_until=period_until, issued_at=now,
                               pdf=issuing.documents.certificate_pdf(data, created=now))
     session.add(certificate)
     achievements.record(session, person, "certificate_issued", now, ref=f"c{mentorship.id}",
@@ -134,15 +145,16 @@ def certificate_attachment(certificate: Certificate, language: str) -> Attachmen
     return Attachment(f"{name}-{certificate.code}.pdf", "application/pdf", certificate.pdf)
 
 
-# --- silence counts as consent ---------------------------------------------------------------------------------
+# --- silence counts as consent --------------------------------------------------------------------
 
 
-def send_end_question(signer: TokenSigner, send: Send, mentorship: Mentorship, asker: Person, other: Person, *,
-                      deadline: datetime, reminder: bool = False, comment: str = "") -> None:
+def send_end_question(signer: TokenSigner, send: Send, mentorship: Mentorship, asker: Person,
+                      other: Person, *, deadline: datetime, reminder: bool = False,
+                      comment: str = "") -> None:
     """Ask other whether the mentorship may end (YES / NO links on a token only they can use)."""
     token = Token("reply", "end", mentorship.id, other.id)
     yes, no = (command_word(k, other.language) for k in (Keyword.YES, Keyword.NO))
-    send(OutgoingMail(template="end_question", to=other.email, to_name=other.name, language=other.language,
-                      reply_token=token, values={"asker": asker.name, "yes": signer.mailto(token, yes),
-                                                 "no": signer.mailto(token, no),
-                                                 "deadline": deadline, "reminder": reminder, "comment": comment}))
+    values = {"asker": asker.name, "yes": signer.mailto(token, yes), "no": signer.mailto(token, no),
+              "deadline": deadline, "reminder": reminder, "comment": comment}
+    send(OutgoingMail(template="end_question", to=other.email, to_name=other.name,
+                      language=other.language, reply_token=token, values=values))

@@ -10,18 +10,23 @@ from ..store.models import Certificate, Feedback, Meeting, Mentorship, Person
 
 
 def figures(session: Session, settings, now: datetime) -> dict:
-    """Programme figures: mentorships by state, people by role, meetings held and planned, ratings."""
-    states = dict(session.execute(select(Mentorship.state, func.count()).group_by(Mentorship.state)).all())
-    roles = dict(session.execute(select(Person.role, func.count()).where(Person.deleted_at.is_(None))
+    """Programme figures: mentorships by state, people by role, meetings held and planned,
+    ratings."""
+    states = dict(session.execute(select(Mentorship.state, func.count())
+                                  .group_by(Mentorship.state)).all())
+    roles = dict(session.execute(select(Person.role, func.count())
+                                 .where(Person.deleted_at.is_(None))
                                  .group_by(Person.role)).all())
     held, planned = session.execute(select(
-        func.sum(case((Meeting.ends_at <= now, 1), else_=0)), func.sum(case((Meeting.starts_at > now, 1), else_=0)))
+        func.sum(case((Meeting.ends_at <= now, 1), else_=0)),
+        func.sum(case((Meeting.starts_at > now, 1), else_=0)))
         .where(Meeting.state == "confirmed")).one()
-    average, ratings = session.execute(select(func.avg(Feedback.rating), func.count(Feedback.rating))).one()
+    average, ratings = session.execute(select(func.avg(Feedback.rating),
+                                              func.count(Feedback.rating))).one()
     certificates = session.scalar(select(func.count(Certificate.id))) or 0
-    return {"states": {s: states.get(s, 0) for s in ("requested", "accepted", "active", "ending", "completed",
-                                                     "declined")},
+    return {"states": {s: states.get(s, 0) for s in ("requested", "accepted", "active", "ending",
+                                                     "completed", "declined")},
             "mentees": roles.get("mentee", 0), "mentors": roles.get("mentor", 0),
             "meetings_held": int(held or 0), "meetings_planned": int(planned or 0),
-            "rating": round(float(average), 1) if average is not None else None, "ratings": ratings or 0,
-            "certificates": certificates}
+            "rating": round(float(average), 1) if average is not None else None,
+            "ratings": ratings or 0, "certificates": certificates}

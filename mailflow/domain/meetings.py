@@ -1,5 +1,6 @@
-"""Meetings as iMIP invitations: what a meeting's invitation says, the mails that carry it to both participants,
-and the shared rules (who proposed, who accepts, how a time is shown). Used by the meeting flows and the jobs."""
+"""Meetings as iMIP invitations: what a meeting's invitation says, the mails that carry it to both
+participants, and the shared rules (who proposed, who accepts, how a time is shown). Used by the
+meeting flows and the jobs."""
 from __future__ import annotations
 
 import functools
@@ -28,23 +29,27 @@ def new_uid(settings: Settings) -> str:
 
 
 def organizer_token(meeting: Meeting) -> Token:
-    """The ORGANIZER address of a meeting: calendar clients send their REPLY / COUNTER there; anyone may write to
-    it, the flow checks that the answer comes from an attendee answering for themselves."""
+    """The ORGANIZER address of a meeting: calendar clients send their REPLY / COUNTER there; anyone
+    may write to it, the flow checks that the answer comes from an attendee answering for
+    themselves."""
     return Token("meetings", "meet", meeting.id, 0)
 
 
 def plan_token(mentorship: Mentorship, person: Person) -> Token:
-    """A person's own meetings address for one mentorship: an invitation from their calendar to it proposes."""
+    """A person's own meetings address for one mentorship: an invitation from their calendar to it
+    proposes."""
     return Token("meetings", "plan", mentorship.id, person.id)
 
 
 def proposer_of(meeting: Meeting, mentorship: Mentorship) -> Person:
-    return mentorship.mentor if meeting.proposed_by_id == mentorship.mentor_id else mentorship.mentee
+    return (mentorship.mentor if meeting.proposed_by_id == mentorship.mentor_id
+            else mentorship.mentee)
 
 
 def acceptor_of(meeting: Meeting, mentorship: Mentorship) -> Person:
     """The one whose acceptance confirms the meeting: the participant who did not propose it."""
-    return mentorship.mentee if meeting.proposed_by_id == mentorship.mentor_id else mentorship.mentor
+    return (mentorship.mentee if meeting.proposed_by_id == mentorship.mentor_id
+            else mentorship.mentor)
 
 
 def participant(mentorship: Mentorship, email: str) -> Person | None:
@@ -68,43 +73,51 @@ def meeting_values(meeting: Meeting, mentorship: Mentorship, reader: Person, *,
     start, end = start or meeting.starts_at, end or meeting.ends_at
     zone = reader.timezone or meeting.tzid
     return dict(when=shown_time(start, end, zone, reader.language),
-                minutes=int((end - start).total_seconds() // 60), place=meeting.place, topic=meeting.topic,
+                minutes=int((end - start).total_seconds() // 60), place=meeting.place,
+                topic=meeting.topic,
                 closing=meeting.closing, other=other_side(mentorship, reader).name,
                 proposer=proposer_of(meeting, mentorship).name, sequence=meeting.sequence)
 
 
-def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship, now: datetime,
-               *, language: str, accepted: tuple[int, ...] = ()) -> Invitation:
-    """The iTIP object of the meeting as it stands; people in accepted are ACCEPTED, the rest NEEDS-ACTION."""
+def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship,
+               now: datetime, *, language: str, accepted: tuple[int, ...] = ()) -> Invitation:
+    """The iTIP object of the meeting as it stands; people in accepted are ACCEPTED, the rest
+    NEEDS-ACTION."""
     people = (mentorship.mentee, mentorship.mentor)
-    attendees = tuple(Attendee(p.email, p.name, partstat="ACCEPTED" if p.id in accepted else "NEEDS-ACTION")
+    attendees = tuple(Attendee(p.email, p.name,
+                               partstat="ACCEPTED" if p.id in accepted else "NEEDS-ACTION")
                       for p in people)
     place = meeting.place.strip()
     url = place if place.lower().startswith(("http://", "https://")) else None
     if language == "de":
         summary = f"Mentoring: {mentorship.mentee.name} & {mentorship.mentor.name}"
-        description = (f"Thema: {meeting.topic}\nOrt: {place}\n\nBitte sagen Sie mit den Knöpfen Ihres Kalenders zu "
+        description = (f"Thema: {meeting.topic}\nOrt: {place}\n\n"
+                       f"Bitte sagen Sie mit den Knöpfen Ihres Kalenders zu "
                        f"oder ab – oder antworten Sie auf die Mail mit JA.")
     else:
         summary = f"Mentoring: {mentorship.mentee.name} & {mentorship.mentor.name}"
-        description = (f"Topic: {meeting.topic}\nPlace: {place}\n\nPlease accept or decline with your calendar's "
+        description = (f"Topic: {meeting.topic}\nPlace: {place}\n\n"
+                       f"Please accept or decline with your calendar's "
                        f"buttons – or reply YES to the mail.")
     if meeting.topic:
         summary = f"{summary} – {meeting.topic}"[:250]
     return Invitation(
-        uid=meeting.uid, sequence=meeting.sequence, stamp=now, start=meeting.starts_at, end=meeting.ends_at,
-        tzid=meeting.tzid, summary=summary, description=description, location=place or None, url=url,
-        organizer_email=signer.address(organizer_token(meeting)), organizer_name=settings.programme,
+        uid=meeting.uid, sequence=meeting.sequence, stamp=now, start=meeting.starts_at,
+        end=meeting.ends_at, tzid=meeting.tzid, summary=summary, description=description,
+        location=place or None, url=url,
+        organizer_email=signer.address(organizer_token(meeting)),
+        organizer_name=settings.programme,
         attendees=attendees)
 
 
 def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meeting: Meeting,
                      mentorship: Mentorship, now: datetime, *, accepted: tuple[int, ...] = (),
                      template: str = "meeting_invitation", values: dict | None = None) -> None:
-    """METHOD:REQUEST to both participants, each in their own language, with a reply address that takes YES."""
+    """METHOD:REQUEST to both participants, each in their own language, with a reply address that
+    takes YES."""
     for person in (mentorship.mentee, mentorship.mentor):
-        ics = build_request(invitation(settings, signer, meeting, mentorship, now, language=person.language,
-                                       accepted=accepted))
+        ics = build_request(invitation(settings, signer, meeting, mentorship, now,
+                                       language=person.language, accepted=accepted))
         token = Token("reply", "meeting", meeting.id, person.id)
         acceptor = acceptor_of(meeting, mentorship)
         word = functools.partial(command_word, language=person.language)
@@ -121,36 +134,42 @@ def send_cancellations(send: Send, settings: Settings, signer: TokenSigner, meet
                        mentorship: Mentorship, now: datetime, cancelled_by: Person) -> None:
     """METHOD:CANCEL (sequence already raised by the caller) to both."""
     for person in (mentorship.mentee, mentorship.mentor):
-        ics = build_cancel(invitation(settings, signer, meeting, mentorship, now, language=person.language))
-        send(_mail(person, "meeting_cancelled", None, dict(meeting_values(meeting, mentorship, person),
-                                                          cancelled_by=cancelled_by.name,
-                                                          by_you=cancelled_by.id == person.id), ics, "CANCEL"))
+        ics = build_cancel(invitation(settings, signer, meeting, mentorship, now,
+                                      language=person.language))
+        values = dict(meeting_values(meeting, mentorship, person), cancelled_by=cancelled_by.name,
+                      by_you=cancelled_by.id == person.id)
+        send(_mail(person, "meeting_cancelled", None, values, ics, "CANCEL"))
 
 
-def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship,
-                         now: datetime, counter_by: Person, values: dict) -> OutgoingMail:
+def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeting,
+                         mentorship: Mentorship, now: datetime, counter_by: Person,
+                         values: dict) -> OutgoingMail:
     inv = invitation(settings, signer, meeting, mentorship, now, language=counter_by.language)
-    comment = ("Die vorgeschlagene Zeit passt nicht; der Termin bleibt wie eingeladen." if counter_by.language == "de"
+    comment = ("Die vorgeschlagene Zeit passt nicht; der Termin bleibt wie eingeladen."
+               if counter_by.language == "de"
                else "The proposed time does not suit; the meeting stays as invited.")
     ics = build_decline_counter(inv, counter_by.email, comment)
     return _mail(counter_by, "meeting_counter_declined", None, values, ics, "DECLINECOUNTER")
 
 
 def duration_ok(start: datetime, end: datetime) -> bool:
-    """A meeting as long as the meeting form allows (a client's invitation or counter proposal may not be)."""
+    """A meeting as long as the meeting form allows (a client's invitation or counter proposal may
+    not be)."""
     shortest, longest = MEETING_MINUTES
     return timedelta(minutes=shortest) <= end - start <= timedelta(minutes=longest)
 
 
-def _mail(person: Person, template: str, token: Token | None, values: dict, ics: bytes, method: str) -> OutgoingMail:
-    return OutgoingMail(template=template, to=person.email, to_name=person.name, language=person.language,
-                        values=values, reply_token=token, alternatives=(imip_mime_part(ics, method),))
+def _mail(person: Person, template: str, token: Token | None, values: dict, ics: bytes,
+          method: str) -> OutgoingMail:
+    return OutgoingMail(template=template, to=person.email, to_name=person.name,
+                        language=person.language, values=values, reply_token=token,
+                        alternatives=(imip_mime_part(ics, method),))
 
 
-def send_feedback_form(send: Send, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship, person: Person, *, errors=(),
-                       values=None) -> None:
+def send_feedback_form(send: Send, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship,
+                       person: Person, *, errors=(), values=None) -> None:
     token = Token("reply", "feedback", meeting.id, person.id)
-    send(OutgoingMail(template="meeting_feedback", to=person.email, to_name=person.name, language=person.language,
-                      reply_token=token, values=dict(
+    send(OutgoingMail(template="meeting_feedback", to=person.email, to_name=person.name,
+                      language=person.language, reply_token=token, values=dict(
                           meeting_values(meeting, mentorship, person), errors=list(errors),
                           form=render_form("feedback", values or {}, person.language))))

@@ -1,4 +1,5 @@
-"""Queries about mentorships that several flows share: who is free, what is open, what is current."""
+"""Queries about mentorships that several flows share: who is free, what is open, what is
+current."""
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
@@ -21,7 +22,8 @@ def free_places(session: Session, mentors: list[Person]) -> dict[int, int]:
 
 
 def open_request_of(session: Session, mentee: Person) -> Mentorship | None:
-    return session.scalar(select(Mentorship).where(Mentorship.mentee_id == mentee.id, Mentorship.state.in_(OPEN)))
+    return session.scalar(select(Mentorship).where(Mentorship.mentee_id == mentee.id,
+                                                   Mentorship.state.in_(OPEN)))
 
 
 def running_of(session: Session, person: Person) -> list[Mentorship]:

@@ -22,8 +22,10 @@ class ImportCounts:
     unchanged: int = 0
 
 
-def import_rows(session: Session, settings: Settings, rows, now: datetime, progress=None) -> ImportCounts:
-    """Create or update one person per row (keyed by address); importing the same file twice changes nothing."""
+def import_rows(session: Session, settings: Settings, rows, now: datetime,
+                progress=None) -> ImportCounts:
+    """Create or update one person per row (keyed by address); importing the same file twice changes
+    nothing."""
     counts = ImportCounts()
     for row in rows:
         outcome = upsert(session, settings, row, now)
@@ -36,7 +38,8 @@ def import_rows(session: Session, settings: Settings, rows, now: datetime, progr
 def upsert(session: Session, settings: Settings, row: PersonRow, now: datetime) -> str:
     person = session.scalar(select(Person).where(Person.email == row.email))
     if person is None:
-        person = new_person(session, settings, email=row.email, name=row.name, role=row.role, now=now)
+        person = new_person(session, settings, email=row.email, name=row.name, role=row.role,
+                            now=now)
         _apply(person, row)
         session.flush()
         achievements.record(session, person, "joined", now)
@@ -47,14 +50,18 @@ def upsert(session: Session, settings: Settings, row: PersonRow, now: datetime) 
 
 
 def bounces(session: Session, address: str) -> bool:
-    """Whether mail to address is known to bounce (we then send nothing there until it works again)."""
-    return session.scalar(select(Person.bounced_at).where(Person.email == address.lower())) is not None
+    """Whether mail to address is known to bounce (we then send nothing there until it works
+    again)."""
+    bounced_at = session.scalar(select(Person.bounced_at).where(Person.email == address.lower()))
+    return bounced_at is not None
 
 
-def new_person(session: Session, settings: Settings, *, email: str, name: str, role: str, now: datetime) -> Person:
+def new_person(session: Session, settings: Settings, *, email: str, name: str, role: str,
+               now: datetime) -> Person:
     person = Person(email=email.lower(), name=name, role=role, language=settings.language,
-                    timezone=settings.timezone, topics=[], capacity=1 if role == "mentor" else 0, about="",
-                    created_at=now, bounce_reason="", handle=unique_handle(session, name or email))
+                    timezone=settings.timezone, topics=[], capacity=1 if role == "mentor" else 0,
+                    about="", created_at=now, bounce_reason="",
+                    handle=unique_handle(session, name or email))
     session.add(person)
     return person
 
@@ -70,12 +77,14 @@ def _apply(person: Person, row: PersonRow) -> None:
 
 
 def _snapshot(person: Person) -> tuple:
-    return (person.name, person.role, person.language, person.timezone, list(person.topics), person.capacity)
+    return (person.name, person.role, person.language, person.timezone, list(person.topics),
+            person.capacity)
 
 
 def unique_handle(session: Session, name: str) -> str:
     """A short ASCII name (anna-schmidt, anna-schmidt-2) to REQUEST a mentor by."""
-    plain = unicodedata.normalize("NFKD", name.split("@")[0]).encode("ascii", "ignore").decode().lower()
+    plain = (unicodedata.normalize("NFKD", name.split("@")[0])
+             .encode("ascii", "ignore").decode().lower())
     base = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40] or "person"
     taken = set(session.scalars(select(Person.handle).where(Person.handle.like(f"{base}%"))))
     if base not in taken:

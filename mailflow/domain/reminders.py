@@ -1,5 +1,6 @@
-"""What waits on someone and the mails that recall it: a reminder of an unanswered request or agreement, and a
-check-in for a mentorship that went quiet. The scheduled reminders and a coordinator's REMIND both send them."""
+"""What waits on someone and the mails that recall it: a reminder of an unanswered request or
+agreement, and a check-in for a mentorship that went quiet. The scheduled reminders and a
+coordinator's REMIND both send them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ PLANNED = ("proposed", "confirmed", "tentative")
 
 QUIET_STATES = ("accepted", "active")
 
+
 @dataclass(frozen=True)
 class Waiting:
     """One thing that waits on someone, as the reminder and the coordinators' mail show it."""
@@ -29,6 +31,7 @@ class Waiting:
     other: Person
     since: datetime
     version: AgreementVersion | None = None
+
 
 def send_reminder(signer: TokenSigner, send: Send, item: Waiting, stage: str) -> None:
     """Recall to the person it waits on what waits (yes / no links on a token only they can use)."""
@@ -43,19 +46,25 @@ def send_reminder(signer: TokenSigner, send: Send, item: Waiting, stage: str) ->
                   yes=signer.mailto(token, yes), no=signer.mailto(token, no, f"{no} "),
                   version=item.version.version if item.version else None)
     send(OutgoingMail(template="reminder", to=person.email, to_name=person.name,
-                                             language=person.language, values=values, reply_token=token))
+                      language=person.language, values=values, reply_token=token))
+
 
 def quiet_mentorships(now: datetime, days: int):
-    """Running mentorships with no mail and no meeting for days (a meeting planned after that counts)."""
+    """Running mentorships with no mail and no meeting for days (a meeting planned after that
+    counts)."""
     since = now - timedelta(days=days)
-    last = func.coalesce(Mentorship.last_activity_at, Mentorship.answered_at, Mentorship.requested_at)
+    last = func.coalesce(Mentorship.last_activity_at, Mentorship.answered_at,
+                         Mentorship.requested_at)
     planned = exists().where(Meeting.mentorship_id == Mentorship.id, Meeting.state.in_(PLANNED),
                              Meeting.starts_at > since)
-    return select(Mentorship).where(Mentorship.state.in_(QUIET_STATES), last <= since, ~planned), since
+    quiet = select(Mentorship).where(Mentorship.state.in_(QUIET_STATES), last <= since, ~planned)
+    return quiet, since
+
 
 def send_checkin(settings: Settings, signer: TokenSigner, send: Send, mentorship: Mentorship,
                  person: Person) -> None:
-    """Ask person how the mentorship goes (one click for 'all good', or a reply in their own words)."""
+    """Ask person how the mentorship goes (one click for 'all good', or a reply in their own
+    words)."""
     other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
     token = Token("reply", "checkin", mentorship.id, person.id)
     last = mentorship.last_activity_at or mentorship.answered_at or mentorship.requested_at
@@ -63,6 +72,7 @@ def send_checkin(settings: Settings, signer: TokenSigner, send: Send, mentorship
     values = dict(other=other.name, since=last, days=settings.inactivity_days,
                   role="mentee" if person.id == mentorship.mentee_id else "mentor",
                   good=signer.mailto(token, "Alles gut" if german else "All good"),
-                  topics=f"mailto:{settings.hello_address}?subject={'THEMEN' if german else 'TOPICS'}")
+                  topics=f"mailto:{settings.hello_address}"
+                         f"?subject={'THEMEN' if german else 'TOPICS'}")
     send(OutgoingMail(template="checkin", to=person.email, to_name=person.name,
-                                             language=person.language, values=values, reply_token=token))
+                      language=person.language, values=values, reply_token=token))

@@ -1,5 +1,6 @@
-"""Sending from the rules flows and jobs share: a Send puts one mail in the outbox inside the caller's
-transaction (it leaves after commit), and never to an address known to bounce. The one place that rule lives."""
+"""Sending from the rules flows and jobs share: a Send puts one mail in the outbox inside the
+caller's transaction (it leaves after commit), and never to an address known to bounce. The one
+place that rule lives."""
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,5 @@
-"""The catalogue of suggested topics and questions (mailflow/data/topics.json, German and English), and which phase
-of a mentorship it serves now: the start, the middle or the closing."""
+"""The catalogue of suggested topics and questions (mailflow/data/topics.json, German and English),
+and which phase of a mentorship it serves now: the start, the middle or the closing."""
 from __future__ import annotations
 
 import json
@@ -30,8 +30,8 @@ def suggestions(phase: str, language: str) -> dict:
 
 
 def phase_of(session: Session, mentorship: Mentorship | None, now: datetime) -> str:
-    """start: no agreement or no meeting held yet; closing: ending, a closing meeting planned, the agreed meetings
-    (nearly) all held or three quarters of the period gone; the middle otherwise."""
+    """start: no agreement or no meeting held yet; closing: ending, a closing meeting planned, the
+    agreed meetings (nearly) all held or three quarters of the period gone; the middle otherwise."""
     if mentorship is None or mentorship.state in ("requested", "accepted"):
         return "start"
     if mentorship.state in ("ending", "completed"):
@@ -41,7 +41,8 @@ def phase_of(session: Session, mentorship: Mentorship | None, now: datetime) -> 
     if agreement is None or held == 0:
         return "start"
     closing_planned = session.scalar(select(exists().where(
-        Meeting.mentorship_id == mentorship.id, Meeting.closing.is_(True), Meeting.state.in_(PLANNED))))
+        Meeting.mentorship_id == mentorship.id, Meeting.closing.is_(True),
+        Meeting.state.in_(PLANNED))))
     length = (agreement.period_until - agreement.period_from).days or 1
     gone = (now.date() - agreement.period_from).days / length
     if closing_planned or held >= max(agreement.meetings - 1, 1) or gone >= 0.75:

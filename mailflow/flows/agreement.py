@@ -8,7 +8,7 @@ from ..domain import achievements
 from ..domain.meetings import plan_token
 from ..domain.mentorships import current_agreement, latest_version_number, other_side, running_of
 from ..outcomes import Polite
-from ..outgoing.certificates import AgreementData
+from ..outgoing.agreement_pdf import AgreementData
 from ..outgoing.compose import Attachment
 from ..parsers.commands import Keyword, command_word
 from ..parsers.form_fields import explain, field_label

@@ -1,5 +1,6 @@
-"""What a job gets to work with: the parts of the app it needs, named as a protocol so jobs never import the
-composition root (which imports the worker, routing and flows) and anything with these parts can run them."""
+"""What a job gets to work with: the parts of the app it needs, named as a protocol so jobs never
+import the composition root (which imports the worker, routing and flows) and anything with these
+parts can run them."""
 from __future__ import annotations
 
 from typing import Protocol

@@ -1,8 +1,9 @@
-"""The coordinators' digest: what needs attention first (unanswered requests, waiting agreements, inactive
-mentorships, low ratings, bouncing addresses, failed messages), then upcoming meetings, completions, programme
-figures and a small chart. Built with a fixed number of queries whatever the programme's size; sent daily at
-MAILFLOW_DIGEST_TIME (local) or weekly, once per day or week (a JobRun row). The HTML part has its CSS inlined
-with css-inline (mail clients drop <style>) and the chart as an inline cid: image."""
+"""The coordinators' digest: what needs attention first (unanswered requests, waiting agreements,
+inactive mentorships, low ratings, bouncing addresses, failed messages), then upcoming meetings,
+completions, programme figures and a small chart. Built with a fixed number of queries whatever the
+programme's size; sent daily at MAILFLOW_DIGEST_TIME (local) or weekly, once per day or week (a
+JobRun row). The HTML part has its CSS inlined with css-inline (mail clients drop <style>) and the
+chart as an inline cid: image."""
 from __future__ import annotations
 
 import logging
@@ -69,8 +70,10 @@ def queue_digest(app, session: Session, now: datetime) -> None:
     data = build(session, app.settings, app.signer, now)
     png = chart_png(data["chart"])
     for address in app.settings.coordinators:
-        mail = OutgoingMail(template="digest", to=address, language=app.settings.language, values=data)
-        app.composer.queue(session, mail, finish=lambda message: with_inline_css_and_chart(message, png))
+        mail = OutgoingMail(template="digest", to=address, language=app.settings.language,
+                            values=data)
+        app.composer.queue(session, mail,
+                           finish=lambda message: with_inline_css_and_chart(message, png))
 
 
 def period(settings) -> timedelta:
@@ -88,7 +91,8 @@ def build(session: Session, settings, signer, now: datetime) -> dict:
         "requests": _requests(session, now, link), "agreements": _agreements(session, now, link),
         "inactive": _inactive(session, now, settings.inactivity_days, link),
         "ratings": _low_ratings(session, since, link), "bounces": _bounces(session, link),
-        "failed": _failed(session), "meetings": _upcoming(session, now), "completed": _completed(session, since, link),
+        "failed": _failed(session), "meetings": _upcoming(session, now),
+        "completed": _completed(session, since, link),
         "figures": figures(session, settings, now), "chart": _chart(session, now),
         "stats_link": command_link(signer, coordinator_word(settings, "STATS")),
         "export_link": command_link(signer, "EXPORT"),
@@ -109,39 +113,50 @@ def _count(session: Session, query) -> int:
 
 def _requests(session: Session, now: datetime, link) -> dict:
     query = select(Mentorship).where(Mentorship.state == "requested")
-    rows = session.scalars(_with_people(query).order_by(Mentorship.requested_at).limit(SHOWN)).unique().all()
-    return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "since": m.requested_at,
-                      "days": (now - m.requested_at).days, "link": link("REMIND", m.id)} for m in rows],
+    rows = session.scalars(_with_people(query).order_by(Mentorship.requested_at)
+                           .limit(SHOWN)).unique().all()
+    return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name,
+                      "since": m.requested_at, "days": (now - m.requested_at).days,
+                      "link": link("REMIND", m.id)} for m in rows],
                     _count(session, query))
 
 
 def _agreements(session: Session, now: datetime, link) -> dict:
-    """Proposed versions waiting for approval, and accepted mentorships whose form has not come back."""
-    proposed = (select(AgreementVersion, Mentorship).join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
-                .where(AgreementVersion.state == "proposed", Mentorship.state.in_(("accepted", "active", "ending"))))
-    rows = session.execute(proposed.options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+    """Proposed versions waiting for approval, and accepted mentorships whose form has not come
+    back."""
+    proposed = (select(AgreementVersion, Mentorship)
+                .join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
+                .where(AgreementVersion.state == "proposed",
+                       Mentorship.state.in_(("accepted", "active", "ending"))))
+    rows = session.execute(proposed.options(joinedload(Mentorship.mentee),
+                                            joinedload(Mentorship.mentor))
                            .order_by(AgreementVersion.proposed_at).limit(SHOWN)).unique().all()
     items = [{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "version": v.version,
               "since": v.proposed_at, "days": (now - v.proposed_at).days, "waiting_for": "approval",
               "link": link("REMIND", m.id)} for v, m in rows]
-    versions = select(AgreementVersion.id).where(AgreementVersion.mentorship_id == Mentorship.id).exists()
+    versions = (select(AgreementVersion.id)
+                .where(AgreementVersion.mentorship_id == Mentorship.id).exists())
     no_form = select(Mentorship).where(Mentorship.state == "accepted", ~versions)
-    forms = session.scalars(_with_people(no_form).order_by(Mentorship.answered_at).limit(SHOWN)).unique().all()
+    forms = session.scalars(_with_people(no_form).order_by(Mentorship.answered_at)
+                            .limit(SHOWN)).unique().all()
     since = lambda m: m.answered_at or m.requested_at  # noqa: E731
-    items += [{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "version": None, "since": since(m),
-               "days": (now - since(m)).days, "waiting_for": "form", "link": link("REMIND", m.id)} for m in forms]
+    items += [{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "version": None,
+               "since": since(m), "days": (now - since(m)).days, "waiting_for": "form",
+               "link": link("REMIND", m.id)} for m in forms]
     return _section(items, _count(session, proposed) + _count(session, no_form))
 
 
 def _inactive(session: Session, now: datetime, days: int, link) -> dict:
     query, _ = quiet_mentorships(now, days)
-    last = func.coalesce(Mentorship.last_activity_at, Mentorship.answered_at, Mentorship.requested_at)
+    last = func.coalesce(Mentorship.last_activity_at, Mentorship.answered_at,
+                         Mentorship.requested_at)
     rows = session.scalars(_with_people(query).order_by(last).limit(SHOWN)).unique().all()
     items = []
     for m in rows:
         quiet = m.last_activity_at or m.answered_at or m.requested_at
         items.append({"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "since": quiet,
-                      "days": (now - quiet).days, "nudged": m.nudged_at, "link": link("REMIND", m.id)})
+                      "days": (now - quiet).days, "nudged": m.nudged_at,
+                      "link": link("REMIND", m.id)})
     return _section(items, _count(session, query))
 
 
@@ -152,15 +167,17 @@ def _low_ratings(session: Session, since: datetime, link) -> dict:
     rows = session.execute(query.order_by(Feedback.created_at.desc()).limit(SHOWN)).all()
     return _section([{"id": meeting.mentorship_id, "who": person.name, "rating": feedback.rating,
                       "comment": feedback.comment, "meeting": meeting.starts_at,
-                      "link": link("REMIND", meeting.mentorship_id)} for feedback, meeting, person in rows],
+                      "link": link("REMIND", meeting.mentorship_id)}
+                     for feedback, meeting, person in rows],
                     _count(session, query))
 
 
 def _bounces(session: Session, link) -> dict:
     query = select(Person).where(Person.bounced_at.is_not(None), Person.deleted_at.is_(None))
     rows = session.scalars(query.order_by(Person.bounced_at.desc()).limit(SHOWN)).all()
-    return _section([{"who": p.name, "email": p.email, "since": p.bounced_at, "reason": p.bounce_reason,
-                      "link": link("RESEND", p.email)} for p in rows], _count(session, query))
+    return _section([{"who": p.name, "email": p.email, "since": p.bounced_at,
+                      "reason": p.bounce_reason, "link": link("RESEND", p.email)} for p in rows],
+                    _count(session, query))
 
 
 def _failed(session: Session) -> dict:
@@ -175,33 +192,46 @@ def _upcoming(session: Session, now: datetime) -> dict:
     query = (select(Meeting, Mentorship).join(Mentorship, Mentorship.id == Meeting.mentorship_id)
              .where(Meeting.starts_at >= now, Meeting.starts_at < now + timedelta(days=7),
                     Meeting.state.in_(("proposed", "confirmed", "tentative"))))
-    rows = session.execute(query.options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+    rows = session.execute(query.options(joinedload(Mentorship.mentee),
+                                         joinedload(Mentorship.mentor))
                            .order_by(Meeting.starts_at).limit(SHOWN)).unique().all()
-    return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "starts": meeting.starts_at,
-                      "state": meeting.state, "topic": meeting.topic} for meeting, m in rows],
+    return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name,
+                      "starts": meeting.starts_at, "state": meeting.state, "topic": meeting.topic}
+                     for meeting, m in rows],
                     _count(session, query))
 
 
 def _completed(session: Session, since: datetime, link) -> dict:
-    query = select(Mentorship).where(Mentorship.state == "completed", Mentorship.completed_at >= since)
-    rows = session.scalars(_with_people(query).order_by(Mentorship.completed_at).limit(SHOWN)).unique().all()
-    return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "on": m.completed_at,
-                      "link": link("RESEND", m.id)} for m in rows], _count(session, query))
+    query = select(Mentorship).where(Mentorship.state == "completed",
+                                     Mentorship.completed_at >= since)
+    rows = session.scalars(_with_people(query).order_by(Mentorship.completed_at)
+                           .limit(SHOWN)).unique().all()
+    return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name,
+                      "on": m.completed_at, "link": link("RESEND", m.id)} for m in rows],
+                    _count(session, query))
 
 
 def _chart(session: Session, now: datetime) -> list[dict]:
-    """Active mentorships and meetings per week for the last WEEKS weeks: two queries of WEEKS sums each."""
-    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    """Active mentorships and meetings per week for the last WEEKS weeks: two queries of WEEKS sums
+    each."""
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0,
+                                                           microsecond=0)
     starts = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
     bounds = [(start, start + timedelta(weeks=1)) for start in starts]
-    active = session.execute(select(*(func.sum(case(
-        ((Mentorship.activated_at < end) & ((Mentorship.completed_at.is_(None)) | (Mentorship.completed_at >= start)),
-         1), else_=0)) for start, end in bounds)).where(Mentorship.activated_at.is_not(None))).one()
-    meetings = session.execute(select(*(func.sum(case(
-        ((Meeting.starts_at >= start) & (Meeting.starts_at < end), 1), else_=0)) for start, end in bounds))
-        .where(Meeting.state == "confirmed")).one()
+    running = [(Mentorship.activated_at < end)
+               & ((Mentorship.completed_at.is_(None)) | (Mentorship.completed_at >= start))
+               for start, end in bounds]
+    held = [(Meeting.starts_at >= start) & (Meeting.starts_at < end) for start, end in bounds]
+    active = session.execute(_week_sums(running)
+                             .where(Mentorship.activated_at.is_not(None))).one()
+    meetings = session.execute(_week_sums(held).where(Meeting.state == "confirmed")).one()
     return [{"week": start, "active": int(a or 0), "meetings": int(m or 0)}
             for start, a, m in zip(starts, active, meetings)]
+
+
+def _week_sums(conditions: list):
+    """One SELECT of a sum per week: how many rows meet that week's condition."""
+    return select(*(func.sum(case((condition, 1), else_=0)) for condition in conditions))
 
 
 def chart_png(weeks: list[dict]) -> bytes:
@@ -209,8 +239,8 @@ def chart_png(weeks: list[dict]) -> bytes:
 
 
 def with_inline_css_and_chart(message: Message, png: bytes) -> Message:
-    """The built digest with its HTML part's CSS inlined, and the HTML wrapped in multipart/related with the
-    chart it shows as cid:chart."""
+    """The built digest with its HTML part's CSS inlined, and the HTML wrapped in multipart/related
+    with the chart it shows as cid:chart."""
     for container in message.walk():
         if container.get_content_type() != "multipart/alternative":
             continue
@@ -222,6 +252,7 @@ def with_inline_css_and_chart(message: Message, png: bytes) -> Message:
                 image.add_header("Content-ID", f"<{CHART_CID}>")
                 image.add_header("Content-Disposition", "inline", filename="chart.png")
                 inlined = css_inline.inline(html)
-                parts[index] = MIMEMultipart("related", _subparts=[text_part(inlined, "html"), image])
+                parts[index] = MIMEMultipart("related",
+                                             _subparts=[text_part(inlined, "html"), image])
         break
     return message

@@ -1,6 +1,7 @@
-"""Time-driven meeting work: the feedback form once a meeting has ended (Meeting.feedback_requested_at marks it
-done), and asking both sides to amend the agreement when the meetings leave it (a JobRun row per deviation).
-Each scan is a bounded query over a batch; each mail commits together with its mark."""
+"""Time-driven meeting work: the feedback form once a meeting has ended
+(Meeting.feedback_requested_at marks it done), and asking both sides to amend the agreement when the
+meetings leave it (a JobRun row per deviation). Each scan is a bounded query over a batch; each mail
+commits together with its mark."""
 from __future__ import annotations
 
 import logging
@@ -20,13 +21,16 @@ from ..tokens import Token
 
 log = logging.getLogger(__name__)
 BATCH = 500
-FEEDBACK_WINDOW = timedelta(days=30)  # a meeting that ended longer ago (e.g. while we were down) is not asked about
+# a meeting that ended longer ago (e.g. while we were down) is not asked about
+FEEDBACK_WINDOW = timedelta(days=30)
 DEVIATIONS = "agreement_deviations"
+Deviation = tuple[str, AgreementVersion, Mentorship, dict]  # (key, agreement, mentorship, what)
 
 
 def ask_for_feedback(app, now: datetime) -> int:
-    """One feedback mail to each participant of every confirmed meeting that has ended, a batch per transaction.
-    A meeting never confirmed (proposed, tentative) did not take place as far as we know: nobody is asked."""
+    """One feedback mail to each participant of every confirmed meeting that has ended, a batch per
+    transaction. A meeting never confirmed (proposed, tentative) did not take place as far as we
+    know: nobody is asked."""
     asked = 0
     while True:
         done = _ask_for_feedback_batch(app, now)
@@ -38,13 +42,15 @@ def ask_for_feedback(app, now: datetime) -> int:
 def _ask_for_feedback_batch(app, now: datetime) -> int:
     with app.store.transaction() as session:
         due = list(session.scalars(
-            select(Meeting).where(Meeting.feedback_requested_at.is_(None), Meeting.state == "confirmed",
-                                  Meeting.ends_at <= now, Meeting.ends_at > now - FEEDBACK_WINDOW)
+            select(Meeting).where(Meeting.feedback_requested_at.is_(None),
+                                  Meeting.state == "confirmed", Meeting.ends_at <= now,
+                                  Meeting.ends_at > now - FEEDBACK_WINDOW)
             .order_by(Meeting.ends_at, Meeting.id).limit(BATCH).with_for_update(skip_locked=True)))
         if not due:
             return 0
         mentorships = {m.id: m for m in session.scalars(
-            select(Mentorship).options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+            select(Mentorship)
+            .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
             .where(Mentorship.id.in_({m.mentorship_id for m in due})))}
         send = outbox(app.composer, session)
         for meeting in due:
@@ -57,10 +63,10 @@ def _ask_for_feedback_batch(app, now: datetime) -> int:
 
 
 def check_agreements(app, now: datetime) -> int:
-    """Both sides asked to amend when there are more meetings than agreed, a meeting outside the period, or the
-    period is over with agreed meetings left; once per deviation (and agreement version). One aggregate query
-    looks at every active mentorship; only those whose figures leave the agreement are loaded, BATCH per
-    transaction."""
+    """Both sides asked to amend when there are more meetings than agreed, a meeting outside the
+    period, or the period is over with agreed meetings left; once per deviation (and agreement
+    version). One aggregate query looks at every active mentorship; only those whose figures leave
+    the agreement are loaded, BATCH per transaction."""
     candidates = _candidates(app, now)
     sent = 0
     for first in range(0, len(candidates), BATCH):
@@ -72,15 +78,12 @@ def _candidates(app, now: datetime) -> list[int]:
     """Ids of the active mentorships whose meeting figures leave their approved agreement."""
     zone = ZoneInfo(app.settings.timezone)
     today = now.astimezone(zone).date()
-    held = case((and_(Meeting.state == "confirmed", Meeting.ends_at <= now), 1), else_=0)
-    figures = (select(Meeting.mentorship_id, func.count(Meeting.id).label("planned"),
-                      func.min(Meeting.starts_at).label("first"), func.max(Meeting.starts_at).label("last"),
-                      func.sum(held).label("held"))
-               .where(Meeting.state.in_(svc.PLANNED)).group_by(Meeting.mentorship_id).subquery())
+    figures = _meeting_figures(now)
     with app.store.reading() as session:
         rows = session.execute(
             select(Mentorship.id, AgreementVersion.meetings, AgreementVersion.period_from,
-                   AgreementVersion.period_until, figures.c.planned, figures.c.first, figures.c.last, figures.c.held)
+                   AgreementVersion.period_until, figures.c.planned, figures.c.first,
+                   figures.c.last, figures.c.held)
             .join(AgreementVersion, AgreementVersion.mentorship_id == Mentorship.id)
             .outerjoin(figures, figures.c.mentorship_id == Mentorship.id)
             .where(Mentorship.state == "active", AgreementVersion.state == "approved")
@@ -94,30 +97,46 @@ def _candidates(app, now: datetime) -> list[int]:
     return found
 
 
+def _meeting_figures(now: datetime):
+    """Per mentorship with meetings that still count: how many, the first and last start, and how
+    many were held by now (one aggregate subquery)."""
+    held = case((and_(Meeting.state == "confirmed", Meeting.ends_at <= now), 1), else_=0)
+    return (select(Meeting.mentorship_id, func.count(Meeting.id).label("planned"),
+                   func.min(Meeting.starts_at).label("first"),
+                   func.max(Meeting.starts_at).label("last"),
+                   func.sum(held).label("held"))
+            .where(Meeting.state.in_(svc.PLANNED)).group_by(Meeting.mentorship_id).subquery())
+
+
 def _check_mentorships(app, now: datetime, ids: list[int]) -> int:
-    """The deviations of these mentorships, looked at meeting by meeting, and the mails about the new ones."""
+    """The deviations of these mentorships, looked at meeting by meeting, and the mails about the
+    new ones."""
     zone = ZoneInfo(app.settings.timezone)
     with app.store.transaction() as session:
         rows = session.execute(
-            select(AgreementVersion, Mentorship).join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
+            select(AgreementVersion, Mentorship)
+            .join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
             .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-            .where(Mentorship.id.in_(ids), Mentorship.state == "active", AgreementVersion.state == "approved")
+            .where(Mentorship.id.in_(ids), Mentorship.state == "active",
+                   AgreementVersion.state == "approved")
             .order_by(Mentorship.id)).unique().all()
         meetings: dict[int, list[Meeting]] = {}
         for meeting in session.scalars(select(Meeting).where(Meeting.mentorship_id.in_(ids),
                                                              Meeting.state.in_(svc.PLANNED))):
             meetings.setdefault(meeting.mentorship_id, []).append(meeting)
         found = [deviation for agreement, mentorship in rows
-                 for deviation in _deviations(agreement, mentorship, meetings.get(mentorship.id, []), now, zone)]
+                 for deviation in _deviations(agreement, mentorship,
+                                              meetings.get(mentorship.id, []), now, zone)]
         return _ask_to_amend(app, session, found, now)
 
 
-def _deviations(agreement: AgreementVersion, mentorship: Mentorship, planned: list[Meeting], now: datetime,
-                zone: ZoneInfo) -> list[tuple[str, AgreementVersion, Mentorship, dict]]:
+def _deviations(agreement: AgreementVersion, mentorship: Mentorship, planned: list[Meeting],
+                now: datetime, zone: ZoneInfo) -> list[Deviation]:
     """(key, agreement, mentorship, what) for each way the planned meetings leave the agreement."""
     found = []
     if len(planned) > agreement.meetings:
-        found.append((f"over:a{agreement.id}", agreement, mentorship, {"kind": "over", "count": len(planned)}))
+        found.append((f"over:a{agreement.id}", agreement, mentorship,
+                      {"kind": "over", "count": len(planned)}))
     for meeting in planned:
         day = meeting.starts_at.astimezone(zone).date()
         if not agreement.period_from <= day <= agreement.period_until:
@@ -125,16 +144,19 @@ def _deviations(agreement: AgreementVersion, mentorship: Mentorship, planned: li
                           {"kind": "outside", "day": day}))
     held = sum(1 for m in planned if m.ends_at <= now and m.state == "confirmed")
     if agreement.period_until < now.astimezone(zone).date() and held < agreement.meetings:
-        found.append((f"left:a{agreement.id}", agreement, mentorship, {"kind": "left", "count": held}))
+        found.append((f"left:a{agreement.id}", agreement, mentorship,
+                      {"kind": "left", "count": held}))
     return found
 
 
 def _ask_to_amend(app, session, found: list, now: datetime) -> int:
-    """The amendment request to both, once per deviation key (a JobRun row commits with the mails)."""
+    """The amendment request to both, once per deviation key (a JobRun row commits with the
+    mails)."""
     if not found:
         return 0
+    keys = [key for key, *_ in found]
     done = set(session.scalars(select(JobRun.key).where(JobRun.job == DEVIATIONS,
-                                                        JobRun.key.in_([key for key, *_ in found]))))
+                                                        JobRun.key.in_(keys))))
     send = outbox(app.composer, session)
     sent = 0
     for key, agreement, mentorship, details in found:
@@ -143,13 +165,17 @@ def _ask_to_amend(app, session, found: list, now: datetime) -> int:
         done.add(key)
         session.add(JobRun(job=DEVIATIONS, key=key, ran_at=now))
         for person in (mentorship.mentee, mentorship.mentor):
-            token = Token("reply", "agree", mentorship.id, person.id)
-            amend = command_word(Keyword.AMEND, person.language)
-            send(OutgoingMail(template="agreement_deviation", to=person.email, to_name=person.name,
-                              language=person.language, reply_token=token, values=dict(
-                                  details, agreed=agreement.meetings, period_from=agreement.period_from,
-                                  period_until=agreement.period_until,
-                                  other=other_side(mentorship, person).name,
-                                  amend=app.signer.mailto(token, amend))))
+            send(_amend_mail(app, agreement, mentorship, person, details))
         sent += 1
     return sent
+
+
+def _amend_mail(app, agreement: AgreementVersion, mentorship: Mentorship, person,
+                details: dict) -> OutgoingMail:
+    token = Token("reply", "agree", mentorship.id, person.id)
+    amend = command_word(Keyword.AMEND, person.language)
+    values = dict(details, agreed=agreement.meetings, period_from=agreement.period_from,
+                  period_until=agreement.period_until, other=other_side(mentorship, person).name,
+                  amend=app.signer.mailto(token, amend))
+    return OutgoingMail(template="agreement_deviation", to=person.email, to_name=person.name,
+                        language=person.language, reply_token=token, values=values)

@@ -1,7 +1,8 @@
-"""Time-driven mails about what waits on someone: reminders for unanswered requests and approvals (then the
-coordinators are told), and a check-in for mentorships that went quiet. Each scan is one bounded query that
-leaves out what was already done; each mail commits together with the mark that it was sent (a JobRun row or
-Mentorship.nudged_at), so a restart or a second run never sends it twice."""
+"""Time-driven mails about what waits on someone: reminders for unanswered requests and approvals
+(then the coordinators are told), and a check-in for mentorships that went quiet. Each scan is one
+bounded query that leaves out what was already done; each mail commits together with the mark that
+it was sent (a JobRun row or Mentorship.nudged_at), so a restart or a second run never sends it
+twice."""
 from __future__ import annotations
 
 import logging
@@ -33,9 +34,11 @@ def _key(kind: str, stage: str, id_column):
 
 
 def _not_yet(kind: str, stage: str, id_column):
-    """Neither this stage nor a later one was done for the row (a late run sends only the latest reminder)."""
+    """Neither this stage nor a later one was done for the row (a late run sends only the latest
+    reminder)."""
     later = STAGES[STAGES.index(stage):]
-    return ~exists().where(JobRun.job == "reminders", or_(*(JobRun.key == _key(kind, s, id_column) for s in later)))
+    return ~exists().where(JobRun.job == "reminders",
+                           or_(*(JobRun.key == _key(kind, s, id_column) for s in later)))
 
 
 def remind_requests(app, now: datetime) -> int:
@@ -44,8 +47,10 @@ def remind_requests(app, now: datetime) -> int:
     def due(stage: str, days: int):
         query = (select(Mentorship).join(mentor, mentor.id == Mentorship.mentor_id)
                  .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-                 .where(Mentorship.state == "requested", Mentorship.requested_at <= now - timedelta(days=days),
-                        _not_yet("request", stage, Mentorship.id)).order_by(Mentorship.id).limit(BATCH))
+                 .where(Mentorship.state == "requested",
+                        Mentorship.requested_at <= now - timedelta(days=days),
+                        _not_yet("request", stage, Mentorship.id))
+                 .order_by(Mentorship.id).limit(BATCH))
         return query if stage == "coordinators" else query.where(mentor.bounced_at.is_(None))
 
     def waiting(row: Mentorship) -> Waiting:
@@ -56,9 +61,11 @@ def remind_requests(app, now: datetime) -> int:
 
 def remind_approvals(app, now: datetime) -> int:
     def due(stage: str, days: int):
-        return (select(AgreementVersion, Mentorship).join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
+        return (select(AgreementVersion, Mentorship)
+                .join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
                 .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-                .where(AgreementVersion.state == "proposed", Mentorship.state.in_(("accepted", "active", "ending")),
+                .where(AgreementVersion.state == "proposed",
+                       Mentorship.state.in_(("accepted", "active", "ending")),
                        AgreementVersion.proposed_at <= now - timedelta(days=days),
                        _not_yet("approval", stage, AgreementVersion.id))
                 .order_by(AgreementVersion.id).limit(BATCH))
@@ -68,7 +75,8 @@ def remind_approvals(app, now: datetime) -> int:
         mentee_proposed = version.proposed_by_id == mentorship.mentee_id
         approver, proposer = ((mentorship.mentor, mentorship.mentee) if mentee_proposed
                               else (mentorship.mentee, mentorship.mentor))
-        return Waiting("approval", version.id, mentorship.id, approver, proposer, version.proposed_at, version)
+        return Waiting("approval", version.id, mentorship.id, approver, proposer,
+                       version.proposed_at, version)
 
     return _remind(app, now, due, waiting, rows=lambda result: result.unique().all())
 
@@ -79,20 +87,27 @@ def _remind(app, now: datetime, due: Callable, waiting: Callable, rows=None) -> 
     for stage in reversed(STAGES):
         days = _stage_days(app.settings)[stage]
         while True:
-            with app.store.transaction() as session:
-                result = session.execute(due(stage, days))
-                found = [waiting(r) for r in (rows(result) if rows else result.unique().scalars().all())]
-                for item in found:
-                    session.add(JobRun(job="reminders", key=f"{item.kind}:{stage}:{item.object_id}", ran_at=now))
-                if stage == "coordinators":
-                    _tell_coordinators(app, session, found)
-                else:
-                    for item in found:
-                        send_reminder(app.signer, outbox(app.composer, session), item, stage)
-            done += len(found)
-            if len(found) < BATCH:
+            found = _remind_batch(app, now, stage, due(stage, days), waiting, rows)
+            done += found
+            if found < BATCH:
                 break
     return done
+
+
+def _remind_batch(app, now: datetime, stage: str, query, waiting: Callable, rows) -> int:
+    """Up to BATCH reminders of one stage in one transaction, each with its JobRun mark."""
+    with app.store.transaction() as session:
+        result = session.execute(query)
+        found = [waiting(r) for r in (rows(result) if rows else result.unique().scalars().all())]
+        for item in found:
+            session.add(JobRun(job="reminders", key=f"{item.kind}:{stage}:{item.object_id}",
+                               ran_at=now))
+        if stage == "coordinators":
+            _tell_coordinators(app, session, found)
+        else:
+            for item in found:
+                send_reminder(app.signer, outbox(app.composer, session), item, stage)
+    return len(found)
 
 
 def _tell_coordinators(app, session: Session, found: list[Waiting]) -> None:
@@ -106,8 +121,9 @@ def _tell_coordinators(app, session: Session, found: list[Waiting]) -> None:
                   remind=command_link(app.signer, f"{word} {i.mentorship_id}"))
              for i in found]
     for address in app.settings.coordinators:
+        values = dict(items=items, days=app.settings.escalate_days)
         app.composer.queue(session, OutgoingMail(template="overdue", to=address, language=language,
-                                                 values=dict(items=items, days=app.settings.escalate_days)))
+                                                 values=values))
 
 
 def nudge_inactive(app, now: datetime) -> int:
@@ -124,7 +140,8 @@ def nudge_inactive(app, now: datetime) -> int:
                 mentorship.nudged_at = now
                 for person in (mentorship.mentee, mentorship.mentor):
                     if person.bounced_at is None and person.deleted_at is None:
-                        send_checkin(app.settings, app.signer, outbox(app.composer, session), mentorship, person)
+                        send_checkin(app.settings, app.signer, outbox(app.composer, session),
+                                     mentorship, person)
         done += len(found)
         if len(found) < BATCH:
             return done

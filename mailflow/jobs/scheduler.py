@@ -1,7 +1,8 @@
-"""The scheduler: our own schedule.Scheduler, every job idempotent (a JobRun row per job and key, or a state
-column), each wrapped so one failure is logged and does not stop the others. Only one scheduler works at a time:
-on PostgreSQL it holds an advisory lock on a connection of its own, on SQLite an exclusive lock on a file beside
-the database; `jobs --once` takes the same lock, so it never runs beside a scheduler."""
+"""The scheduler: our own schedule.Scheduler, every job idempotent (a JobRun row per job and key, or
+a state column), each wrapped so one failure is logged and does not stop the others. Only one
+scheduler works at a time: on PostgreSQL it holds an advisory lock on a connection of its own, on
+SQLite an exclusive lock on a file beside the database; `jobs --once` takes the same lock, so it
+never runs beside a scheduler."""
 from __future__ import annotations
 
 import fcntl
@@ -39,8 +40,8 @@ LOCK_KEY = 0x6D666A62  # "mfjb": the advisory lock all mailflow schedulers of on
 
 
 class SchedulerLock:
-    """The right to run jobs, held until released (or the process ends). Never blocks: acquire() says whether
-    this process got it."""
+    """The right to run jobs, held until released (or the process ends). Never blocks: acquire()
+    says whether this process got it."""
 
     def __init__(self, app: JobApp) -> None:
         self._app = app
@@ -78,9 +79,12 @@ class SchedulerLock:
         self.release()
 
     def _acquire_advisory(self) -> bool:
-        # Autocommit: the lock belongs to the session, and an idle transaction would be held open for hours.
-        connection = self._app.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
+        # Autocommit: the lock belongs to the session, and an idle transaction would be held open
+        # for hours.
+        connection = (self._app.store.engine.connect()
+                      .execution_options(isolation_level="AUTOCOMMIT"))
+        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                              {"key": LOCK_KEY}).scalar():
             self._connection = connection
             return True
         connection.close()
@@ -101,7 +105,8 @@ class SchedulerLock:
         return True
 
     def _still_alive(self) -> bool:
-        """A lost database connection loses the advisory lock with it: then take it anew (or not)."""
+        """A lost database connection loses the advisory lock with it: then take it anew (or
+        not)."""
         if self._connection is None:
             return True
         try:
@@ -118,8 +123,9 @@ class SchedulerLock:
 
 
 def run_due(app: JobApp, now: datetime, lock: SchedulerLock | None = None) -> dict[str, int]:
-    """Run every job as of now; what one job did is committed even when another fails. Without a lock held by
-    the caller, takes the scheduler lock for this one pass; if another scheduler holds it, does nothing."""
+    """Run every job as of now; what one job did is committed even when another fails. Without a
+    lock held by the caller, takes the scheduler lock for this one pass; if another scheduler holds
+    it, does nothing."""
     if lock is None:
         with SchedulerLock(app) as own:
             if not own.held:
@@ -141,7 +147,8 @@ def _run_all(app: JobApp, now: datetime) -> dict[str, int]:
 
 
 def run_scheduler(app: JobApp, stop: threading.Event, every_seconds: int = 60) -> None:
-    """Run due jobs every every_seconds while this process holds the lock; stand by while another does."""
+    """Run due jobs every every_seconds while this process holds the lock; stand by while another
+    does."""
     lock = SchedulerLock(app)
     standing_by = False
 
@@ -161,7 +168,8 @@ def run_scheduler(app: JobApp, stop: threading.Event, every_seconds: int = 60) -
         standing_by = False
         results = run_due(app, app.clock.now(), lock)
         if any(results.values()):
-            log.info("jobs: %s", ", ".join(f"{name} {count}" for name, count in results.items() if count))
+            log.info("jobs: %s", ", ".join(f"{name} {count}"
+                                           for name, count in results.items() if count))
 
     scheduler = schedule.Scheduler()
     scheduler.every(every_seconds).seconds.do(tick)

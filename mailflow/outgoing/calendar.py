@@ -1,13 +1,15 @@
-"""Meeting invitations as iMIP objects (RFC 5546 iTIP carried by mail, RFC 6047), built with ``icalendar``.
+"""Meeting invitations as iMIP objects (RFC 5546 iTIP carried by mail, RFC 6047), built with
+``icalendar``.
 
-Calendar clients (Google Calendar, Outlook, Apple Calendar, Thunderbird) show accept buttons only for a proper
-iTIP REQUEST: ``METHOD:REQUEST`` inside the object *and* ``method=REQUEST`` on the MIME part (Outlook rejects a
-mismatch), a stable UID with a SEQUENCE that grows with every change, an ORGANIZER that is not the recipient,
-the recipient as ATTENDEE with ``RSVP=TRUE`` and ``PARTSTAT=NEEDS-ACTION``, and a VTIMEZONE for every TZID used.
+Calendar clients (Google Calendar, Outlook, Apple Calendar, Thunderbird) show accept buttons only
+for a proper iTIP REQUEST: ``METHOD:REQUEST`` inside the object *and* ``method=REQUEST`` on the MIME
+part (Outlook rejects a mismatch), a stable UID with a SEQUENCE that grows with every change, an
+ORGANIZER that is not the recipient, the recipient as ATTENDEE with ``RSVP=TRUE`` and
+``PARTSTAT=NEEDS-ACTION``, and a VTIMEZONE for every TZID used.
 
-Every factory takes uid, stamp and sequence from the caller, so the same meeting always yields the same bytes
-(golden tests, and clients that compare updates). The caller keeps the sequence: a move or a cancellation is
-sent with ``sequence + 1`` (RFC 5546 §2.1.4).
+Every factory takes uid, stamp and sequence from the caller, so the same meeting always yields the
+same bytes (golden tests, and clients that compare updates). The caller keeps the sequence: a move
+or a cancellation is sent with ``sequence + 1`` (RFC 5546 §2.1.4).
 """
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ from .timezones import vtimezone
 
 PRODID = "-//mailflow//mailflow meetings//EN"
 _METHOD_LINE = re.compile(rb"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
-ITIP_METHODS = frozenset({"PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER", "DECLINECOUNTER"})
+ITIP_METHODS = frozenset({"PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER",
+                          "DECLINECOUNTER"})
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,9 @@ class Attendee:
 class Invitation:
     """What we invite to: one meeting, in the time zone it is held in.
 
-    ``start``/``end`` may carry any zone; they are written in ``tzid`` (an IANA name such as ``Europe/Berlin``),
-    so the attendee's client shows the intended wall-clock time. ``stamp`` is when this version was made (UTC).
+    ``start``/``end`` may carry any zone; they are written in ``tzid`` (an IANA name such as
+    ``Europe/Berlin``), so the attendee's client shows the intended wall-clock time. ``stamp`` is
+    when this version was made (UTC).
     """
 
     uid: str
@@ -74,20 +78,23 @@ class Invitation:
 
 
 def build_request(inv: Invitation) -> bytes:
-    """The iTIP REQUEST (RFC 5546 §3.2.2) that invites, or updates an invitation (same UID, higher SEQUENCE)."""
+    """The iTIP REQUEST (RFC 5546 §3.2.2) that invites, or updates an invitation (same UID, higher
+    SEQUENCE)."""
     return _calendar("REQUEST", _meeting_event(inv, status="CONFIRMED"), inv).to_ical()
 
 
 def build_cancel(inv: Invitation) -> bytes:
-    """The iTIP CANCEL (RFC 5546 §3.2.5) for a meeting; the caller passes the invitation with ``sequence + 1``."""
+    """The iTIP CANCEL (RFC 5546 §3.2.5) for a meeting; the caller passes the invitation with
+    ``sequence + 1``."""
     return _calendar("CANCEL", _meeting_event(inv, status="CANCELLED"), inv).to_ical()
 
 
 def build_decline_counter(inv: Invitation, attendee_email: str, comment: str) -> bytes:
-    """The iTIP DECLINECOUNTER (RFC 5546 §3.2.8): the organizer refuses an attendee's COUNTER proposal.
+    """The iTIP DECLINECOUNTER (RFC 5546 §3.2.8): the organizer refuses an attendee's COUNTER
+    proposal.
 
-    It names the meeting (UID, SEQUENCE unchanged) and only the attendee who proposed; the meeting itself stays as
-    last sent, so no time and no VTIMEZONE are included.
+    It names the meeting (UID, SEQUENCE unchanged) and only the attendee who proposed; the meeting
+    itself stays as last sent, so no time and no VTIMEZONE are included.
     """
     event = Event.new(
         uid=inv.uid,
@@ -101,23 +108,27 @@ def build_decline_counter(inv: Invitation, attendee_email: str, comment: str) ->
 
 
 def imip_mime_part(ics: bytes, method: str) -> EmailMessage:
-    """The ``text/calendar; charset=UTF-8; method=...`` MIME part that carries an iTIP object in a mail.
+    """The ``text/calendar; charset=UTF-8; method=...`` MIME part that carries an iTIP object in a
+    mail.
 
-    The bytes travel base64-encoded, exactly as built (CRLF line ends, UTF-8), as Exchange and Outlook.com send
-    them. No Content-Disposition and no Content-ID: Thunderbird and Outlook then treat it as the invitation
-    itself, not as a file. Put it last in a ``multipart/alternative`` after the text and HTML parts.
+    The bytes travel base64-encoded, exactly as built (CRLF line ends, UTF-8), as Exchange and
+    Outlook.com send them. No Content-Disposition and no Content-ID: Thunderbird and Outlook then
+    treat it as the invitation itself, not as a file. Put it last in a ``multipart/alternative``
+    after the text and HTML parts.
     """
     method = method.strip().upper()
     if method not in ITIP_METHODS:
         raise ValueError(f"not an iTIP method: {method!r}")
     inner = _METHOD_LINE.search(ics)
     if inner is None or inner.group(1).decode("ascii").upper() != method:
-        raise ValueError(f"MIME method={method} must match the METHOD inside the calendar (Outlook rejects it)")
+        raise ValueError(f"MIME method={method} must match the METHOD inside the calendar "
+                         f"(Outlook rejects it)")
     part = EmailMessage(policy=default_policy)
     part.set_content(ics, maintype="text", subtype="calendar", cte="base64")
     del part["MIME-Version"]  # belongs to the whole mail, which the composer builds
     del part["Content-Type"]
-    # set_raw keeps the value as written: method=REQUEST unquoted, the way Google, Outlook and Apple send it
+    # set_raw keeps the value as written: method=REQUEST unquoted, the way Google, Outlook and Apple
+    # send it
     part.set_raw("Content-Type", f"text/calendar; charset=UTF-8; method={method}")
     return part
 
@@ -133,12 +144,14 @@ def _calendar(method: str, event: Event, inv: Invitation | None) -> Calendar:
     if inv is not None and "TZID" in event["DTSTART"].params:
         zone = _zone(inv.tzid)
         # first, as Outlook, Google and Apple put it; in the yearly-RRULE form Outlook understands
-        calendar.subcomponents.insert(0, vtimezone(inv.tzid, [inv.start.astimezone(zone), inv.end.astimezone(zone)]))
+        moments = [inv.start.astimezone(zone), inv.end.astimezone(zone)]
+        calendar.subcomponents.insert(0, vtimezone(inv.tzid, moments))
     return calendar
 
 
 def _meeting_event(inv: Invitation, *, status: str) -> Event:
-    """The VEVENT shared by REQUEST and CANCEL: times in the meeting's zone, organizer and all attendees."""
+    """The VEVENT shared by REQUEST and CANCEL: times in the meeting's zone, organizer and all
+    attendees."""
     zone = _zone(inv.tzid)
     event = Event.new(
         uid=inv.uid,
@@ -174,7 +187,8 @@ def _address(attendee: Attendee) -> vCalAddress:
 
 
 def _attendee_for(inv: Invitation, email: str) -> Attendee:
-    """The invited attendee with this address, or a bare one when the counter came from someone unlisted."""
+    """The invited attendee with this address, or a bare one when the counter came from someone
+    unlisted."""
     wanted = email.strip().lower()
     for attendee in inv.attendees:
         if attendee.email.strip().lower() == wanted:
@@ -183,7 +197,8 @@ def _attendee_for(inv: Invitation, email: str) -> Attendee:
 
 
 def _display_name(name: str) -> str | None:
-    """CN as every client shows it: RFC 6868 ``^'`` escapes for quotes appear literally in older Outlook."""
+    """CN as every client shows it: RFC 6868 ``^'`` escapes for quotes appear literally in older
+    Outlook."""
     cleaned = " ".join(name.replace('"', "'").split())
     return cleaned or None
 

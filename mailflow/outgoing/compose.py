@@ -1,5 +1,6 @@
-"""Outgoing mail: templates rendered to a text and an HTML part, threading headers, RFC 3834 marks, and the
-outbox row that carries it. Rendering happens inside the cause's transaction, so what commits is what is sent."""
+"""Outgoing mail: templates rendered to a text and an HTML part, threading headers, RFC 3834 marks,
+and the outbox row that carries it. Rendering happens inside the cause's transaction, so what
+commits is what is sent."""
 from __future__ import annotations
 
 import re
@@ -61,12 +62,14 @@ class OutgoingMail:
     reply_token: Token | None = None
     thread: Thread | None = None
     attachments: tuple[Attachment, ...] = ()
-    alternatives: tuple[EmailMessage, ...] = ()  # extra parts of multipart/alternative, e.g. text/calendar
+    # extra parts of multipart/alternative, e.g. text/calendar
+    alternatives: tuple[EmailMessage, ...] = ()
     auto_submitted: str = "auto-generated"
 
 
 class _OptionalInIf(StrictUndefined):
-    """A missing value fails loudly when printed but is simply false in {% if %}: optional values stay optional."""
+    """A missing value fails loudly when printed but is simply false in {% if %}: optional values
+    stay optional."""
 
     def __bool__(self) -> bool:
         return False
@@ -79,19 +82,21 @@ class Templates:
         self._env = Environment(
             loader=PackageLoader("mailflow", "templates"),
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-            undefined=_OptionalInIf, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            undefined=_OptionalInIf, trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True,
         )
         self._env.filters["replace_links"] = link_urls
         self._env.filters["day"] = format_day
         self._env.filters["state_word"] = state_word
 
     def render(self, name: str, language: str, values: dict) -> tuple[str, str, str]:
-        """Subject, text and HTML of mail name in language. A mail without its own HTML template gets the
-        text part laid out as HTML (paragraphs, clickable links, forms kept as blocks)."""
+        """Subject, text and HTML of mail name in language. A mail without its own HTML template
+        gets the text part laid out as HTML (paragraphs, clickable links, forms kept as blocks)."""
         language = language if language in LANGUAGES else "en"
         subject = self._env.get_template(f"{language}/{name}.subject.txt").render(values)
         text = self._env.get_template(f"{language}/{name}.txt").render(values)
-        html_name = self._env.select_template([f"{language}/{name}.html", f"{language}/text_as_html.html"])
+        html_name = self._env.select_template([f"{language}/{name}.html",
+                                               f"{language}/text_as_html.html"])
         html = html_name.render(values, blocks=text_blocks(text.split("\n-- \n")[0]))
         return " ".join(subject.split()), text, html
 
@@ -100,7 +105,8 @@ _URL = re.compile(r"\b(?:mailto:[^\s<>\"]+|https?://[^\s<>\"]+)")
 
 
 def link_urls(escaped: str) -> str:
-    """Make mailto: and web links in already escaped text clickable; a mailto link shows its subject word."""
+    """Make mailto: and web links in already escaped text clickable; a mailto link shows its subject
+    word."""
     def anchor(match: re.Match) -> str:
         url = match.group(0)
         shown = _mailto_label(url) or url
@@ -121,12 +127,17 @@ def format_day(day: date | datetime, language: str) -> str:
 
 
 STATES = {
-    "requested": {"de": "angefragt", "en": "requested"}, "declined": {"de": "abgelehnt", "en": "declined"},
-    "accepted": {"de": "angenommen", "en": "accepted"}, "active": {"de": "aktiv", "en": "active"},
-    "ending": {"de": "wird beendet", "en": "ending"}, "completed": {"de": "abgeschlossen", "en": "completed"},
-    "proposed": {"de": "vorgeschlagen", "en": "proposed"}, "approved": {"de": "zugestimmt", "en": "approved"},
+    "requested": {"de": "angefragt", "en": "requested"},
+    "declined": {"de": "abgelehnt", "en": "declined"},
+    "accepted": {"de": "angenommen", "en": "accepted"},
+    "active": {"de": "aktiv", "en": "active"},
+    "ending": {"de": "wird beendet", "en": "ending"},
+    "completed": {"de": "abgeschlossen", "en": "completed"},
+    "proposed": {"de": "vorgeschlagen", "en": "proposed"},
+    "approved": {"de": "zugestimmt", "en": "approved"},
     "changes_requested": {"de": "Änderungen erbeten", "en": "changes requested"},
-    "superseded": {"de": "ersetzt", "en": "superseded"}, "withdrawn": {"de": "ersetzt", "en": "replaced"},
+    "superseded": {"de": "ersetzt", "en": "superseded"},
+    "withdrawn": {"de": "ersetzt", "en": "replaced"},
 }
 
 
@@ -135,7 +146,8 @@ def state_word(state: str, language: str) -> str:
 
 
 def text_blocks(text: str) -> list[tuple[str, list[str]]]:
-    """The text part as blocks for HTML: ("form", lines) for label/list blocks, ("para", lines) otherwise."""
+    """The text part as blocks for HTML: ("form", lines) for label/list blocks, ("para", lines)
+    otherwise."""
     blocks: list[tuple[str, list[str]]] = []
     for chunk in text.strip("\n").split("\n\n"):
         lines = chunk.strip("\n").splitlines()
@@ -147,13 +159,15 @@ def text_blocks(text: str) -> list[tuple[str, list[str]]]:
 
 
 def _looks_like_form(lines: list[str]) -> bool:
-    return sum(1 for line in lines if line.startswith("  ") or ": " in line[:60]) >= max(2, len(lines) - 1)
+    labelled = sum(1 for line in lines if line.startswith("  ") or ": " in line[:60])
+    return labelled >= max(2, len(lines) - 1)
 
 
 class Composer:
     """Builds our mails and puts them in the outbox."""
 
-    def __init__(self, settings: Settings, clock: Clock, signer: TokenSigner, templates: Templates) -> None:
+    def __init__(self, settings: Settings, clock: Clock, signer: TokenSigner,
+                 templates: Templates) -> None:
         self._settings = settings
         self._clock = clock
         self._signer = signer
@@ -161,8 +175,8 @@ class Composer:
 
     def queue(self, session: Session, mail: OutgoingMail, *, answers_inbound_id: int | None = None,
               finish=None) -> OutboundMessage:
-        """Render mail and add it to the outbox in session's transaction (finish: a last touch to the built
-        message, e.g. the digest's inline chart)."""
+        """Render mail and add it to the outbox in session's transaction (finish: a last touch to
+        the built message, e.g. the digest's inline chart)."""
         message = self.build(mail)
         if finish is not None:
             message = finish(message)
@@ -179,23 +193,28 @@ class Composer:
         return row
 
     def build(self, mail: OutgoingMail) -> Message:
-        """The MIME message: multipart/alternative (text, HTML, any calendar part), wrapped in multipart/mixed
-        when there are attachments or calendar parts. Built with email.mime and plain string headers: the
-        header-object API of email.policy.default costs ten times as much and gains nothing for mail we write."""
+        """The MIME message: multipart/alternative (text, HTML, any calendar part), wrapped in
+        multipart/mixed when there are attachments or calendar parts. Built with email.mime and
+        plain string headers: the header-object API of email.policy.default costs ten times as much
+        and gains nothing for mail we write."""
         values = {"programme": self._settings.programme, "hello": self._settings.hello_address,
-                  "domain": self._settings.domain, "lang": mail.language, "name": mail.to_name, **mail.values}
+                  "domain": self._settings.domain, "lang": mail.language, "name": mail.to_name,
+                  **mail.values}
         subject, text, html = self._templates.render(mail.template, mail.language, values)
-        body = MIMEMultipart("alternative", _subparts=[text_part(text, "plain"), text_part(html, "html"),
+        body = MIMEMultipart("alternative", _subparts=[text_part(text, "plain"),
+                                                       text_part(html, "html"),
                                                        *mail.alternatives])
         message = body
         if mail.attachments or mail.alternatives:
-            message = MIMEMultipart("mixed", _subparts=[body, *(_attachment(a) for a in mail.attachments)])
+            attached = [_attachment(a) for a in mail.attachments]
+            message = MIMEMultipart("mixed", _subparts=[body, *attached])
         self._set_headers(message, mail, subject)
         return message
 
     def _set_headers(self, message: Message, mail: OutgoingMail, subject: str) -> None:
         domain = self._settings.domain
-        message["From"] = formataddr((self._settings.programme, self._settings.hello_address), "utf-8")
+        message["From"] = formataddr((self._settings.programme, self._settings.hello_address),
+                                     "utf-8")
         message["To"] = formataddr((mail.to_name, mail.to), "utf-8")
         message["Subject"] = _header(subject, "Subject")
         message["Date"] = format_datetime(self._clock.now())
@@ -208,7 +227,8 @@ class Composer:
             message["In-Reply-To"] = in_reply_to
             message["References"] = references
         message["Auto-Submitted"] = mail.auto_submitted
-        message["X-Auto-Response-Suppress"] = "All"  # asks Exchange not to send out-of-office notes back
+        # asks Exchange not to send out-of-office notes back
+        message["X-Auto-Response-Suppress"] = "All"
         message["Content-Language"] = mail.language
 
 
@@ -231,7 +251,7 @@ def _attachment(item: Attachment) -> MIMEBase:
 
 
 def _header(value: str, name: str) -> str | Header:
-    """A Header that knows its field name, so a long encoded value is split into encoded words from the first
-    line on ("Subject: =?utf-8?q?...?=") instead of starting on a continuation line, which clients show as a
-    leading space."""
+    """A Header that knows its field name, so a long encoded value is split into encoded words from
+    the first line on ("Subject: =?utf-8?q?...?=") instead of starting on a continuation line, which
+    clients show as a leading space."""
     return value if value.isascii() else Header(value, "utf-8", header_name=name)

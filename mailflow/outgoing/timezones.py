@@ -1,13 +1,14 @@
 """VTIMEZONE components in the form every calendar client reads.
 
-RFC 5545 lets a VTIMEZONE list its transitions as RDATEs, and that is what ``icalendar`` builds from zoneinfo.
-Outlook for Windows ignores RDATE in a VTIMEZONE and shows a summer meeting an hour off; Outlook, Google and
-Apple themselves send one STANDARD and one DAYLIGHT observance, each with a yearly RRULE from 1970 on. We build
-that form from the rule tzdata states for the zone's future: the POSIX TZ string at the end of its TZif file
-(``CET-1CEST,M3.5.0,M10.5.0/3``). A zone whose rule cannot be said as such an RRULE (a transition at hour 26 or
--1), or whose rule does not give the offset zoneinfo gives at the meeting's times (a zone that changes its
-rules, Morocco's Ramadan shifts), gets icalendar's RDATE form instead: correct everywhere but Outlook rather
-than wrong anywhere."""
+RFC 5545 lets a VTIMEZONE list its transitions as RDATEs, and that is what ``icalendar`` builds from
+zoneinfo. Outlook for Windows ignores RDATE in a VTIMEZONE and shows a summer meeting an hour off;
+Outlook, Google and Apple themselves send one STANDARD and one DAYLIGHT observance, each with a
+yearly RRULE from 1970 on. We build that form from the rule tzdata states for the zone's future: the
+POSIX TZ string at the end of its TZif file (``CET-1CEST,M3.5.0,M10.5.0/3``). A zone whose rule
+cannot be said as such an RRULE (a transition at hour 26 or -1), or whose rule does not give the
+offset zoneinfo gives at the meeting's times (a zone that changes its rules, Morocco's Ramadan
+shifts), gets icalendar's RDATE form instead: correct everywhere but Outlook rather than wrong
+anywhere."""
 from __future__ import annotations
 
 import calendar
@@ -30,8 +31,8 @@ _FIRST_YEAR = 1970
 
 @dataclass(frozen=True)
 class _Change:
-    """One yearly transition: on the week-th weekday of month (week 5: the last), at the wall-clock time given
-    in the offset in force before it."""
+    """One yearly transition: on the week-th weekday of month (week 5: the last), at the wall-clock
+    time given in the offset in force before it."""
 
     month: int
     week: int
@@ -51,7 +52,8 @@ class _Change:
 
 @dataclass(frozen=True)
 class _Rules:
-    """The zone's rule from now on: standard time, and daylight time between two yearly changes (if any)."""
+    """The zone's rule from now on: standard time, and daylight time between two yearly changes (if
+    any)."""
 
     standard_name: str
     standard: timedelta  # offset from UTC, east positive
@@ -70,34 +72,40 @@ class _Rules:
 
 
 def vtimezone(tzid: str, moments: list[datetime]) -> Timezone:
-    """The VTIMEZONE for tzid, right at every one of moments (aware datetimes in that zone; at least one)."""
+    """The VTIMEZONE for tzid, right at every one of moments (aware datetimes in that zone; at least
+    one)."""
     rules = _rules(tzid)
-    if rules is not None and all(rules.offset_at(m.replace(tzinfo=None)) == m.utcoffset() for m in moments):
+    if rules is not None and all(rules.offset_at(m.replace(tzinfo=None)) == m.utcoffset()
+                                 for m in moments):
         return _yearly(tzid, rules)
     years = [m.year for m in moments]
-    return Timezone.from_tzid(tzid, first_date=date(min(years), 1, 1), last_date=date(max(years) + 2, 1, 1))
+    return Timezone.from_tzid(tzid, first_date=date(min(years), 1, 1),
+                              last_date=date(max(years) + 2, 1, 1))
 
 
 def _yearly(tzid: str, rules: _Rules) -> Timezone:
     zone = Timezone()
     zone.add("tzid", tzid)
     if rules.begins is None:
-        zone.add_component(_observance(TimezoneStandard, datetime(_FIRST_YEAR, 1, 1), rules.standard,
-                                       rules.standard, rules.standard_name, None))
+        zone.add_component(_observance(TimezoneStandard, datetime(_FIRST_YEAR, 1, 1),
+                                       rules.standard, rules.standard, rules.standard_name, None))
         return zone
-    # The observance with the larger offset is the DAYLIGHT one, also where tzdata calls winter the exception
-    # (Europe/Dublin: IST in summer is "standard", GMT in winter "daylight" with a negative saving).
+    # The observance with the larger offset is the DAYLIGHT one, also where tzdata calls winter the
+    # exception (Europe/Dublin: IST in summer is "standard", GMT in winter "daylight" with a
+    # negative saving).
     summer_first = rules.daylight > rules.standard
-    into = (TimezoneDaylight if summer_first else TimezoneStandard, rules.begins, rules.standard, rules.daylight,
-            rules.daylight_name)
-    back = (TimezoneStandard if summer_first else TimezoneDaylight, rules.ends, rules.daylight, rules.standard,
-            rules.standard_name)
+    into = (TimezoneDaylight if summer_first else TimezoneStandard, rules.begins, rules.standard,
+            rules.daylight, rules.daylight_name)
+    back = (TimezoneStandard if summer_first else TimezoneDaylight, rules.ends, rules.daylight,
+            rules.standard, rules.standard_name)
     for kind, change, before, after, name in (into, back):
-        zone.add_component(_observance(kind, change.local(_FIRST_YEAR), before, after, name, change.rrule()))
+        zone.add_component(_observance(kind, change.local(_FIRST_YEAR), before, after, name,
+                                       change.rrule()))
     return zone
 
 
-def _observance(kind, start: datetime, before: timedelta, after: timedelta, name: str, rrule: dict | None):
+def _observance(kind, start: datetime, before: timedelta, after: timedelta, name: str,
+                rrule: dict | None):
     observance = kind()
     observance.add("dtstart", start)
     if rrule is not None:
@@ -110,7 +118,8 @@ def _observance(kind, start: datetime, before: timedelta, after: timedelta, name
 
 @lru_cache(maxsize=64)
 def _rules(tzid: str) -> _Rules | None:
-    """The rule in the TZif footer, if it is one a yearly RRULE can say (read once per zone, as zoneinfo does)."""
+    """The rule in the TZif footer, if it is one a yearly RRULE can say (read once per zone, as
+    zoneinfo does)."""
     footer = _posix_string(tzid)
     match = _POSIX.match(footer or "")
     if match is None:
@@ -145,7 +154,8 @@ def _bare(name: str) -> str:
 
 
 def _posix_string(tzid: str) -> str | None:
-    """The last line of the zone's TZif (version 2 and later) file, where zoneinfo itself would look for it."""
+    """The last line of the zone's TZif (version 2 and later) file, where zoneinfo itself would look
+    for it."""
     data = _tzif(tzid)
     if not data or not data.startswith(b"TZif") or data[4:5] < b"2":
         return None

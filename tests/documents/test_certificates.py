@@ -12,7 +12,9 @@ from datetime import date, datetime, timezone
 import pytest
 from pypdf import PdfReader
 
-from mailflow.outgoing.certificates import AgreementData, CertificateData, DocumentRenderer
+from mailflow.outgoing.agreement_pdf import AgreementData
+from mailflow.outgoing.certificate_pdf import CertificateData
+from mailflow.outgoing.certificates import DocumentRenderer
 from mailflow.outgoing.fonts import PlainFontFiles
 
 CREATED = datetime(2025, 7, 1, 9, 30, tzinfo=timezone.utc)
