@@ -75,14 +75,14 @@ def _move(ctx: Context, meeting: Meeting, mentorship: Mentorship, start, end, va
 
 
 def send_meeting_form(ctx: Context, mentorship: Mentorship, person: Person, *, meeting: Meeting | None = None,
-                      errors=(), values=None, why: str = "") -> None:
+                      errors=(), values=None) -> None:
     """The meeting form to person; their reply proposes (or, for a meeting, moves it)."""
     token = (Token("reply", "meeting", meeting.id, person.id) if meeting is not None
              else ctx.token_for("meetform", mentorship.id, person))
     prefill = values if values is not None else ({"place": meeting.place, "topic": meeting.topic}
                                                  if meeting is not None else {})
     ctx.send(ctx.mail_to(person, "meeting_form", reply_token=token, values=dict(
-        form=render_form("meeting", prefill, person.language), errors=list(errors), why=why,
+        form=render_form("meeting", prefill, person.language), errors=list(errors),
         other=other_side(mentorship, person).name, zone=person.timezone,
         plan=ctx.signer.address(svc.plan_token(mentorship, person)))))
 
