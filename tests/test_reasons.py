@@ -14,6 +14,10 @@ import pytest
 from mailflow.outcomes import Polite, Refused
 from mailflow.outgoing.compose import LANGUAGES, Templates
 from mailflow.reasons import Answer, Reason, Refusal
+from mailflow.store.models import InboundMessage
+from mailflow.tokens import Token
+
+from .support.mails import add_person, person_mail, process, store_mail
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mailflow"
 TEMPLATES = PACKAGE / "templates"
@@ -113,3 +117,23 @@ def test_the_log_line_is_filled_from_the_values_the_mail_gets():
     assert str(polite) == "meeting 3 is cancelled"
     assert str(Polite(Answer.USAGE)) == "'{command}' lacks what it acts on"  # shows, never raises
     assert str(Refused(Refusal.NOT_A_COORDINATOR, sender="x@y")) == "x@y is no coordinator"
+
+
+@pytest.mark.parametrize("language, yes, told", [
+    ("en", "YES", "that mail was not addressed to you"),
+    ("de", "JA", "diese Mail war nicht an Sie gerichtet"),
+])
+def test_a_yes_to_a_meeting_that_is_not_theirs_gets_the_not_yours_text(app, sink, language, yes,
+                                                                        told):
+    """Raised without a why, not_allowed could not be rendered (the template compares why), so the
+    mail failed and was retried; with its why from the catalogue the person is told."""
+    person = add_person(app, "nia@example.org", language)
+    address = app.signer.address(Token("reply", "meeting", 999, person.id))
+    store_mail(app, person_mail("nia@example.org", address, "Re: Meeting", yes))
+    process(app)
+    [answer] = sink.wait_for(1)
+    assert told in answer.text()
+    with app.store.reading() as session:
+        row = session.query(InboundMessage).one()
+        assert (row.state, row.outcome) == ("done", "accept_by_reply: declined politely: "
+                                                    "meeting 999 does not exist")
