@@ -24,6 +24,7 @@ from .parsers.commands import guess_language, read_command
 from .parsers.mime import ParsedMail, parse_mail
 from .parsers.reply_text import new_text
 from .parsers.robots import classify
+from .reasons import Reason, Refusal
 from .routing import Recipient, choose_flow, read_recipient
 from .store.models import InboundMessage, OutboundMessage, Person
 from .store.outage import Outage
@@ -174,9 +175,9 @@ class Worker:
         row = session.get(InboundMessage, inbound_id)
         mail = parse_mail(row.raw) if row else None
         if mail is None or mail.sender != confirmed_by:
-            raise Refused(f"confirmation by {confirmed_by} for a mail they did not send")
+            raise Refused(Refusal.CONFIRMED_FOR_OTHERS, sender=confirmed_by)
         if row.outcome.endswith(CONFIRMED):
-            raise Polite("already_done", {}, "confirmed before")
+            raise Polite(Reason.CONFIRMED_BEFORE, inbound=inbound_id)
         row.outcome = row.outcome[: 2000 - len(CONFIRMED)] + CONFIRMED
         recipient = read_recipient(self.settings, self.signer, row.envelope_to)
         ctx = self._context(session, row.id, mail, recipient, authenticated=True)

@@ -13,6 +13,7 @@ from ..outgoing.compose import Attachment
 from ..parsers.commands import Keyword, command_word
 from ..parsers.form_fields import explain, field_label
 from ..parsers.forms import read_agreement, render_form
+from ..reasons import Reason
 from ..store.models import AgreementVersion, Mentorship, Person
 from .context import Context
 
@@ -84,21 +85,21 @@ def amend(ctx: Context) -> str:
     """Either side starts an amendment: they get the form with the current version; the other must approve."""
     mentorship = _mentorship_for_amend(ctx)
     if current_agreement(ctx.session, mentorship) is None:
-        raise Polite("not_allowed", {"why": "no_agreement"}, "nothing to amend yet")
+        raise Polite(Reason.NOTHING_TO_AMEND)
     send_agreement_form(ctx, mentorship, ctx.person)
     return f"amendment form for mentorship {mentorship.id} sent"
 
 
 def not_yours_to_approve(ctx: Context) -> str:
-    raise Polite("not_allowed", {"why": "approve_own"}, "the proposer cannot approve their own agreement")
+    raise Polite(Reason.APPROVE_OWN)
 
 
 def _mentorship(ctx: Context) -> Mentorship:
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
     if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite("not_allowed", {}, "not a party of this mentorship")
+        raise Polite(Reason.NOT_A_PARTY, mentorship=ctx.inbound.token.object_id)
     if mentorship.state not in ("accepted", "active", "ending"):
-        raise Polite("already_done", {"state": mentorship.state}, f"mentorship is {mentorship.state}")
+        raise Polite(Reason.MENTORSHIP_ALREADY, state=mentorship.state, mentorship=mentorship.id)
     return mentorship
 
 
@@ -108,7 +109,7 @@ def _mentorship_for_amend(ctx: Context) -> Mentorship:
         return _mentorship(ctx)
     running = running_of(ctx.session, ctx.person) if ctx.person else []
     if len(running) != 1:
-        raise Polite("not_allowed", {"why": "which_mentorship", "count": len(running)}, "no single mentorship")
+        raise Polite(Reason.WHICH_MENTORSHIP, count=len(running))
     return running[0]
 
 
@@ -116,11 +117,11 @@ def _pending_version(ctx: Context) -> AgreementVersion:
     version = ctx.session.get(AgreementVersion, ctx.inbound.token.object_id)
     mentorship = ctx.session.get(Mentorship, version.mentorship_id) if version else None
     if version is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite("not_allowed", {}, "not a party of this agreement")
+        raise Polite(Reason.NOT_PARTY_OF_AGREEMENT, agreement=ctx.inbound.token.object_id)
     if version.proposed_by_id == ctx.person.id:
         return not_yours_to_approve(ctx)
     if version.state != "proposed":
-        raise Polite("already_done", {"state": version.state}, f"version {version.version} is {version.state}")
+        raise Polite(Reason.VERSION_ALREADY, state=version.state, version=version.version)
     return version
 
 

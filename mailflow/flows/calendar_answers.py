@@ -19,6 +19,7 @@ from ..outcomes import Polite, Refused
 from ..parsers.calendar_reply import CalendarAnswer, read_calendar
 from ..parsers.commands import Keyword, command_word
 from ..parsers.forms import read_meeting
+from ..reasons import Reason, Refusal
 from ..store.models import Meeting, Mentorship, Person
 from ..tokens import Token
 from . import help, meetings
@@ -41,7 +42,7 @@ def calendar_received(ctx: Context) -> str:
         return _from_own_calendar(ctx, _planned_mentorship(ctx), reading.answers)
     meeting = ctx.session.get(Meeting, token.object_id) if token is not None else None
     if meeting is None:
-        raise Refused("calendar answer for no meeting of ours")
+        raise Refused(Refusal.NOT_OUR_MEETING)
     mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
     notes = []
     for answer in reading.answers:
@@ -102,10 +103,10 @@ def _speaker(ctx: Context, mentorship: Mentorship, answer: CalendarAnswer) -> Pe
     """The participant who sent this answer, answering for themselves; anyone else is refused."""
     person = svc.participant(mentorship, ctx.inbound.sender)
     if person is None:
-        raise Refused(f"{ctx.inbound.sender} is no attendee of this meeting")
+        raise Refused(Refusal.NOT_AN_ATTENDEE, sender=ctx.inbound.sender)
     if answer.attendee(person.email) is None:
-        raise Refused(f"{ctx.inbound.sender} answered for someone else "
-                      f"({', '.join(a.email for a in answer.attendees) or 'no attendee'})")
+        raise Refused(Refusal.ANSWERED_FOR_OTHERS, sender=ctx.inbound.sender,
+                      attendees=", ".join(a.email for a in answer.attendees) or "no attendee")
     return person
 
 
@@ -118,11 +119,11 @@ def _accepted(meeting: Meeting, mentorship: Mentorship) -> tuple[int, ...]:
 def _counter(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person, answer: CalendarAnswer) -> str:
     """A new time proposed by an attendee: passed on to the other side with one-click accept / decline."""
     if meeting.state == "cancelled":
-        raise Polite("meeting_problem", {"why": "cancelled"}, f"meeting {meeting.id} is cancelled")
+        raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
     start = answer.start or meeting.starts_at
     end = answer.end or (start + (meeting.ends_at - meeting.starts_at))
     if start <= ctx.now or not svc.duration_ok(start, end):
-        raise Polite("meeting_problem", {"why": "bad_counter"}, f"counter to an impossible time {start}..{end}")
+        raise Polite(Reason.IMPOSSIBLE_COUNTER, start=start, end=end)
     meeting.counter_starts_at, meeting.counter_ends_at = start, end
     mentorship.last_activity_at = ctx.now
     other = other_side(mentorship, person)
@@ -140,7 +141,7 @@ def _planned_mentorship(ctx: Context) -> Mentorship:
     """The mentorship of a personal meetings+plan address, which only its owner may use."""
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
     if mentorship is None or ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Refused("own-calendar invitation from someone outside the mentorship")
+        raise Refused(Refusal.PLANNED_FROM_OUTSIDE)
     return mentorship
 
 
@@ -157,8 +158,7 @@ def _invited_mentorship(ctx: Context, invitation: CalendarAnswer) -> Mentorship:
         invited = {a.email for a in invitation.attendees}
         running = [m for m in running if other_side(m, ctx.person).email in invited] or running
     if len(running) != 1:
-        raise Polite("not_allowed", {"why": "which_mentorship", "count": len(running)},
-                     f"invitation from {ctx.person.email}: {len(running)} mentorships it could be for")
+        raise Polite(Reason.WHICH_MENTORSHIP, count=len(running))
     return running[0]
 
 
@@ -177,11 +177,11 @@ def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:
     meetings.require_agreement(ctx, mentorship)
     start, end = answer.start, answer.end or (answer.start + timedelta(hours=1) if answer.start else None)
     if start is None or answer.all_day:
-        raise Polite("meeting_problem", {"why": "no_time"}, "own-calendar invitation without a time")
+        raise Polite(Reason.INVITATION_WITHOUT_TIME)
     if start <= ctx.now:
-        raise Polite("meeting_problem", {"why": "past"}, "own-calendar invitation in the past")
+        raise Polite(Reason.INVITATION_IN_THE_PAST)
     if not svc.duration_ok(start, end):
-        raise Polite("meeting_problem", {"why": "duration"}, "own-calendar invitation too short or too long")
+        raise Polite(Reason.INVITATION_DURATION)
     place, topic = answer.location[:500], answer.summary[:300]
     # the client has probably mailed its own invitation to the other participant too: say which one counts
     direct_too = {"direct_too": answer.attendee(other_side(mentorship, ctx.person).email) is not None}
@@ -190,7 +190,7 @@ def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:
             return f"invitation {answer.uid[:60]} unchanged (meeting {existing.id})"
         existing.state = "proposed" if existing.state != "cancelled" else existing.state
         if existing.state == "cancelled":
-            raise Polite("meeting_problem", {"why": "cancelled"}, "update of a cancelled meeting")
+            raise Polite(Reason.MEETING_CANCELLED, meeting=existing.id)
         existing.starts_at, existing.ends_at, existing.sequence = start, end, existing.sequence + 1
         existing.place, existing.topic, existing.proposed_by_id = place or existing.place, topic, ctx.person.id
         svc.send_invitations(ctx.send, ctx.settings, ctx.signer, existing, mentorship, ctx.now,

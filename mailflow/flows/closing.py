@@ -16,11 +16,15 @@ from ..domain.completion import (
 from ..domain.mentorships import running_of
 from ..outcomes import Polite
 from ..outgoing.compose import Attachment, OutgoingMail
+from ..reasons import Reason
 from ..store.models import Certificate, Meeting, Mentorship, Person
 from .context import Context
 
 MENTORSHIP_PURPOSES = ("agree", "request", "mentorship", "end", "meetform")  # token object: a mentorship
 MEETING_PURPOSES = ("meeting", "feedback")  # token object: a meeting
+# END of a mentorship that is not running: every state but accepted, active and ending
+CANNOT_END = {"requested": Reason.END_NOT_STARTED, "declined": Reason.END_DECLINED,
+              "completed": Reason.END_COMPLETED}
 
 
 def request_end(ctx: Context) -> str:
@@ -28,11 +32,10 @@ def request_end(ctx: Context) -> str:
     mentorship = mentorship_of(ctx)
     if mentorship.state == "ending":
         if mentorship.end_requested_by_id == ctx.person.id:
-            raise Polite("closing_refused", {"why": "asked_already", "other": _other(mentorship, ctx.person).name},
-                         "end asked for already")
+            raise Polite(Reason.END_ASKED_ALREADY, other=_other(mentorship, ctx.person).name)
         return _complete(ctx, mentorship, "confirmed")
     if mentorship.state not in ("accepted", "active"):
-        raise Polite("closing_refused", {"why": mentorship.state}, f"cannot end a {mentorship.state} mentorship")
+        raise Polite(CANNOT_END[mentorship.state])
     mentorship.state, mentorship.end_requested_by_id, mentorship.end_requested_at = "ending", ctx.person.id, ctx.now
     mentorship.last_activity_at = ctx.now
     other = _other(mentorship, ctx.person)
@@ -69,7 +72,7 @@ def resend_certificates(ctx: Context) -> str:
     certificates = ctx.session.scalars(select(Certificate).where(
         Certificate.person_id == ctx.person.id).order_by(Certificate.issued_at, Certificate.id)).all()
     if not certificates:
-        raise Polite("closing_refused", {"why": "no_certificates"}, "no certificates to send")
+        raise Polite(Reason.NO_CERTIFICATES)
     attachments = tuple(certificate_attachment(c, ctx.language) for c in certificates)
     rows = [{"code": c.code, "period_from": c.period_from, "period_until": c.period_until} for c in certificates]
     answer_with(ctx, "certificates", attachments, certificates=rows)
@@ -114,16 +117,16 @@ def mentorship_of(ctx: Context) -> Mentorship:
         return mentorship
     running = running_of(ctx.session, ctx.person)
     if len(running) != 1:
-        raise Polite("not_allowed", {"why": "which_mentorship", "count": len(running)}, "no single mentorship")
+        raise Polite(Reason.WHICH_MENTORSHIP, count=len(running))
     return running[0]
 
 
 def _asked(ctx: Context) -> Mentorship:
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
     if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite("not_allowed", {}, "not a party of this mentorship")
+        raise Polite(Reason.NOT_A_PARTY, mentorship=ctx.inbound.token.object_id)
     if mentorship.state != "ending" or mentorship.end_requested_by_id == ctx.person.id:
-        raise Polite("already_done", {"state": mentorship.state}, f"mentorship is {mentorship.state}")
+        raise Polite(Reason.MENTORSHIP_ALREADY, state=mentorship.state, mentorship=mentorship.id)
     return mentorship
 
 

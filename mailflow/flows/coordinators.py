@@ -19,6 +19,7 @@ from ..domain.reminders import Waiting, send_checkin, send_reminder
 from ..outcomes import Polite, Refused
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.people_csv import read_people_csv
+from ..reasons import Answer, Reason, Refusal
 from ..store.models import (
     AgreementVersion, Certificate, Meeting, Mentorship, OutboundMessage, Person,
 )
@@ -33,12 +34,12 @@ def coordinator_only(flow):
     @functools.wraps(flow)
     def guarded(ctx: Context) -> str:
         if ctx.inbound.sender not in ctx.settings.coordinators:
-            raise Refused(f"{ctx.inbound.sender} is no coordinator")
+            raise Refused(Refusal.NOT_A_COORDINATOR, sender=ctx.inbound.sender)
         try:
             with ctx.session.begin_nested():
                 return flow(ctx)
         except Polite as exc:
-            if exc.template != "coordinator_answer":
+            if not isinstance(exc.reason, Answer):
                 raise
             _reply(ctx, exc.template, **exc.values)  # a coordinator's answers are not rate limited
             return f"declined politely: {exc}"
@@ -50,7 +51,7 @@ def import_people(ctx: Context) -> str:
              if a.content_type in ("text/csv", "application/csv", "text/comma-separated-values")
              or (a.filename or "").lower().endswith(".csv")]
     if not files:
-        raise Polite("import_summary", {"files": []}, "IMPORT without a CSV attachment")
+        raise Polite(Reason.IMPORT_WITHOUT_CSV, files=[])
     summaries = []
     for item in files:
         people = read_people_csv(item.payload)
@@ -65,13 +66,14 @@ def import_people(ctx: Context) -> str:
 
 # --- answers ---------------------------------------------------------------------------------------------------
 
-def _no(code: str, **values) -> Polite:
-    return Polite("coordinator_answer", {"ok": False, "code": code, **values}, code)
+def _no(answer: Answer, **values) -> Polite:
+    """The command was not carried out: raised, so that what it changed so far is rolled back."""
+    return Polite(answer, **values)
 
 
-def _yes(ctx: Context, code: str, **values) -> str:
-    _reply(ctx, "coordinator_answer", ok=True, code=code, **values)
-    return code
+def _yes(ctx: Context, answer: Answer, **values) -> str:
+    _reply(ctx, answer.template, **answer.mail_values(values))
+    return answer.note(values)
 
 
 def _reply(ctx: Context, template: str, attachments=(), **values) -> None:
@@ -88,10 +90,10 @@ def _mentorship_argument(ctx: Context) -> Mentorship:
     words = ctx.inbound.command.argument.split()
     number = words[0].lstrip("#") if words else ""
     if not number.isdigit():
-        raise _no("usage", command=_command(ctx))
+        raise _no(Answer.USAGE, command=_command(ctx))
     mentorship = ctx.session.get(Mentorship, int(number))
     if mentorship is None:
-        raise _no("unknown_mentorship", id=number)
+        raise _no(Answer.UNKNOWN_MENTORSHIP, id=number)
     return mentorship
 
 
@@ -113,24 +115,27 @@ def remind(ctx: Context) -> str:
     elif mentorship.state == "accepted":
         _not_bounced(mentorship.mentee)
         send_agreement_form(ctx, mentorship, mentorship.mentee)
-        return _yes(ctx, "agreement_form_sent", id=mentorship.id, who=mentorship.mentee.name)
+        return _yes(ctx, Answer.AGREEMENT_FORM_SENT, id=mentorship.id, who=mentorship.mentee.name)
     elif mentorship.state in ("active", "ending"):
         reachable = [p for p in (mentorship.mentee, mentorship.mentor) if p.bounced_at is None]
         if not reachable:
-            raise _no("bounced", id=mentorship.id, who=mentorship.mentee.name, email=mentorship.mentee.email)
+            raise _no(Answer.BOUNCED, id=mentorship.id, who=mentorship.mentee.name,
+                      email=mentorship.mentee.email)
         for person in reachable:
             send_checkin(ctx.settings, ctx.signer, ctx.send, mentorship, person)
-        return _yes(ctx, "checkin_sent", id=mentorship.id, who=", ".join(p.name for p in reachable))
+        who = ", ".join(p.name for p in reachable)
+        return _yes(ctx, Answer.CHECKIN_SENT, id=mentorship.id, who=who)
     else:
-        raise _no("nothing_to_remind", id=mentorship.id, state=mentorship.state)
+        raise _no(Answer.NOTHING_TO_REMIND, id=mentorship.id, state=mentorship.state)
     _not_bounced(item.waiting_on)
     send_reminder(ctx.signer, ctx.send, item, "coordinator")
-    return _yes(ctx, f"{item.kind}_reminded", id=mentorship.id, who=item.waiting_on.name)
+    answer = Answer.REQUEST_REMINDED if item.kind == "request" else Answer.APPROVAL_REMINDED
+    return _yes(ctx, answer, id=mentorship.id, who=item.waiting_on.name)
 
 
 def _not_bounced(person: Person) -> None:
     if person.bounced_at is not None:
-        raise _no("bounced", who=person.name, email=person.email, reason=person.bounce_reason)
+        raise _no(Answer.BOUNCED, who=person.name, email=person.email, reason=person.bounce_reason)
 
 
 # --- MATCH -----------------------------------------------------------------------------------------------------
@@ -139,19 +144,19 @@ def match(ctx: Context) -> str:
     """A coordinator's match is a request on the mentee's behalf: the mentor still accepts or declines."""
     words = [w.strip("<>,;").lower() for w in ctx.inbound.command.argument.split()]
     if len(words) != 2:
-        raise _no("usage", command=_command(ctx))
+        raise _no(Answer.USAGE, command=_command(ctx))
     mentee, mentor = (_person(ctx, word, role) for word, role in zip(words, ("mentee", "mentor")))
     if mentee.id == mentor.id:
-        raise _no("match_self", who=mentee.name)
+        raise _no(Answer.MATCH_SELF, who=mentee.name)
     already = open_request_of(ctx.session, mentee)
     if already is not None:
-        raise _no("match_open", who=mentee.name, other=already.mentor.name, id=already.id)
+        raise _no(Answer.MATCH_OPEN, who=mentee.name, other=already.mentor.name, id=already.id)
     if free_places(ctx.session, [mentor])[mentor.id] <= 0:
-        raise _no("match_full", who=mentor.name, capacity=mentor.capacity)
+        raise _no(Answer.MATCH_FULL, who=mentor.name, capacity=mentor.capacity)
     _not_bounced(mentor)
     mentorship = open_request(ctx, mentee, mentor, _match_note(mentor.language))
     ctx.send(ctx.mail_to(mentee, "request_sent", values={"mentor": mentor.name}))
-    return _yes(ctx, "matched", id=mentorship.id, who=mentee.name, other=mentor.name)
+    return _yes(ctx, Answer.MATCHED, id=mentorship.id, who=mentee.name, other=mentor.name)
 
 
 def _match_note(language: str) -> str:
@@ -164,9 +169,9 @@ def _person(ctx: Context, wanted: str, role: str) -> Person:
     person = ctx.session.scalar(select(Person).where(or_(Person.email == wanted, Person.handle == wanted),
                                                      Person.deleted_at.is_(None)))
     if person is None:
-        raise _no("unknown_person", wanted=wanted, role=role)
+        raise _no(Answer.UNKNOWN_PERSON, wanted=wanted, role=role)
     if person.role != role:
-        raise _no("wrong_role", who=person.name, role=role, actual=person.role)
+        raise _no(Answer.WRONG_ROLE, who=person.name, role=role, actual=person.role)
     return person
 
 
@@ -177,12 +182,13 @@ def end(ctx: Context) -> str:
     as if both had agreed."""
     mentorship = _mentorship_argument(ctx)
     if mentorship.state in ("completed", "declined"):
-        raise _no("end_state", id=mentorship.id, state=mentorship.state)
+        raise _no(Answer.END_STATE, id=mentorship.id, state=mentorship.state)
     if mentorship.state == "requested":
         mentorship.state, mentorship.answered_at = "declined", ctx.now
     else:
         closing.complete_mentorship(ctx, mentorship)
-    return _yes(ctx, "ended", id=mentorship.id, who=mentorship.mentee.name, other=mentorship.mentor.name)
+    return _yes(ctx, Answer.ENDED, id=mentorship.id, who=mentorship.mentee.name,
+                other=mentorship.mentor.name)
 
 
 # --- RESEND ----------------------------------------------------------------------------------------------------
@@ -197,7 +203,7 @@ def resend(ctx: Context) -> str:
     certificates = ctx.session.scalars(select(Certificate).where(Certificate.mentorship_id == mentorship.id)
                                        .order_by(Certificate.id)).all()
     if not certificates:
-        raise _no("no_certificates", id=mentorship.id, state=mentorship.state)
+        raise _no(Answer.NO_CERTIFICATES, id=mentorship.id, state=mentorship.state)
     sent = []
     for certificate in certificates:
         holder = ctx.session.get(Person, certificate.person_id) if certificate.person_id else None
@@ -207,22 +213,22 @@ def resend(ctx: Context) -> str:
             Attachment(f"certificate-{certificate.code}.pdf", "application/pdf", certificate.pdf),)))
         sent.append(holder.name)
     if not sent:
-        raise _no("no_holder", id=mentorship.id)
-    return _yes(ctx, "certificates_sent", id=mentorship.id, who=", ".join(sent))
+        raise _no(Answer.NO_HOLDER, id=mentorship.id)
+    return _yes(ctx, Answer.CERTIFICATES_SENT, id=mentorship.id, who=", ".join(sent))
 
 
 def _unbounce(ctx: Context, address: str) -> str:
     person = ctx.session.scalar(select(Person).where(Person.email == address))
     if person is None:
-        raise _no("unknown_person", wanted=address, role="")
+        raise _no(Answer.UNKNOWN_PERSON, wanted=address, role="")
     if person.bounced_at is None:
-        raise _no("not_bounced", who=person.name, email=address)
+        raise _no(Answer.NOT_BOUNCED, who=person.name, email=address)
     person.bounced_at, person.bounce_reason = None, ""
     last = ctx.session.scalar(select(OutboundMessage).where(OutboundMessage.recipient == address)
                               .order_by(OutboundMessage.id.desc()).limit(1))
     if last is not None:  # the same mail (same Message-ID) once more, through the outbox
         last.state, last.attempts, last.next_attempt_at, last.last_error = "pending", 0, ctx.now, ""
-    return _yes(ctx, "unbounced", who=person.name, email=address, resent=last is not None)
+    return _yes(ctx, Answer.UNBOUNCED, who=person.name, email=address, resent=last is not None)
 
 
 # --- EXPORT and STATS ------------------------------------------------------------------------------------------
@@ -280,7 +286,7 @@ def checkin_received(ctx: Context) -> str:
     """A participant answers 'how is it going?': the mentorship is active again and the coordinators read it."""
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
     if mentorship is None or ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Refused("check-in answer from someone outside the mentorship")
+        raise Refused(Refusal.CHECKIN_FROM_OUTSIDE)
     mentorship.last_activity_at = ctx.now
     for address in ctx.settings.coordinators:
         ctx.send(OutgoingMail(template="checkin_answer", to=address, language=ctx.settings.language, values=dict(

@@ -15,6 +15,7 @@ from ..domain.mentorships import current_agreement, other_side, running_of
 from ..outcomes import Polite
 from ..parsers.form_fields import explain, field_label
 from ..parsers.forms import read_feedback, read_meeting, render_form
+from ..reasons import Reason
 from ..store.models import Feedback, Meeting, Mentorship, Person
 from ..tokens import Token
 from .context import Context
@@ -61,7 +62,7 @@ def propose(ctx: Context) -> str:
 def _move(ctx: Context, meeting: Meeting, mentorship: Mentorship, start, end, values: dict) -> str:
     """A new date for the same meeting: REQUEST with SEQUENCE+1, and the other side must accept again."""
     if meeting.state == "cancelled":
-        raise Polite("meeting_problem", {"why": "cancelled"}, "meeting is cancelled")
+        raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
     meeting.starts_at, meeting.ends_at, meeting.sequence = start, end, meeting.sequence + 1
     meeting.place, meeting.topic = values["place"], values["topic"]
     meeting.closing = bool(values.get("closing_meeting"))
@@ -75,14 +76,14 @@ def _move(ctx: Context, meeting: Meeting, mentorship: Mentorship, start, end, va
 
 
 def send_meeting_form(ctx: Context, mentorship: Mentorship, person: Person, *, meeting: Meeting | None = None,
-                      errors=(), values=None, why: str = "") -> None:
+                      errors=(), values=None) -> None:
     """The meeting form to person; their reply proposes (or, for a meeting, moves it)."""
     token = (Token("reply", "meeting", meeting.id, person.id) if meeting is not None
              else ctx.token_for("meetform", mentorship.id, person))
     prefill = values if values is not None else ({"place": meeting.place, "topic": meeting.topic}
                                                  if meeting is not None else {})
     ctx.send(ctx.mail_to(person, "meeting_form", reply_token=token, values=dict(
-        form=render_form("meeting", prefill, person.language), errors=list(errors), why=why,
+        form=render_form("meeting", prefill, person.language), errors=list(errors),
         other=other_side(mentorship, person).name, zone=person.timezone,
         plan=ctx.signer.address(svc.plan_token(mentorship, person)))))
 
@@ -108,11 +109,11 @@ def decline_by_reply(ctx: Context) -> str:
 def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person, partstat: str) -> str:
     """What an answer of person means for the meeting; the proposer hears of it."""
     if meeting.state == "cancelled":
-        raise Polite("meeting_problem", {"why": "cancelled"}, f"meeting {meeting.id} is cancelled")
+        raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
     acceptor, proposer = svc.acceptor_of(meeting, mentorship), svc.proposer_of(meeting, mentorship)
     if person.id != acceptor.id:
         if partstat == "DECLINED" and ctx.inbound.address_kind == "reply":
-            raise Polite("meeting_problem", {"why": "own_proposal"}, "the proposer answered their own invitation")
+            raise Polite(Reason.OWN_PROPOSAL, meeting=meeting.id)
         if partstat == "DECLINED" and meeting.ends_at > ctx.now:
             # the proposer's calendar declines (or they deleted the meeting there): it cannot take place
             return cancel_meeting(ctx, meeting, mentorship, person)
@@ -146,15 +147,15 @@ def cancel(ctx: Context) -> str:
         meeting = _next_meeting(ctx)
     mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
     if ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite("not_allowed", {}, "not a participant of this meeting")
+        raise Polite(Reason.NOT_A_PARTICIPANT, meeting=meeting.id)
     return cancel_meeting(ctx, meeting, mentorship, ctx.person)
 
 
 def cancel_meeting(ctx: Context, meeting: Meeting, mentorship: Mentorship, by: Person) -> str:
     if meeting.state == "cancelled":
-        raise Polite("meeting_problem", {"why": "cancelled"}, f"meeting {meeting.id} already cancelled")
+        raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
     if meeting.ends_at <= ctx.now:
-        raise Polite("meeting_problem", {"why": "over"}, f"meeting {meeting.id} is over")
+        raise Polite(Reason.MEETING_OVER, meeting=meeting.id)
     meeting.state, meeting.sequence = "cancelled", meeting.sequence + 1
     meeting.counter_starts_at = meeting.counter_ends_at = None
     mentorship.last_activity_at = ctx.now
@@ -193,7 +194,7 @@ def decline_counter(ctx: Context) -> str:
 def _counter_meeting(ctx: Context) -> tuple[Meeting, Mentorship]:
     meeting, mentorship = _meeting_and_mentorship(ctx)
     if meeting.counter_starts_at is None or meeting.state == "cancelled":
-        raise Polite("meeting_problem", {"why": "no_counter"}, f"no counter proposal waiting on meeting {meeting.id}")
+        raise Polite(Reason.NO_COUNTER, meeting=meeting.id)
     return meeting, mentorship
 
 
@@ -257,27 +258,27 @@ def _mentorship(ctx: Context) -> Mentorship:
     else:
         running = running_of(ctx.session, ctx.person)
         if len(running) != 1:
-            raise Polite("not_allowed", {"why": "which_mentorship", "count": len(running)}, "no single mentorship")
+            raise Polite(Reason.WHICH_MENTORSHIP, count=len(running))
         mentorship = running[0]
     if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite("not_allowed", {}, "not a party of this mentorship")
+        raise Polite(Reason.NOT_A_PARTY, mentorship=token.object_id)
     return mentorship
 
 
 def require_agreement(ctx: Context, mentorship: Mentorship) -> None:
     if mentorship.state not in ("active", "ending") or current_agreement(ctx.session, mentorship) is None:
-        raise Polite("meeting_problem", {"why": "no_agreement"}, f"mentorship {mentorship.id} has no agreement")
+        raise Polite(Reason.MEETING_NEEDS_AGREEMENT, mentorship=mentorship.id)
 
 
 def _meeting_from_token(ctx: Context, *, required: bool) -> Meeting | None:
     token = ctx.inbound.token
     if token is None or token.purpose not in ("meeting", "meet", "counter", "feedback"):
         if required:
-            raise Polite("not_allowed", {}, "no meeting named")
+            raise Polite(Reason.NO_MEETING_NAMED)
         return None
     meeting = ctx.session.get(Meeting, token.object_id)
     if meeting is None:
-        raise Polite("not_allowed", {}, f"meeting {token.object_id} does not exist")
+        raise Polite(Reason.NO_SUCH_MEETING, meeting=token.object_id)
     return meeting
 
 
@@ -285,7 +286,7 @@ def _meeting_and_mentorship(ctx: Context) -> tuple[Meeting, Mentorship]:
     meeting = _meeting_from_token(ctx, required=True)
     mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
     if ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite("not_allowed", {}, "not a participant of this meeting")
+        raise Polite(Reason.NOT_A_PARTICIPANT, meeting=meeting.id)
     return meeting, mentorship
 
 
@@ -295,7 +296,7 @@ def _next_meeting(ctx: Context) -> Meeting:
         Meeting.mentorship_id.in_(ids), Meeting.state.in_(svc.PLANNED), Meeting.ends_at > ctx.now)
         .order_by(Meeting.starts_at).limit(2)))
     if not upcoming:
-        raise Polite("meeting_problem", {"why": "none_planned"}, "no planned meeting to cancel")
+        raise Polite(Reason.NONE_PLANNED)
     return upcoming[0]
 
 

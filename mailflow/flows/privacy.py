@@ -12,6 +12,7 @@ from ..domain.completion import name_digest
 from ..outcomes import Refused
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.commands import Keyword, command_word
+from ..reasons import Refusal
 from ..store.models import (
     Achievement, AgreementVersion, Base, Certificate, Feedback, InboundMessage, Meeting, Mentorship,
     OutboundMessage, Person,
@@ -41,7 +42,7 @@ def request_delete(ctx: Context) -> str:
 def delete_confirmed(ctx: Context) -> str:
     person = ctx.person
     if ctx.inbound.token.object_id != person.id:
-        raise Refused("deletion confirmed for someone else")
+        raise Refused(Refusal.DELETION_FOR_OTHERS)
     person_id, role = person.id, person.role
     ended = erase(ctx, person)
     for address in ctx.settings.coordinators:

@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from ..domain import achievements
 from ..domain.mentorships import free_places, open_request_of
 from ..outcomes import Polite
+from ..reasons import Reason
 from ..store.models import Mentorship, Person
 from .agreement import send_agreement_form
 from .context import Context
@@ -26,7 +27,7 @@ def list_mentors(ctx: Context) -> str:
 def request_mentor(ctx: Context) -> str:
     mentee = ctx.person
     if mentee.role != "mentee":
-        raise Polite("request_refused", {"why": "not_mentee"}, "only mentees request")
+        raise Polite(Reason.ONLY_MENTEES_REQUEST)
     mentor = _find_mentor(ctx, ctx.inbound.command.argument)
     _check_request(ctx, mentee, mentor)
     note = "\n".join(ctx.inbound.new_text.strip().splitlines()[1:]).strip()
@@ -73,9 +74,9 @@ def decline(ctx: Context) -> str:
 def _answerable(ctx: Context) -> Mentorship:
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
     if mentorship is None or mentorship.mentor_id != ctx.person.id:
-        raise Polite("not_allowed", {}, "request not for this mentor")
+        raise Polite(Reason.NOT_THEIR_REQUEST, mentorship=ctx.inbound.token.object_id)
     if mentorship.state != "requested":
-        raise Polite("already_done", {"state": mentorship.state}, f"request already {mentorship.state}")
+        raise Polite(Reason.REQUEST_ALREADY, state=mentorship.state, mentorship=mentorship.id)
     return mentorship
 
 
@@ -85,19 +86,18 @@ def _find_mentor(ctx: Context, wanted: str) -> Person:
         or_(Person.email == wanted, Person.handle == wanted), Person.deleted_at.is_(None))) if wanted else None
     if mentor is None or mentor.role != "mentor":
         word = "MENTOREN" if ctx.language == "de" else "MENTORS"
-        raise Polite("request_refused", {"why": "unknown", "wanted": wanted, "mentors": ctx.hello_link(word)},
-                     f"no mentor {wanted!r}")
+        raise Polite(Reason.UNKNOWN_MENTOR, wanted=wanted, mentors=ctx.hello_link(word))
     return mentor
 
 
 def _check_request(ctx: Context, mentee: Person, mentor: Person) -> None:
     if mentor.id == mentee.id:
-        raise Polite("request_refused", {"why": "self"}, "requested oneself")
+        raise Polite(Reason.REQUEST_SELF)
     open_request = open_request_of(ctx.session, mentee)
     if open_request is not None:
-        raise Polite("request_refused", {"why": "open", "other": open_request.mentor.name}, "second open request")
+        raise Polite(Reason.SECOND_REQUEST, other=open_request.mentor.name)
     if free_places(ctx.session, [mentor])[mentor.id] <= 0:
-        raise Polite("request_refused", {"why": "full", "other": mentor.name}, "mentor is full")
+        raise Polite(Reason.MENTOR_FULL, other=mentor.name)
 
 
 def _profile(person: Person) -> dict:
