@@ -109,6 +109,12 @@ def read_recipient(settings: Settings, signer: TokenSigner, rcpt_tos: list[str])
 
 
 def choose_flow(inbound: Inbound) -> Flow:
+    """The flow for one mail. The order is the security design: a signed reply address first, since its
+    purpose says what conversation this is (a keyword the conversation does not know falls back to what
+    hello@ would do with it, still behind stranger_or / confirmed, and a calendar object in a reply that
+    expects none is an invitation); then coordinators@, whose every flow checks the sender is a coordinator;
+    then the meetings addresses, which only calendar clients write to; and only then hello@, where anyone
+    may write and every state-changing command needs a signed confirmation."""
     keyword = inbound.command.keyword if inbound.command else None
     if inbound.address_kind == "reply" and inbound.token is not None:
         purpose = inbound.token.purpose

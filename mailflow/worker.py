@@ -120,6 +120,10 @@ class Worker:
         return Outcome("new", f"will retry: {row.error}")
 
     def _handle(self, session: Session, row: InboundMessage, mail: ParsedMail | None) -> Outcome:
+        """What becomes of one stored mail. The checks run cheapest and most final first: a forged token is
+        refused before anything reads the mail; a mail for none of our addresses, and a bounce (which
+        comes from a robot by design), are settled before the robot check; our own mail and robots are
+        never answered, which is what keeps loops from starting; only then does a person's flow run."""
         mail = mail or parse_mail(row.raw)
         try:
             recipient = read_recipient(self.settings, self.signer, row.envelope_to)
@@ -140,6 +144,10 @@ class Worker:
         return self._run_flow(session, row, mail, recipient)
 
     def _run_flow(self, session: Session, row: InboundMessage, mail: ParsedMail, recipient: Recipient) -> Outcome:
+        """Who may speak, then what they said. The trusted MTA's DMARC verdict comes first (a fail refuses
+        whatever the token says); a calendar relay is replaced by the person it speaks for before the
+        sender is matched to the token's person, so the relay cannot speak for anyone else; the flow runs
+        in a savepoint, so a Refused or Polite outcome leaves no half-made change behind."""
         verdict = sender_verdict(mail.auth_results, self.settings.trusted_authserv_id, mail.sender)
         if recipient.kind == "meetings":
             mail = _speaking_for(mail)
