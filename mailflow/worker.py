@@ -155,6 +155,10 @@ class Worker:
         if problem:
             return refused(problem)
         ctx = self._context(session, row.id, mail, recipient, authenticated=verdict == "pass")
+        if mail.unread:  # the parsers' caps: tell the person rather than guess at a part of it
+            told = Polite(Reason.MAIL_UNREAD, what=mail.unread)
+            ctx.answer(told.template, **told.values)
+            return done(f"not read, answered politely: {told}")
         person_wrote_in(ctx)
         flow = choose_flow(ctx.inbound)
         try:

@@ -29,6 +29,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from icalendar import Calendar, Event
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
+from .mime_parts import MAX_PARTS
+
+MAX_CALENDAR_CHARS = 200_000  # real invitations are a few kB; icalendar reads ~300 kB a second
 MAX_SEQUENCE = 2**31 - 1  # RFC 5545 INTEGER is a signed 32-bit value; larger ones are clamped
 CALENDAR_TYPES = frozenset({"text/calendar", "text/x-vcalendar", "application/ics",
                             "application/calendar", "text/x-calendar", "application/x-ics"})
@@ -96,7 +99,7 @@ def carries_calendar(message: Message) -> bool:
     """Whether any part of the mail looks like a calendar object (by type or file name);
     cheap, reads no part."""
     try:
-        return any(_is_calendar(part) for part in _leaf_parts(message))
+        return any(_is_calendar(part) for part in _leaf_parts(message)[:MAX_PARTS])
     except Exception:  # noqa: BLE001 - a MIME tree too broken to walk carries nothing we can read
         return False
 
@@ -166,7 +169,7 @@ def read_ics_reading(data: bytes, *, default_tz: tzinfo = timezone.utc) -> Calen
 def _calendar_parts(message: Message) -> list[_CalendarPart]:
     found: list[_CalendarPart] = []
     seen: set[bytes] = set()
-    for part in _leaf_parts(message):
+    for part in _leaf_parts(message)[:MAX_PARTS]:
         if not _is_calendar(part):
             continue
         data = _payload(part)
@@ -230,6 +233,9 @@ def _decode(data: bytes, charset: str | None) -> str:
 
 
 def _read_text(text: str, mime_method: str, default_tz: tzinfo) -> CalendarReading:
+    if len(text) > MAX_CALENDAR_CHARS:
+        return CalendarReading((), (f"calendar object of {len(text):,} characters not read (the most "
+                                    f"is {MAX_CALENDAR_CHARS:,})",))
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # old Exchange ends lines with a bare CR
     answers: list[CalendarAnswer] = []
     problems: list[str] = []

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import email.message
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 
 from .mime_headers import (
     addresses, all_header_texts, default_policy, first_address, header_date, header_text,
     message_id, message_ids,
 )
-from .mime_parts import Attachment, Body, clean_lines, safe_body
+from .mime_parts import MAX_PARTS, Attachment, Body, clean_lines, safe_body
 
 
 @dataclass(frozen=True)
@@ -43,18 +43,28 @@ class ParsedMail:
     attachments: tuple[Attachment, ...]
     auth_results: tuple[str, ...]   # raw Authentication-Results header values, in order
     defects: tuple[str, ...]   # human-readable notes of what was broken
+    unread: str = ""           # why the body was not read at all (too many parts), else ""
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
     """Read one RFC 5322 message; never raises,
     whatever the bytes (broken parts are noted in ``defects``)."""
     try:
-        message, repairs = _parsed(_normalised_bytes(raw))
+        data = _normalised_bytes(raw)
+        if data.count(b"\n--") > 2 * MAX_PARTS:  # parsing them all would hold the worker for long
+            return _headers_only(data, f"more than {2 * MAX_PARTS} MIME boundaries; body not read")
+        message, repairs = _parsed(data)
         body = safe_body(message)
         return _facts(message, body, repairs + body.notes)
     except Exception as exc:  # noqa: BLE001
         # the stdlib parser is lenient, but a poison mail must not stop us
         return _unreadable(bytes(raw or b""), exc)
+
+
+def _headers_only(data: bytes, why: str) -> ParsedMail:
+    """A mail too complex to read in full: its headers (so its sender can be told), no body."""
+    message = BytesHeaderParser(policy=default_policy).parsebytes(data)
+    return replace(_facts(message, Body("", None, (), (why,)), ()), unread=why)
 
 
 def _unreadable(data: bytes, exc: Exception) -> ParsedMail:

@@ -19,6 +19,10 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.IGNO
 _BODY_TYPES = ("text/plain", "text/html")
 # a mail with more MIME parts is read only this far (the stdlib's parts are slow)
 MAX_PARTS = 500
+# What one mail may cost a worker: a command or a form sits at the top of a reply, so text beyond these
+# is not read (HTML to text runs at ~1.6 s per MB; 300,000 characters are well over any real reply).
+MAX_HTML_CHARS = 300_000
+MAX_TEXT_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -67,17 +71,22 @@ def _body(message: email.message.EmailMessage) -> Body:
         else:
             attachments.append(_attachment(part, kind))
     html_text = "\n".join(html) if html else None
-    return Body(_shown_text(plain, html_text), html_text, tuple(attachments), tuple(notes))
+    shown, cut = _shown_text(plain, html_text)
+    return Body(shown, html_text, tuple(attachments), tuple(notes + cut))
 
 
-def _shown_text(plain: list[str], html_text: str | None) -> str:
-    """What a mail client shows: the plain parts when they say something, else the HTML as text."""
+def _shown_text(plain: list[str], html_text: str | None) -> tuple[str, list[str]]:
+    """What a mail client shows: the plain parts when they say something, else the HTML as text;
+    each read up to its cap (and a note when it was cut)."""
     if "".join(plain).strip():
-        chosen = "\n".join(plain)
+        chosen, cap, kind = "\n".join(plain), MAX_TEXT_CHARS, "text"
     else:
-        chosen = html_to_text(html_text) if html_text else ""
-    text = clean_lines(chosen)
-    return text + "\n" if text and not text.endswith("\n") else text
+        chosen, cap, kind = html_text or "", MAX_HTML_CHARS, "HTML"
+    notes = [f"{kind} of {len(chosen):,} characters: only the first {cap:,} read"] \
+        if len(chosen) > cap else []
+    chosen = chosen[:cap]
+    text = clean_lines(html_to_text(chosen) if kind == "HTML" and chosen else chosen)
+    return (text + "\n" if text and not text.endswith("\n") else text), notes
 
 
 def _leaves(part: email.message.Message):
