@@ -43,8 +43,7 @@ def stack():
 @pytest.fixture
 def sink(stack):
     """The people's mailboxes, where Postfix delivers example.org and example.net. It stands in for
-    conftest's sink, so the `app` fixture (here it sets up the database and signs nothing) sends
-    nowhere else."""
+    conftest's sink, so the `app` fixture (here it only sets up the database) sends nowhere else."""
     wait_until(stack.queue_is_empty, timeout=DELIVERY_TIMEOUT, what="Postfix's queue to empty")
     stack.sink.received.clear()
     return stack.sink
