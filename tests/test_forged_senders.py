@@ -4,15 +4,23 @@ address is asked to confirm, in their own mailbox, and only their YES acts. Ever
 SMTP receiver."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from mailflow.app import build_app
 from mailflow.domain.coordinator_links import command_link
-from mailflow.store.models import Meeting, Mentorship, Person
+from mailflow.receive.smtp import smtp_controller
+from mailflow.store.models import InboundMessage, Meeting, Mentorship, Person
+from mailflow.tokens import Token
 
+from .conftest import make_settings
 from .support.conversation import Conversation, _address, one_to
+from .support.mails import person_mail, process, smtp_send
 from .support.running import HELLO, MENTEE, MENTEE_NAME, MENTOR, running_mentorship
+from .support.sink import _free_port
 
 ATTACKER = "mallory@evil.test"
 APPLICATION = """name: Mallory Takeover
@@ -95,3 +103,47 @@ def test_the_coordinators_link_with_a_forged_coordinator_from_asks_the_coordinat
     with app.store.transaction() as session:
         assert session.get(Mentorship, mentorship).state == "completed"
     assert {m.rcpt_tos for m in done} >= {(MENTEE,), (MENTOR,)}, "both get their certificates"
+
+
+@pytest.fixture
+def trusting_app(tmp_path, database_url, sink, clock):
+    """The app behind an MTA whose Authentication-Results (authserv-id mx.mentoring.test) it trusts."""
+    built = build_app(make_settings(tmp_path, database_url, relay=sink.url,
+                                    trusted_authserv_id="mx.mentoring.test"), clock, migrate=False)
+    yield built
+    built.store.dispose()
+
+
+@pytest.fixture
+def trusting_receiver(trusting_app):
+    settings = replace(trusting_app.settings, smtp_listen=f"127.0.0.1:{_free_port()}")
+    controller, handler = smtp_controller(settings, trusting_app.ingest)
+    controller.start()
+    yield controller.port
+    controller.stop()
+    handler.close()
+
+
+@pytest.mark.parametrize("from_header", [
+    f"{MENTOR} <{ATTACKER}>", f"{MENTOR} (Minh) <{ATTACKER}>", f'"{MENTOR}"@evil.test',
+    f"Minh <{MENTOR}>, {ATTACKER}"])
+def test_a_from_header_built_to_be_read_as_someone_else_names_nobody(trusting_app, trusting_receiver,
+                                                                      sink, from_header):
+    """A stolen reply address of the mentor, a From that a lenient parser reads as the mentor, and the
+    MTA's honest DMARC pass for the attacker's own domain: the YES to END is refused, nothing ends."""
+    app = trusting_app
+    mentorship = running_mentorship(app)
+    with app.store.transaction() as session:
+        row = session.get(Mentorship, mentorship)
+        row.state, row.end_requested_by_id, row.end_requested_at = "ending", row.mentee_id, app.clock.now()
+        mentor_id = row.mentor_id
+    address = app.signer.address(Token("reply", "end", mentorship, mentor_id))
+    mail = person_mail(ATTACKER, address, "Re: end", "YES", Authentication_Results=(
+        "mx.mentoring.test; dkim=pass header.d=evil.test; dmarc=pass header.from=evil.test"))
+    mail.replace_header("From", from_header)
+    smtp_send(trusting_receiver, mail, ATTACKER, [address])
+    process(app)
+    with app.store.transaction() as session:
+        assert session.get(Mentorship, mentorship).state == "ending"
+        assert session.scalar(select(InboundMessage.state)) in ("refused", "ignored")
+    assert sink.received == []

@@ -62,9 +62,11 @@ def _on_top(headers: tuple[str, ...], authserv_id: str) -> list[list[_Result]]:
 
 
 def _dmarc(results: list[_Result], domain: str) -> str | None:
+    """A verdict about another From domain than the one we read is a fail: the MTA and we disagree
+    on who sent the mail (a From header built to be read two ways), so nobody is vouched for."""
     for result in results:
         aligned = _aligned(result.properties, domain)
-        if result.result == "fail" and aligned is not False:
+        if aligned is False or result.result == "fail":
             return "fail"
         if result.result == "pass" and aligned:
             return "pass"

@@ -17,7 +17,7 @@ from email.parser import BytesHeaderParser, BytesParser
 
 from .mime_headers import (
     addresses, all_header_texts, default_policy, first_address, header_date, header_text,
-    message_id, message_ids,
+    message_id, message_ids, sole_mailbox,
 )
 from .mime_parts import MAX_PARTS, Attachment, Body, clean_lines, safe_body
 
@@ -93,7 +93,7 @@ def _parsed(data: bytes) -> tuple[email.message.EmailMessage, tuple[str, ...]]:
 
 
 def _facts(message: email.message.EmailMessage, body: Body, notes: tuple[str, ...]) -> ParsedMail:
-    sender_name, sender = first_address(message, "From")
+    sender_name, sender = sole_mailbox(message, "From")
     return ParsedMail(
         message=message,
         message_id=message_id(header_text(message, "Message-ID")),

@@ -11,6 +11,7 @@ import email.message
 import re
 from datetime import datetime, timezone
 from email.header import decode_header
+from email.headerregistry import HeaderRegistry
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
@@ -19,6 +20,7 @@ from .mime_charsets import decode_text
 
 _ADDRESS = re.compile(r"[^\s<>\"(),;:@\\]+@[^\s<>\"(),;:@\\]+\.[^\s<>\"(),;:@\\]+")
 _LOOSE_ADDRESS = re.compile(r"(?:^|(?<=[\s<,;:\"']))(" + _ADDRESS.pattern + r")(?=$|[\s>,;\"'])")
+_REGISTRY = HeaderRegistry()
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
@@ -113,6 +115,31 @@ def first_address(message: email.message.Message, name: str) -> tuple[str, str |
     raws = _raw_headers(message, name)
     pairs = _parsed_addresses(raws[0]) if raws else []
     return pairs[0] if pairs else ("", None)
+
+
+def sole_mailbox(message: email.message.Message, name: str) -> tuple[str, str | None]:
+    """(display name, addr-spec) of the one mailbox a header names, for the sender's identity: None
+    for the address when the header names none, several, or can be read as naming another
+    (``"jonas@example.org"@evil.test``, ``jonas@example.org <mallory@evil.test>``). Our lenient
+    reading and the standard library's RFC 5322 parser must agree on one plain addr-spec."""
+    raws = _raw_headers(message, name)
+    if len(raws) != 1:
+        return ("", None)
+    pairs = _parsed_addresses(raws[0])
+    strict = _strict_addresses(raws[0])
+    found = {address for _, address in pairs} | set(strict or ())
+    if strict is None or len(found) != 1 or not _ADDRESS.fullmatch(next(iter(found))):
+        return (pairs[0][0] if pairs else "", None)
+    return pairs[0] if pairs else ("", strict[0])
+
+
+def _strict_addresses(raw: str) -> list[str] | None:
+    unfolded = _FOLD.sub(" ", _recover_8bit(raw[:MAX_HEADER_CHARS])).replace("\x00", "")
+    try:
+        header = _REGISTRY("From", unfolded)
+    except Exception:  # noqa: BLE001 - a header the parser cannot take names nobody for sure
+        return None
+    return [address.addr_spec.lower() for address in header.addresses]
 
 
 def _parsed_addresses(raw: str) -> list[tuple[str, str]]:

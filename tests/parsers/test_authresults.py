@@ -65,9 +65,10 @@ def test_only_the_trusted_authserv_id_counts():
     assert verdict(f"{OURS}.evil.example; dmarc=pass header.from=example.org") is None
 
 
-def test_a_verdict_about_another_domain_says_nothing_about_the_sender():
-    assert verdict(DMARC_PASS, sender="zoe@example.net") is None
-    assert verdict(DMARC_FAIL, sender="zoe@example.net") is None
+def test_a_verdict_about_another_domain_than_the_one_we_read_is_a_fail():
+    """The MTA judged another From than the one we read: a From built to be read two ways."""
+    assert verdict(DMARC_PASS, sender="zoe@example.net") == "fail"
+    assert verdict(DMARC_FAIL, sender="zoe@example.net") == "fail"
     assert verdict(DMARC_PASS, sender="zoe@mail.example.org") == "pass"  # relaxed alignment
 
 
