@@ -189,7 +189,8 @@ class Composer:
         session.add(row)
         session.flush()  # the row's id names the envelope sender (VERP)
         row.envelope_from = self._signer.address(Token("bounces", "out", row.id, 0))
-        row.raw = message.as_bytes(policy=WIRE)
+        row.raw = message.as_bytes(policy=WIRE).replace(
+            UTF8_RECIPIENT.encode(), wire_address(mail.to).encode("utf-8"), 1)
         return row
 
     def build(self, mail: OutgoingMail) -> Message:
@@ -215,7 +216,7 @@ class Composer:
         domain = self._settings.domain
         message["From"] = formataddr((self._settings.programme, self._settings.hello_address),
                                      "utf-8")
-        message["To"] = formataddr((mail.to_name, mail.to), "utf-8")
+        message["To"] = formataddr((mail.to_name, wire_address(mail.to, UTF8_RECIPIENT)), "utf-8")
         message["Subject"] = _header(subject, "Subject")
         message["Date"] = format_datetime(self._clock.now())
         message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
@@ -233,6 +234,22 @@ class Composer:
 
 
 WIRE = compat32.clone(linesep="\r\n", max_line_length=78)
+# compat32 would RFC 2047-encode a UTF-8 addr-spec (which must stay as it is, RFC 6532): the header is
+# written with this stand-in, and the address put in its place in the finished bytes
+UTF8_RECIPIENT = "utf8-recipient@stand-in.invalid"
+
+
+def wire_address(address: str, stand_in: str | None = None) -> str:
+    """address as it travels: the domain in IDNA (ASCII everywhere); a non-ASCII local part needs
+    SMTPUTF8 and stays UTF-8 (or, for a header compat32 writes, stand_in)."""
+    local, _, domain = address.rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass
+    if not local.isascii() and stand_in is not None:
+        return stand_in
+    return f"{local}@{domain}"
 _QP_UTF8 = Charset("utf-8")
 _QP_UTF8.body_encoding = QP  # readable in the outbox folder, safe on every relay
 

@@ -20,6 +20,7 @@ from ..clock import Clock
 from ..store.models import OutboundMessage, Person
 from ..store.outage import Outage
 from ..store.session import Store
+from .compose import wire_address
 from .journal import SentJournal
 from .results import Letter, NotTried, PermanentFailure, TemporaryFailure, UnknownFate
 
@@ -91,9 +92,13 @@ class _LostAfterData(Exception):
 def _send_one(smtp: smtplib.SMTP, letter: Letter) -> Exception | None:
     """One SMTP transaction. A refusal is this letter's result; a dropped connection before DATA is raised as
     is (nothing of this letter was taken), after DATA as _LostAfterData."""
-    code, text = smtp.mail(letter.envelope_from)
+    recipient = wire_address(letter.recipient)
+    try:
+        code, text = smtp.mail(letter.envelope_from, [] if recipient.isascii() else ["SMTPUTF8"])
+    except smtplib.SMTPNotSupportedError:
+        return PermanentFailure(f"the relay does not offer SMTPUTF8, needed for {recipient}")
     if code == 250:
-        code, text = smtp.rcpt(letter.recipient)
+        code, text = smtp.rcpt(recipient)
     if code not in (250, 251):
         smtp.rset()
         return _by_code(code, text)
@@ -103,6 +108,8 @@ def _send_one(smtp: smtplib.SMTP, letter: Letter) -> Exception | None:
         return _by_code(refused.smtp_code, refused.smtp_error)
     except (OSError, smtplib.SMTPServerDisconnected) as exc:
         raise _LostAfterData(str(exc) or type(exc).__name__) from exc
+    finally:
+        smtp.command_encoding = "ascii"  # SMTPUTF8 holds for this one transaction
     return None if code == 250 else _by_code(code, text)
 
 

@@ -32,10 +32,12 @@ def person_mail(sender: str, to: str, subject: str, body: str, *, message_id: st
 def smtp_send(app_or_port, message: EmailMessage | bytes, sender: str, recipients: list[str]) -> None:
     """Deliver through the real SMTP receiver, as an MTA would."""
     port = app_or_port if isinstance(app_or_port, int) else app_or_port.settings.smtp_host_port[1]
-    raw = message if isinstance(message, bytes) else message.as_bytes(policy=SMTP)
+    international = not sender.isascii()
+    policy = SMTP.clone(utf8=True) if international else SMTP
+    raw = message if isinstance(message, bytes) else message.as_bytes(policy=policy)
     raw = re.sub(rb"\r?\n", b"\r\n", raw)  # SMTP carries CRLF lines; smtplib sends bytes as they are
     with smtplib.SMTP("127.0.0.1", port, timeout=20) as client:
-        client.sendmail(sender, recipients, raw)
+        client.sendmail(sender, recipients, raw, mail_options=["SMTPUTF8"] if international else [])
 
 
 def store_mail(app: App, message: EmailMessage | bytes, *, sender: str | None = None,

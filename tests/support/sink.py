@@ -31,13 +31,18 @@ class Received:
 class SmtpSink:
     """Collects mail; `refuse`, `refuse_rcpt` and `drop_after_data` make it misbehave as relays do."""
 
-    def __init__(self) -> None:
+    def __init__(self, smtputf8: bool = True) -> None:
         self.received: list[Received] = []
         self.refuse: list[str] = []  # SMTP replies to give instead of 250, one per mail, in order
         self.refuse_rcpt: dict[str, str] = {}  # recipient -> the reply to its RCPT TO
         self.drop_after_data: dict[str, int] = {}  # recipient -> how many times to keep the mail and hang up
         self._changed = threading.Condition()
-        self._controller = Controller(self, hostname="127.0.0.1", port=_free_port())
+        self._controller = Controller(self, hostname="127.0.0.1", port=_free_port(),
+                                      enable_SMTPUTF8=smtputf8)
+
+    @property
+    def port(self) -> int:
+        return self._controller.port
 
     @property
     def url(self) -> str:
