@@ -29,7 +29,9 @@ def parser() -> argparse.ArgumentParser:
         commands.add_parser(name, help=text, description=text)
     jobs = commands.add_parser("jobs", help="run scheduled jobs", description="Run the scheduler, or with --once "
                                "every job that is due and exit.")
-    jobs.add_argument("--once", action="store_true", help="run every due job once and exit")
+    jobs.add_argument("--once", action="store_true",
+                      help="run every due job once and exit; waits for a pass that is running "
+                      "(MAILFLOW_JOBS_WAIT_SECONDS), exits 1 if it could not get its turn")
     jobs.add_argument("--now", type=_moment, help="with --once: act as if it were this ISO-8601 moment")
     importing = commands.add_parser("import", help="import or update participants from a CSV file",
                                     description="Import participants (columns: " + ",".join(COLUMNS) + "). Good "
@@ -86,9 +88,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _jobs(app, args) -> int:
-    from .jobs.scheduler import run_due, run_scheduler
+    from .jobs.scheduler import SchedulerBusy, run_due, run_scheduler
     if args.once:
-        results = run_due(app, args.now or app.clock.now())
+        wait = app.settings.jobs_wait_seconds
+        try:
+            results = run_due(app, args.now or app.clock.now(), wait=wait)
+        except SchedulerBusy as exc:
+            print(f"mailflow jobs: {exc}; nothing done", file=sys.stderr)
+            return 1
         print(", ".join(f"{name}: {count}" for name, count in results.items()) or "no jobs")
         return 1 if any(count < 0 for count in results.values()) else 0
     from .supervisor import stop_on_signals

@@ -45,6 +45,7 @@ class Settings:
     digest_time: str = "07:00"  # local time (MAILFLOW_TIMEZONE)
     digest_weekday: str = "monday"  # for weekly
     closing_silence_days: int = 14  # after END: silence counts as consent (one reminder at half time)
+    jobs_wait_seconds: int = 60  # how long `jobs --once` waits for a running pass of the jobs
     now: datetime | None = None  # act as if it were this moment (tests and rehearsals); unset: the wall clock
     extra: Mapping[str, str] = field(default_factory=dict)
 

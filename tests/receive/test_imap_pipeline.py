@@ -13,6 +13,7 @@ from mailflow.supervisor import imap_poller
 from ..dovecot import running_dovecot
 from ..support.mails import person_mail, process
 
+
 @pytest.fixture
 def dovecot():
     with running_dovecot() as server:
