@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from .config import ConfigError, load_settings
+from .logs import configure_logging
 from .parsers.people_csv import COLUMNS
 
 PARTS = {
@@ -23,7 +24,8 @@ PARTS = {
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="mailflow", description="An email-first service that runs mentoring "
                                    "programmes. Settings come from MAILFLOW_* variables or mailflow.toml.")
-    main.add_argument("--verbose", "-v", action="store_true", help="log debug detail")
+    main.add_argument("--verbose", "-v", action="store_true",
+                      help="log debug detail (as MAILFLOW_LOG_LEVEL=DEBUG)")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (text, _) in PARTS.items():
         commands.add_parser(name, help=text, description=text)
@@ -58,18 +60,18 @@ def _moment(text: str) -> datetime:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "demo":
         from .demo import run_demo
-        logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+        configure_logging("DEBUG" if args.verbose else "WARNING")
         return run_demo(args.dir)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"mailflow: {exc}", file=sys.stderr)
         return 2
+    if args.verbose:
+        settings = replace(settings, log_level="DEBUG")  # also for serve's worker processes
+    configure_logging(settings.log_level, settings.log_format)
     from .app import build_app
     from .clock import clock_at
     runs_on = args.command in PARTS or (args.command == "jobs" and not args.once)

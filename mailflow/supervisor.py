@@ -10,6 +10,7 @@ from typing import Callable
 
 from .app import App
 from .ingest import envelope_from_headers
+from .logs import configure_logging
 from .receive.smtp import smtp_controller
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def _worker_process(settings, clock, stored, queued) -> None:
     """A worker in a child of serve: ends with its parent, even when the parent is killed. It keeps the parent's
     clock (a RunningClock counts from the system-wide monotonic clock, so parent and child agree)."""
     _end_with_parent()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)  # spawned: nothing is set up yet
     from .app import build_app
     app = build_app(settings, clock, migrate=False)
     app.signals.stored, app.signals.queued = stored, queued

@@ -154,6 +154,7 @@ class Dispatcher:
                 row.attempts += 1
                 if error is None:
                     row.state, row.sent_at, row.last_error = "sent", now, ""
+                    log.info("outbound %s sent to %s (%s)", row.id, row.recipient, row.template)
                     continue
                 row.last_error = str(error)[:2000]
                 gave_up = isinstance(error, PermanentFailure) or row.attempts >= MAX_ATTEMPTS
