@@ -46,6 +46,12 @@ def parser() -> argparse.ArgumentParser:
                                 "in the queue: all of it, or the ids given (the digest lists them). A running worker "
                                 "then takes it up.")
     retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="inbound message ids (default: all failed)")
+    commands.add_parser(
+        "status", help="queues, failed mail, last job runs; exit 1 if something needs attention",
+        description="Show mail waiting and failed in both queues, the last run of each job, "
+        "bouncing addresses and the schema revision, and what needs attention. Exit code 0: all "
+        "well; 1: something needs attention; 2: the database cannot be read. Changes nothing, "
+        "so it serves as a health check.")
     demo = commands.add_parser("demo", help="play one whole mentorship through a throwaway instance",
                                description="Play one whole mentorship through the real SMTP path of a throwaway "
                                "instance (its own SQLite file, SMTP port and .eml folder) and say where the mails lie.")
@@ -72,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose:
         settings = replace(settings, log_level="DEBUG")  # also for serve's worker processes
     configure_logging(settings.log_level, settings.log_format)
+    if args.command == "status":
+        return _status(settings)
     from .app import build_app
     from .clock import clock_at
     runs_on = args.command in PARTS or (args.command == "jobs" and not args.once)
@@ -103,6 +111,25 @@ def _jobs(app, args) -> int:
     from .supervisor import stop_on_signals
     run_scheduler(app, stop_on_signals())
     return 0
+
+
+def _status(settings) -> int:
+    """Read-only and without the app (no migration, no fonts): quick enough for a health check."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .clock import clock_at
+    from .status import read_status, render
+    from .store.session import Store
+    store = Store(settings.database_url)
+    try:
+        status = read_status(store, clock_at(settings.now, running=False).now())
+    except SQLAlchemyError as exc:
+        print(f"mailflow status: cannot read the database: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.dispose()
+    print(render(status))
+    return 1 if status.attention() else 0
 
 
 def _retry(app, ids: tuple[int, ...]) -> int:
