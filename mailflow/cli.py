@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from .config import ConfigError, load_settings
+from .logs import configure_logging
 from .parsers.people_csv import COLUMNS
 
 PARTS = {
@@ -23,13 +24,16 @@ PARTS = {
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="mailflow", description="An email-first service that runs mentoring "
                                    "programmes. Settings come from MAILFLOW_* variables or mailflow.toml.")
-    main.add_argument("--verbose", "-v", action="store_true", help="log debug detail")
+    main.add_argument("--verbose", "-v", action="store_true",
+                      help="log debug detail (as MAILFLOW_LOG_LEVEL=DEBUG)")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (text, _) in PARTS.items():
         commands.add_parser(name, help=text, description=text)
     jobs = commands.add_parser("jobs", help="run scheduled jobs", description="Run the scheduler, or with --once "
                                "every job that is due and exit.")
-    jobs.add_argument("--once", action="store_true", help="run every due job once and exit")
+    jobs.add_argument("--once", action="store_true",
+                      help="run every due job once and exit; waits for a pass that is running "
+                      "(MAILFLOW_JOBS_WAIT_SECONDS), exits 1 if it could not get its turn")
     jobs.add_argument("--now", type=_moment, help="with --once: act as if it were this ISO-8601 moment")
     importing = commands.add_parser("import", help="import or update participants from a CSV file",
                                     description="Import participants (columns: " + ",".join(COLUMNS) + "). Good "
@@ -42,6 +46,12 @@ def parser() -> argparse.ArgumentParser:
                                 "in the queue: all of it, or the ids given (the digest lists them). A running worker "
                                 "then takes it up.")
     retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="inbound message ids (default: all failed)")
+    commands.add_parser(
+        "status", help="queues, failed mail, last job runs; exit 1 if something needs attention",
+        description="Show mail waiting and failed in both queues, the last run of each job, "
+        "bouncing addresses and the schema revision, and what needs attention. Exit code 0: all "
+        "well; 1: something needs attention; 2: the database cannot be read. Changes nothing, "
+        "so it serves as a health check.")
     demo = commands.add_parser("demo", help="play one whole mentorship through a throwaway instance",
                                description="Play one whole mentorship through the real SMTP path of a throwaway "
                                "instance (its own SQLite file, SMTP port and .eml folder) and say where the mails lie.")
@@ -56,18 +66,20 @@ def _moment(text: str) -> datetime:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "demo":
         from .demo import run_demo
-        logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+        configure_logging("DEBUG" if args.verbose else "WARNING")
         return run_demo(args.dir)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"mailflow: {exc}", file=sys.stderr)
         return 2
+    if args.verbose:
+        settings = replace(settings, log_level="DEBUG")  # also for serve's worker processes
+    configure_logging(settings.log_level, settings.log_format)
+    if args.command == "status":
+        return _status(settings)
     from .app import build_app
     from .clock import clock_at
     runs_on = args.command in PARTS or (args.command == "jobs" and not args.once)
@@ -86,14 +98,38 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _jobs(app, args) -> int:
-    from .jobs.scheduler import run_due, run_scheduler
+    from .jobs.scheduler import SchedulerBusy, run_due, run_scheduler
     if args.once:
-        results = run_due(app, args.now or app.clock.now())
+        wait = app.settings.jobs_wait_seconds
+        try:
+            results = run_due(app, args.now or app.clock.now(), wait=wait)
+        except SchedulerBusy as exc:
+            print(f"mailflow jobs: {exc}; nothing done", file=sys.stderr)
+            return 1
         print(", ".join(f"{name}: {count}" for name, count in results.items()) or "no jobs")
         return 1 if any(count < 0 for count in results.values()) else 0
     from .supervisor import stop_on_signals
     run_scheduler(app, stop_on_signals())
     return 0
+
+
+def _status(settings) -> int:
+    """Read-only and without the app (no migration, no fonts): quick enough for a health check."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .clock import clock_at
+    from .status import read_status, render
+    from .store.session import Store
+    store = Store(settings.database_url)
+    try:
+        status = read_status(store, clock_at(settings.now, running=False).now())
+    except SQLAlchemyError as exc:
+        print(f"mailflow status: cannot read the database: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.dispose()
+    print(render(status))
+    return 1 if status.attention() else 0
 
 
 def _retry(app, ids: tuple[int, ...]) -> int:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
 
 class ConfigError(ValueError):
     """A setting has a value the service cannot use; the message names it."""
@@ -49,6 +51,9 @@ class Settings:
     digest_weekday: str = "monday"  # for weekly
     # after END: silence counts as consent (one reminder at half time)
     closing_silence_days: int = 14
+    jobs_wait_seconds: int = 60  # how long `jobs --once` waits for a running pass of the jobs
+    log_level: str = "INFO"  # mailflow's lines: DEBUG | INFO | WARNING | ERROR; libraries: WARNING
+    log_format: str = "text"  # text | json (one object per line, for log collectors)
     # act as if it were this moment (tests and rehearsals); unset: the wall clock
     now: datetime | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -141,9 +146,15 @@ def _finish(settings: Settings) -> Settings:
                           f"{settings.timezone!r}") from None
     if ":" not in settings.smtp_listen:
         raise ConfigError("MAILFLOW_SMTP_LISTEN must be host:port")
+    if settings.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(f"MAILFLOW_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                          f"not {settings.log_level!r}")
+    if settings.log_format.lower() not in ("text", "json"):
+        raise ConfigError(f"MAILFLOW_LOG_FORMAT must be text or json, not {settings.log_format!r}")
     url = settings.database_url or f"sqlite:///{settings.home / 'mailflow.sqlite3'}"
     secret = settings.secret or _local_secret(settings.home)
-    return replace(settings, database_url=url, secret=secret, domain=settings.domain.lower())
+    return replace(settings, database_url=url, secret=secret, domain=settings.domain.lower(),
+                   log_level=settings.log_level.upper(), log_format=settings.log_format.lower())
 
 
 def _local_secret(home: Path) -> str:

@@ -51,8 +51,15 @@ class Ingest:
         if new_id is None:
             log.info("duplicate message %s from %s: stored once already", message_id, sender)
         else:
+            log.info("inbound %s received by %s from %s for %s (%d bytes, %s)", new_id,
+                     envelope.source, _sender(envelope.mail_from), ", ".join(envelope.rcpt_tos),
+                     len(raw), message_id or "no Message-ID")
             self._on_stored()
         return new_id
+
+
+def _sender(mail_from: str | None) -> str:
+    return "<>" if mail_from == "" else mail_from or "(no envelope)"
 
 
 def _insert_once(store: Store, row: dict):

@@ -16,35 +16,67 @@ from mailflow.config import load_settings
 from mailflow.receive.smtp import smtp_controller
 from mailflow.store.migrations import upgrade
 
+from .postgres import postgres_missing_reason, running_postgres
+from .support.real_parts import missing
 from .support.sink import SmtpSink, _free_port
 
-POSTGRES_ADMIN_URL = os.environ.get("MAILFLOW_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEMPLATE_DB = f"mailflow_template_{os.getpid()}"
 FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_USED = pytest.StashKey[str]()
 
 
-def _admin_engine():
-    return create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+def _admin_engine(admin_url: str):
+    return create_engine(admin_url, isolation_level="AUTOCOMMIT")
 
 
-def _pg_url(database: str) -> str:
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+def _pg_url(admin_url: str, database: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + "/" + database
 
 
 @pytest.fixture(scope="session")
-def postgres_template():
-    """One migrated database per test session; each test gets a fresh copy of it."""
-    engine = _admin_engine()
+def postgres_admin_url(request):
+    """The admin URL of the PostgreSQL the tests use: MAILFLOW_TEST_POSTGRES when set, otherwise a
+    throwaway server of our own, started once per session (tests/postgres.py)."""
+    external = os.environ.get("MAILFLOW_TEST_POSTGRES")
+    if external:
+        _check_reachable(external)
+        request.config.stash[POSTGRES_USED] = f"MAILFLOW_TEST_POSTGRES ({external})"
+        yield external
+        return
+    reason = postgres_missing_reason()
+    if reason:
+        missing(reason)
+    with running_postgres() as server:
+        request.config.stash[POSTGRES_USED] = (
+            f"our own PostgreSQL {server.version} on 127.0.0.1:{server.port} in {server.root} "
+            f"(initdb + start {server.started_in:.1f} s)")
+        yield server.admin_url
+
+
+def _check_reachable(admin_url: str) -> None:
+    engine = _admin_engine(admin_url)
     try:
         engine.connect().close()
     except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is needed in CI and is not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}; .ci/run starts it")
+        missing(f"PostgreSQL at MAILFLOW_TEST_POSTGRES={admin_url} is not reachable: {exc}")
+    finally:
+        engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """Say which PostgreSQL the session used: a run shows it did not lean on one left running."""
+    if POSTGRES_USED in config.stash:
+        terminalreporter.write_line(f"PostgreSQL: {config.stash[POSTGRES_USED]}")
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url):
+    """One migrated database per test session; each test gets a fresh copy of it."""
+    engine = _admin_engine(postgres_admin_url)
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}"'))
         conn.execute(text(f'CREATE DATABASE "{TEMPLATE_DB}"'))
-    upgrade(_pg_url(TEMPLATE_DB))
+    upgrade(_pg_url(postgres_admin_url, TEMPLATE_DB))
     yield TEMPLATE_DB
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
@@ -60,11 +92,12 @@ def database_url(request, tmp_path):
         yield url
         return
     template = request.getfixturevalue("postgres_template")
+    admin_url = request.getfixturevalue("postgres_admin_url")
     name = f"mailflow_test_{uuid.uuid4().hex[:12]}"
-    engine = _admin_engine()
+    engine = _admin_engine(admin_url)
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield _pg_url(name)
+    yield _pg_url(admin_url, name)
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()

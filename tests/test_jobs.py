@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from mailflow.jobs import scheduler as jobs
-from mailflow.store.models import JobRun, Mentorship
+from mailflow.store.models import JobRun, Mentorship, OutboundMessage
 
 from .support.conversation import Conversation, one_to
+from .support.processes import environment, run, start, stop, wait_for_port, wait_until
+from .support.sink import _free_port
+from .test_crash_and_scale import serve_env
 from .test_joining_to_agreement import HELLO, MENTEE, MENTOR, WORDS, filled_form, imported, link_in
 
 COORDINATOR = "coord@example.org"
@@ -91,16 +94,61 @@ def test_a_programme_through_time_gets_each_mail_once(app, sink, clock):
         assert session.scalar(select(func.count(JobRun.id)).where(JobRun.job == "reminders")) == 4
 
 
-def test_a_second_scheduler_waits_while_one_holds_the_lock(app):
+def test_a_pass_waits_for_the_running_one_then_runs_its_own(app):
     holder = jobs.SchedulerLock(app)
     assert holder.acquire()
     try:
-        other = jobs.SchedulerLock(app)
-        assert not other.acquire(), "two schedulers at once"
-        assert jobs.run_due(app, START) == {}, "--once does nothing while a scheduler runs"
+        assert not jobs.SchedulerLock(app).acquire(), "two passes at once"
+        with pytest.raises(jobs.SchedulerBusy):
+            jobs.run_due(app, START, wait=0.5)
+        threading.Timer(0.5, holder.release).start()  # the running pass ends
+        assert jobs.run_due(app, START, wait=30)["digest"] == 1
+        assert not holder.held, "ran only after the other pass had let go"
     finally:
         holder.release()
-    assert jobs.run_due(app, START) != {}
+
+
+def reminders_to_mentor(sink) -> list:
+    return [m for m in sink.received
+            if m.rcpt_tos == (MENTOR,) and "Reminder" in str(m.message["Subject"])]
+
+
+def test_jobs_once_beside_a_running_serve_sends_the_due_reminder_once(app, sink, clock, tmp_path):
+    """The operator's `run.py jobs --once --now …` while `run.py serve` runs: serve's scheduler
+    holds the lock only for its passes, so --once gets its turn; serve's dispatcher sends what it
+    queued."""
+    imported(app, "en")
+    requested(Conversation(app, sink), WORDS["en"])
+    port = _free_port()
+    env = serve_env(tmp_path, app.settings.database_url, sink, clock, port)
+    later = (START + timedelta(days=4)).isoformat()
+    serve = start("serve", env, tmp_path / "serve.log")
+    try:
+        wait_for_port(port, serve)
+        once = run("jobs", "--once", "--now", later, env=env)
+        assert once.returncode == 0 and "request_reminders: 1" in once.stdout, once.stderr
+        wait_until(lambda: reminders_to_mentor(sink), timeout=30, what="the reminder at the sink")
+        again = run("jobs", "--once", "--now", later, env=env)
+        assert again.returncode == 0 and "request_reminders: 0" in again.stdout, again.stderr
+    finally:
+        stop(serve)
+    with app.store.reading() as session:
+        queued = session.scalar(select(func.count(OutboundMessage.id)).where(
+            OutboundMessage.recipient == MENTOR, OutboundMessage.template == "reminder"))
+    assert queued == 1 and len(reminders_to_mentor(sink)) == 1
+
+
+def test_jobs_once_that_cannot_get_its_turn_says_so_and_exits_non_zero(app, clock, tmp_path):
+    holder = jobs.SchedulerLock(app)
+    assert holder.acquire()  # a pass that does not end
+    try:
+        env = environment(clock.now(), home=str(tmp_path / "home"), secret="s",
+                          database_url=app.settings.database_url, jobs_wait_seconds="1")
+        once = run("jobs", "--once", env=env)
+    finally:
+        holder.release()
+    assert once.returncode == 1 and once.stdout == ""
+    assert "another pass of the jobs held the lock for over 1 s; nothing done" in once.stderr
 
 
 def test_the_scheduler_runs_due_jobs_and_stops(app, sink):

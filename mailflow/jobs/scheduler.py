@@ -1,13 +1,14 @@
-"""The scheduler: our own schedule.Scheduler, every job idempotent (a JobRun row per job and key, or
-a state column), each wrapped so one failure is logged and does not stop the others. Only one
-scheduler works at a time: on PostgreSQL it holds an advisory lock on a connection of its own, on
-SQLite an exclusive lock on a file beside the database; `jobs --once` takes the same lock, so it
-never runs beside a scheduler."""
+"""The scheduler: our own schedule.Scheduler, every job idempotent (a JobRun row per job and key, or a state
+column), each wrapped so one failure is logged and does not stop the others. One pass of the jobs
+runs at a time: it holds a lock while it runs (on PostgreSQL an advisory lock on a connection of
+its own, on SQLite an exclusive lock on a file beside the database), so `jobs --once` waits for a
+running pass of `serve` and then runs its own."""
 from __future__ import annotations
 
 import fcntl
 import logging
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -37,11 +38,17 @@ JOBS: dict[str, Job] = {
 }
 
 LOCK_KEY = 0x6D666A62  # "mfjb": the advisory lock all mailflow schedulers of one database agree on
+POLL_SECONDS = 0.25  # how often a waiting pass looks whether the running one has ended
+
+
+class SchedulerBusy(RuntimeError):
+    """Another pass held the scheduler lock for longer than we would wait."""
 
 
 class SchedulerLock:
-    """The right to run jobs, held until released (or the process ends). Never blocks: acquire()
-    says whether this process got it."""
+    """The right to run one pass of the due jobs, taken for the pass and released right after: a
+    running scheduler keeps `jobs --once` (or another host's scheduler) out for one pass, never for
+    its whole life."""
 
     def __init__(self, app: JobApp) -> None:
         self._app = app
@@ -52,17 +59,21 @@ class SchedulerLock:
     def held(self) -> bool:
         return self._connection is not None or self._file is not None
 
-    def acquire(self) -> bool:
-        if self.held:
-            return self._still_alive()
-        if self._app.store.is_postgresql:
-            return self._acquire_advisory()
-        return self._acquire_file()
+    def acquire(self, wait: float = 0.0) -> bool:
+        """Take the lock, waiting up to wait seconds for whoever holds it; whether we got it."""
+        deadline = time.monotonic() + wait
+        while not self._try():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL_SECONDS)
+        return True
 
     def release(self) -> None:
         if self._connection is not None:
             try:
                 self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+            except Exception:  # noqa: BLE001 - a lost connection has lost the lock with it
+                log.warning("jobs: the connection holding the scheduler lock was lost")
             finally:
                 self._connection.close()
                 self._connection = None
@@ -71,26 +82,23 @@ class SchedulerLock:
             self._file.close()
             self._file = None
 
-    def __enter__(self) -> "SchedulerLock":
-        self.acquire()
-        return self
+    def _try(self) -> bool:
+        if self.held:
+            return True
+        if self._app.store.is_postgresql:
+            return self._try_advisory()
+        return self._try_file()
 
-    def __exit__(self, *exc) -> None:
-        self.release()
-
-    def _acquire_advisory(self) -> bool:
-        # Autocommit: the lock belongs to the session, and an idle transaction would be held open
-        # for hours.
-        connection = (self._app.store.engine.connect()
-                      .execution_options(isolation_level="AUTOCOMMIT"))
-        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
-                              {"key": LOCK_KEY}).scalar():
+    def _try_advisory(self) -> bool:
+        # Autocommit: the lock belongs to the session; no transaction stays open while jobs run.
+        connection = self._app.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
             self._connection = connection
             return True
         connection.close()
         return False
 
-    def _acquire_file(self) -> bool:
+    def _try_file(self) -> bool:
         database = make_url(self._app.store.url).database
         if not database or database == ":memory:":
             self._file = open("/dev/null", "rb")  # one process owns an in-memory database anyway
@@ -104,35 +112,18 @@ class SchedulerLock:
         self._file = handle
         return True
 
-    def _still_alive(self) -> bool:
-        """A lost database connection loses the advisory lock with it: then take it anew (or
-        not)."""
-        if self._connection is None:
-            return True
-        try:
-            self._connection.execute(text("SELECT 1"))
-            return True
-        except Exception:  # noqa: BLE001 - the connection is gone, and with it the lock
-            log.warning("scheduler: lost the database connection holding the lock")
-            try:
-                self._connection.close()
-            except Exception:  # noqa: BLE001
-                pass
-            self._connection = None
-            return self.acquire()
 
-
-def run_due(app: JobApp, now: datetime, lock: SchedulerLock | None = None) -> dict[str, int]:
-    """Run every job as of now; what one job did is committed even when another fails. Without a
-    lock held by the caller, takes the scheduler lock for this one pass; if another scheduler holds
-    it, does nothing."""
-    if lock is None:
-        with SchedulerLock(app) as own:
-            if not own.held:
-                log.warning("jobs: another scheduler is running; nothing done")
-                return {}
-            return _run_all(app, now)
-    return _run_all(app, now)
+def run_due(app: JobApp, now: datetime, wait: float = 0.0) -> dict[str, int]:
+    """One pass: every job as of now, under the scheduler lock, waiting up to wait seconds for a
+    pass that is running; jobs are idempotent, so a pass right after another sends nothing twice.
+    What one job did is committed even when another fails. SchedulerBusy: the lock stayed taken."""
+    lock = SchedulerLock(app)
+    if not lock.acquire(wait):
+        raise SchedulerBusy(f"another pass of the jobs held the lock for over {wait:g} s")
+    try:
+        return _run_all(app, now)
+    finally:
+        lock.release()
 
 
 def _run_all(app: JobApp, now: datetime) -> dict[str, int]:
@@ -147,36 +138,24 @@ def _run_all(app: JobApp, now: datetime) -> dict[str, int]:
 
 
 def run_scheduler(app: JobApp, stop: threading.Event, every_seconds: int = 60) -> None:
-    """Run due jobs every every_seconds while this process holds the lock; stand by while another
-    does."""
-    lock = SchedulerLock(app)
-    standing_by = False
+    """A pass of the due jobs every every_seconds until stop is set. A tick that finds another pass
+    running (another host's scheduler, a `jobs --once`) leaves the work to it."""
 
     def tick() -> None:
         try:
-            work()
+            results = run_due(app, app.clock.now())
+        except SchedulerBusy:
+            log.debug("jobs: another pass is running; leaving this tick to it")
+            return
         except Exception:  # noqa: BLE001 - a lost database must not end the scheduler
             log.exception("jobs: could not run; trying again at the next tick")
-
-    def work() -> None:
-        nonlocal standing_by
-        if not lock.acquire():
-            if not standing_by:
-                log.info("jobs: another scheduler holds the lock; standing by")
-            standing_by = True
             return
-        standing_by = False
-        results = run_due(app, app.clock.now(), lock)
         if any(results.values()):
-            log.info("jobs: %s", ", ".join(f"{name} {count}"
-                                           for name, count in results.items() if count))
+            log.info("jobs: %s", ", ".join(f"{name} {count}" for name, count in results.items() if count))
 
     scheduler = schedule.Scheduler()
     scheduler.every(every_seconds).seconds.do(tick)
-    try:
-        tick()
-        while not stop.is_set():
-            scheduler.run_pending()
-            stop.wait(1)
-    finally:
-        lock.release()
+    tick()
+    while not stop.is_set():
+        scheduler.run_pending()
+        stop.wait(1)

@@ -193,7 +193,7 @@ class Dispatcher:
         row.attempts += 1
         if error is None:
             row.state, row.sent_at, row.last_error = "sent", now, ""
-            log.info("outbound %s sent to %s", row.id, row.recipient)
+            log.info("outbound %s sent to %s (%s)", row.id, row.recipient, row.template)
             return
         row.last_error = str(error)[:2000]
         expired = now - row.created_at >= self.lifetime

@@ -10,10 +10,8 @@ from sqlalchemy import select
 from mailflow.store.models import InboundMessage
 from mailflow.supervisor import imap_poller
 
-from ..dovecot import dovecot_missing_reason, running_dovecot
+from ..dovecot import running_dovecot
 from ..support.mails import person_mail, process
-
-pytestmark = pytest.mark.skipif(dovecot_missing_reason() is not None, reason=dovecot_missing_reason() or "")
 
 
 @pytest.fixture

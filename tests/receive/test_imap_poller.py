@@ -12,14 +12,12 @@ import pytest
 
 from mailflow.receive.imap import ImapPoller, ImapSettings, parse_imap_url, processed_flags
 
-from ..dovecot import dovecot_missing_reason, running_dovecot
+from ..dovecot import running_dovecot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imap"
 STORED = "$MailflowStored"
 SEEN = "\\Seen"
 PROMPTLY = 10.0  # seconds; generous for a loaded CI box, far below the 600 s idle_seconds used below
-
-needs_dovecot = pytest.mark.skipif(dovecot_missing_reason() is not None, reason=dovecot_missing_reason() or "")
 
 
 class RecordingIngest:
@@ -83,7 +81,6 @@ def dovecot():
 # polling once
 
 
-@needs_dovecot
 def test_real_mails_are_ingested_byte_exact_and_flagged_stored_and_seen(dovecot):
     originals = [(FIXTURES / name).read_bytes() for name in (
         "thunderbird-lightning_reply_accepted_de-subject.eml", "mailgem_raw-8bit-windows-1252-subject.eml")]
@@ -99,7 +96,6 @@ def test_real_mails_are_ingested_byte_exact_and_flagged_stored_and_seen(dovecot)
     poller.close()
 
 
-@needs_dovecot
 def test_a_second_poll_ingests_nothing_again(dovecot):
     dovecot.deliver(mail("Anmeldung"))
     ingest = RecordingIngest()
@@ -111,7 +107,6 @@ def test_a_second_poll_ingests_nothing_again(dovecot):
     poller.close()
 
 
-@needs_dovecot
 def test_a_new_poller_after_a_restart_of_mailflow_skips_what_was_already_stored(dovecot):
     dovecot.deliver(mail("first"))
     poller_for(dovecot, RecordingIngest()).poll_once()
@@ -122,7 +117,6 @@ def test_a_new_poller_after_a_restart_of_mailflow_skips_what_was_already_stored(
     assert b"Subject: second" in ingest.received[0]
 
 
-@needs_dovecot
 def test_a_message_a_person_already_read_in_the_mailbox_is_still_ingested(dovecot):
     dovecot.deliver(mail("read by the coordinator"))
     with dovecot.client() as client:
@@ -133,7 +127,6 @@ def test_a_message_a_person_already_read_in_the_mailbox_is_still_ingested(doveco
     assert STORED in next(iter(dovecot.flags().values()))
 
 
-@needs_dovecot
 def test_a_failing_ingest_leaves_that_message_unflagged_and_the_others_stored(dovecot, caplog):
     for subject in ("one", "poison", "three"):
         dovecot.deliver(mail(subject))
@@ -151,7 +144,6 @@ def test_a_failing_ingest_leaves_that_message_unflagged_and_the_others_stored(do
     poller.close()
 
 
-@needs_dovecot
 def test_a_later_poll_picks_up_the_message_whose_ingest_had_failed(dovecot):
     dovecot.deliver(mail("poison"))
     ingest = RecordingIngest(fail_when=b"poison")
@@ -164,7 +156,6 @@ def test_a_later_poll_picks_up_the_message_whose_ingest_had_failed(dovecot):
     poller.close()
 
 
-@needs_dovecot
 def test_many_messages_are_fetched_in_batches_in_arrival_order(dovecot):
     with dovecot.client() as client:
         for number in range(120):
@@ -176,7 +167,6 @@ def test_many_messages_are_fetched_in_batches_in_arrival_order(dovecot):
     assert subjects == [f"message {number:03d}".encode() for number in range(120)]
 
 
-@needs_dovecot
 def test_poll_once_reconnects_after_the_server_kicked_the_connection(dovecot):
     ingest = RecordingIngest()
     poller = poller_for(dovecot, ingest)
@@ -191,7 +181,6 @@ def test_poll_once_reconnects_after_the_server_kicked_the_connection(dovecot):
 # running
 
 
-@needs_dovecot
 def test_with_idle_a_message_appended_while_waiting_is_ingested_promptly(dovecot):
     dovecot.deliver(mail("before"))
     ingest = RecordingIngest()
@@ -203,7 +192,6 @@ def test_with_idle_a_message_appended_while_waiting_is_ingested_promptly(dovecot
     assert b"Subject: while idling" in ingest.received[1]
 
 
-@needs_dovecot
 def test_without_idle_the_poller_polls_every_idle_seconds():
     with running_dovecot(extra_config="imap_capability = IMAP4rev1 UIDPLUS\n") as server:
         server.deliver(mail("first"))
@@ -217,7 +205,6 @@ def test_without_idle_the_poller_polls_every_idle_seconds():
             assert b"IDLE" not in client.capabilities()
 
 
-@needs_dovecot
 def test_run_reconnects_after_the_server_kicked_it_out_of_idle(dovecot):
     dovecot.deliver(mail("before"))
     ingest = RecordingIngest()
@@ -229,7 +216,6 @@ def test_run_reconnects_after_the_server_kicked_it_out_of_idle(dovecot):
         assert ingest.wait_for(2), "run() did not reconnect after the kick"
 
 
-@needs_dovecot
 def test_run_reconnects_after_the_server_restarted(dovecot):
     dovecot.deliver(mail("before"))
     ingest = RecordingIngest()
@@ -241,7 +227,6 @@ def test_run_reconnects_after_the_server_restarted(dovecot):
         assert ingest.wait_for(2), "run() did not reconnect after the restart"
 
 
-@needs_dovecot
 def test_stop_ends_run_promptly_while_idling(dovecot):
     ingest = RecordingIngest()
     running = RunningPoller(poller_for(dovecot, ingest, idle_seconds=600))
@@ -253,7 +238,6 @@ def test_stop_ends_run_promptly_while_idling(dovecot):
         assert time.monotonic() - started < 2
 
 
-@needs_dovecot
 def test_a_wrong_password_is_logged_retried_and_stop_still_ends_run(dovecot, caplog):
     settings = parse_imap_url(dovecot.url)
     wrong = ImapSettings(settings.host, settings.port, settings.user, "not the password", settings.mailbox)

@@ -27,6 +27,13 @@ def start(command: str, env: dict[str, str], log_path: Path) -> subprocess.Popen
                             stdout=log, stderr=subprocess.STDOUT)
 
 
+def run(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python run.py ARGS…` to its end, its output as text: a one-shot command as an operator
+    types it."""
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
     """Until the server accepts connections; fails at once if the process died instead."""
     deadline = time.monotonic() + timeout
