@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 from mailflow.jobs import digest
 from mailflow.store.models import (
-    AgreementVersion, Feedback, InboundMessage, Meeting, Mentorship, Person,
+    AgreementVersion, Feedback, InboundMessage, Meeting, Mentorship, OutboundMessage, Person,
 )
 
 from .conftest import make_settings
@@ -72,6 +72,10 @@ def seed(session, prefix: str = "", count: int = 1) -> None:
                                    envelope_to=["hello@mentoring.test"], source="test", raw=b"x",
                                    received_at=NOW - timedelta(hours=2), state="failed", not_before=NOW,
                                    attempts=3, outcome="gave up", error="ValueError: broken"))
+        session.add(OutboundMessage(message_id=f"<{prefix}{n}-lost@x>", recipient="coord@elsewhere.example",
+                                    template="checkin_answer", raw=b"x", state="failed", attempts=1,
+                                    next_attempt_at=NOW, created_at=NOW - timedelta(hours=1),
+                                    last_error="550 5.1.1 no such user"))
 
 
 @pytest.fixture
@@ -95,10 +99,11 @@ def sent_digest(app, sink):
 def test_the_digest_puts_attention_first_with_a_command_for_each_item(english, sink):
     message = sent_digest(english, sink)
     assert message["To"] == "coord@example.org"
-    assert "daily digest 2026-12-01 – 6 things need attention" in message["Subject"]
+    assert "daily digest 2026-12-01 – 7 things need attention" in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     order = ["NEEDS ATTENTION", "Unanswered requests (1)", "Agreements waiting (1)", "Inactive mentorships (1)",
-             "Low ratings (1)", "Bouncing addresses (1)", "Failed messages (1)", "UPCOMING MEETINGS",
+             "Low ratings (1)", "Bouncing addresses (1)", "Failed messages (1)", "Undelivered mail (1)",
+             "UPCOMING MEETINGS",
              "COMPLETED", "PROGRAMME"]
     positions = [text.index(heading) for heading in order]
     assert positions == sorted(positions)
@@ -106,6 +111,7 @@ def test_the_digest_puts_attention_first_with_a_command_for_each_item(english, s
     assert "subject=REMIND%202" in text and "subject=RESEND%20lea%40example.org" in text
     assert "5.1.1 user unknown" in text and "ValueError: broken" in text and '"Too short"' in text
     assert "Career plan" in text and "#3 Eva / Otto on 2026-12-01. Certificates again:" in text
+    assert "- coord@elsewhere.example (checkin_answer, 2026-12-01): 550 5.1.1 no such user" in text
     assert "Mentorships: 1 active, 1 starting, 1 requested, 0 ending, 1 completed" in text
 
 

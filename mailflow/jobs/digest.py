@@ -24,7 +24,7 @@ from ..domain.reminders import quiet_mentorships
 from ..outgoing.chart import bar_chart_png
 from ..outgoing.compose import OutgoingMail, text_part
 from ..store.models import (
-    AgreementVersion, Feedback, InboundMessage, JobRun, Meeting, Mentorship, Person,
+    AgreementVersion, Feedback, InboundMessage, JobRun, Meeting, Mentorship, OutboundMessage, Person,
 )
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,8 @@ def build(session: Session, settings, signer, now: datetime) -> dict:
         "requests": _requests(session, now, link), "agreements": _agreements(session, now, link),
         "inactive": _inactive(session, now, settings.inactivity_days, link),
         "ratings": _low_ratings(session, since, link), "bounces": _bounces(session, link),
-        "failed": _failed(session), "meetings": _upcoming(session, now),
+        "failed": _failed(session), "undelivered": _undelivered(session, now),
+        "meetings": _upcoming(session, now),
         "completed": _completed(session, since, link),
         "figures": figures(session, settings, now), "chart": _chart(session, now),
         "stats_link": command_link(signer, coordinator_word(settings, "STATS")),
@@ -186,6 +187,16 @@ def _failed(session: Session) -> dict:
     rows = session.execute(query.order_by(InboundMessage.id.desc()).limit(SHOWN)).all()
     return _section([{"id": r.id, "sender": r.envelope_from or "?", "received": r.received_at,
                       "error": (r.error or "")[:160]} for r in rows], _count(session, query))
+
+
+def _undelivered(session: Session, now: datetime) -> dict:
+    """Our mail the relay refused for good, or that we gave up on, in the last week."""
+    query = select(OutboundMessage.recipient, OutboundMessage.template, OutboundMessage.last_error,
+                   OutboundMessage.created_at).where(
+        OutboundMessage.state == "failed", OutboundMessage.created_at >= now - timedelta(days=7))
+    rows = session.execute(query.order_by(OutboundMessage.id.desc()).limit(SHOWN)).all()
+    return _section([{"to": r.recipient, "what": r.template, "since": r.created_at,
+                      "reason": (r.last_error or "")[:160]} for r in rows], _count(session, query))
 
 
 def _upcoming(session: Session, now: datetime) -> dict:
