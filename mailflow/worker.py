@@ -2,6 +2,7 @@
 mails and the done-mark in one transaction. A failing message is set aside; it never blocks the others."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass, replace
@@ -9,11 +10,12 @@ from datetime import timedelta
 from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .clock import Clock
 from .config import Settings
+from .domain.locks import lock_for_decision
 from .flows.bounces import person_wrote_in, record_bounce
 from .flows.context import Context, Inbound
 from .outcomes import Outcome, Polite, Refused, done, ignored, refused
@@ -26,7 +28,7 @@ from .parsers.reply_text import new_text
 from .parsers.robots import classify
 from .reasons import Reason, Refusal
 from .routing import Recipient, choose_flow, read_recipient
-from .store.models import InboundMessage, OutboundMessage, Person
+from .store.models import InboundMessage, JobRun, OutboundMessage, Person
 from .store.outage import Outage
 from .store.session import Store
 from .tokens import ForgedToken, TokenSigner
@@ -49,6 +51,7 @@ class Worker:
     def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 1.0) -> None:
         """Work until stop is set; sleep when there is nothing to do until new mail wakes us (or a timeout)."""
         outage = Outage("worker", log)
+        log.info("worker ready")
         while not stop.is_set():
             try:
                 busy = self.process_next()
@@ -160,6 +163,7 @@ class Worker:
             ctx.answer(told.template, **told.values)
             return done(f"not read, answered politely: {told}")
         person_wrote_in(ctx)
+        lock_for_decision(session, ctx.inbound.token, ctx.person)  # one decision, however many workers
         flow = choose_flow(ctx.inbound)
         try:
             with session.begin_nested():
@@ -167,8 +171,26 @@ class Worker:
         except Refused as exc:
             return refused(str(exc))
         except Polite as exc:
+            if not self._first_telling(session, ctx.inbound.sender, exc.reason):
+                return done(f"{flow.__name__}: declined, told already today: {exc}")
             ctx.answer(exc.template, **exc.values)
             return done(f"{flow.__name__}: declined politely: {exc}")
+
+    def _first_telling(self, session: Session, address: str, reason: object) -> bool:
+        """At most one answer per address, reason and day (Discourse's rule): a person who sends the
+        same wrong thing twenty times, or twenty racing copies of one answer, hears of it once.
+        Coordinators, and the coordinators' command answers, are always answered."""
+        if not isinstance(reason, Reason) or address.lower() in self.settings.coordinators:
+            return True
+        day = self.clock.now().date().isoformat()
+        digest = hashlib.sha256(address.lower().encode()).hexdigest()[:32]
+        try:
+            with session.begin_nested():
+                session.add(JobRun(job="told", key=f"{reason.name}:{day}:{digest}",
+                                   ran_at=self.clock.now()))
+        except IntegrityError:
+            return False
+        return True
 
     def _context(self, session: Session, row_id: int, mail: ParsedMail, recipient: Recipient,
                  authenticated: bool) -> Context:

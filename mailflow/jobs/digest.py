@@ -24,7 +24,8 @@ from ..domain.reminders import quiet_mentorships
 from ..outgoing.chart import bar_chart_png
 from ..outgoing.compose import OutgoingMail, text_part
 from ..store.models import (
-    AgreementVersion, Feedback, InboundMessage, JobRun, Meeting, Mentorship, OutboundMessage, Person,
+    AgreementVersion, Feedback, InboundMessage, JobRun, Meeting, Mentorship, OutboundMessage,
+    Person,
 )
 
 log = logging.getLogger(__name__)
