@@ -1,6 +1,7 @@
 """A real SMTP server that keeps what it receives, so tests can read the mails people would get."""
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
@@ -36,6 +37,7 @@ class SmtpSink:
         self.refuse: list[str] = []  # SMTP replies to give instead of 250, one per mail, in order
         self.refuse_rcpt: dict[str, str] = {}  # recipient -> the reply to its RCPT TO
         self.drop_after_data: dict[str, int] = {}  # recipient -> how many times to keep the mail and hang up
+        self.delay = 0.0  # seconds each DATA takes, like a relay that writes to disk: kills land mid-batch
         self._changed = threading.Condition()
         self._controller = Controller(self, hostname="127.0.0.1", port=_free_port(),
                                       enable_SMTPUTF8=smtputf8)
@@ -55,6 +57,8 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._changed:
             if self.refuse:
                 return self.refuse.pop(0)
