@@ -22,6 +22,7 @@ from ..outgoing.certificate_pdf import CertificateData
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import Certificate, Feedback, Meeting, Mentorship, Person
+from ..store.states import MeetingState, MentorshipState
 from ..tokens import Token, TokenSigner
 from . import achievements
 from .mentorships import current_agreement
@@ -75,7 +76,7 @@ def held_meetings(session: Session, mentorship: Mentorship, now: datetime) -> li
     happen."""
     said_no = exists().where(Feedback.meeting_id == Meeting.id, Feedback.took_place.is_(False))
     return list(session.scalars(select(Meeting).where(
-        Meeting.mentorship_id == mentorship.id, Meeting.state == "confirmed",
+        Meeting.mentorship_id == mentorship.id, Meeting.state == MeetingState.CONFIRMED,
         Meeting.ends_at <= now, ~said_no)
         .order_by(Meeting.starts_at)))
 
@@ -92,7 +93,8 @@ def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Cert
     """The mentorship completed, achievements recorded, a certificate for each side mailed and
     stored. how: "confirmed" | "silence" | "coordinators" (named in the completion mail)."""
     session, now = issuing.session, issuing.now
-    mentorship.state, mentorship.completed_at, mentorship.last_activity_at = "completed", now, now
+    mentorship.state, mentorship.completed_at = MentorshipState.COMPLETED, now
+    mentorship.last_activity_at = now
     issued = []
     for person in (mentorship.mentee, mentorship.mentor):
         achievements.record(session, person, "mentorship_completed", now, ref=f"m{mentorship.id}",

@@ -17,11 +17,10 @@ from ..parsers.commands import Keyword, command_word
 from ..parsers.form_values import MEETING_MINUTES
 from ..parsers.forms import render_form
 from ..store.models import Meeting, Mentorship, Person
+from ..store.states import MeetingState
 from ..tokens import Token, TokenSigner
 from .mentorships import other_side
 from .sending import Send
-
-PLANNED = ("proposed", "confirmed", "tentative")  # meetings that still count
 
 
 def new_uid(settings: Settings) -> str:
@@ -124,7 +123,7 @@ def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meetin
         send(_mail(person, template, token, dict(
             meeting_values(meeting, mentorship, person), **(values or {}),
             must_answer=person.id == acceptor.id and person.id not in accepted,
-            confirmed=meeting.state == "confirmed",
+            confirmed=meeting.state == MeetingState.CONFIRMED,
             yes=signer.mailto(token, word(Keyword.YES)), no=signer.mailto(token, word(Keyword.NO)),
             cancel=signer.mailto(token, word(Keyword.CANCEL)),
             plan=signer.address(plan_token(mentorship, person))), ics, "REQUEST"))

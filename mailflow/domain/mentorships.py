@@ -6,9 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..store.models import AgreementVersion, Mentorship, Person
-
-OCCUPYING = ("accepted", "active", "ending")  # a mentor's place is taken in these states
-OPEN = ("requested",)
+from ..store.states import RUNNING, MentorshipState, VersionState
 
 
 def free_places(session: Session, mentors: list[Person]) -> dict[int, int]:
@@ -16,27 +14,28 @@ def free_places(session: Session, mentors: list[Person]) -> dict[int, int]:
     ids = [m.id for m in mentors]
     taken = dict(session.execute(
         select(Mentorship.mentor_id, func.count(Mentorship.id))
-        .where(Mentorship.mentor_id.in_(ids), Mentorship.state.in_(OCCUPYING))
+        .where(Mentorship.mentor_id.in_(ids), Mentorship.state.in_(RUNNING))
         .group_by(Mentorship.mentor_id)).all())
     return {m.id: max(0, m.capacity - taken.get(m.id, 0)) for m in mentors}
 
 
 def open_request_of(session: Session, mentee: Person) -> Mentorship | None:
     return session.scalar(select(Mentorship).where(Mentorship.mentee_id == mentee.id,
-                                                   Mentorship.state.in_(OPEN)))
+                                                   Mentorship.state == MentorshipState.REQUESTED))
 
 
 def running_of(session: Session, person: Person) -> list[Mentorship]:
     """Mentorships of person that have been accepted and not completed."""
     return list(session.scalars(select(Mentorship).where(
         or_(Mentorship.mentee_id == person.id, Mentorship.mentor_id == person.id),
-        Mentorship.state.in_(OCCUPYING)).order_by(Mentorship.id)))
+        Mentorship.state.in_(RUNNING)).order_by(Mentorship.id)))
 
 
 def current_agreement(session: Session, mentorship: Mentorship) -> AgreementVersion | None:
     """The approved version that holds now (the newest approved one)."""
     return session.scalar(select(AgreementVersion).where(
-        AgreementVersion.mentorship_id == mentorship.id, AgreementVersion.state == "approved")
+        AgreementVersion.mentorship_id == mentorship.id,
+        AgreementVersion.state == VersionState.APPROVED)
         .order_by(AgreementVersion.version.desc()).limit(1))
 
 

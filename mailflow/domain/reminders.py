@@ -12,12 +12,9 @@ from ..config import Settings
 from ..outgoing.compose import OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import AgreementVersion, Meeting, Mentorship, Person
+from ..store.states import MAY_GO_QUIET, PLANNED
 from ..tokens import Token, TokenSigner
 from .sending import Send
-
-PLANNED = ("proposed", "confirmed", "tentative")
-
-QUIET_STATES = ("accepted", "active")
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,7 @@ def quiet_mentorships(now: datetime, days: int):
                          Mentorship.requested_at)
     planned = exists().where(Meeting.mentorship_id == Mentorship.id, Meeting.state.in_(PLANNED),
                              Meeting.starts_at > since)
-    quiet = select(Mentorship).where(Mentorship.state.in_(QUIET_STATES), last <= since, ~planned)
+    quiet = select(Mentorship).where(Mentorship.state.in_(MAY_GO_QUIET), last <= since, ~planned)
     return quiet, since
 
 

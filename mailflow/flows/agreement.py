@@ -15,6 +15,7 @@ from ..parsers.form_fields import explain, field_label
 from ..parsers.forms import read_agreement, render_form
 from ..reasons import Reason
 from ..store.models import AgreementVersion, Mentorship, Person
+from ..store.states import RUNNING, MentorshipState, VersionState
 from .context import Context
 
 
@@ -54,10 +55,11 @@ def approve(ctx: Context) -> str:
     mentorship = ctx.session.get(Mentorship, version.mentorship_id)
     previous = current_agreement(ctx.session, mentorship)
     if previous is not None:
-        previous.state = "superseded"
-    version.state, version.approved_by_id, version.approved_at = "approved", ctx.person.id, ctx.now
-    if mentorship.state == "accepted":
-        mentorship.state, mentorship.activated_at = "active", ctx.now
+        previous.state = VersionState.SUPERSEDED
+    version.state, version.approved_by_id, version.approved_at = (VersionState.APPROVED, ctx.person.id,
+                                                                   ctx.now)
+    if mentorship.state == MentorshipState.ACCEPTED:
+        mentorship.state, mentorship.activated_at = MentorshipState.ACTIVE, ctx.now
     mentorship.last_activity_at = ctx.now
     kind = "agreement_signed" if previous is None else "agreement_amended"
     for person in (mentorship.mentee, mentorship.mentor):
@@ -73,7 +75,7 @@ def approve(ctx: Context) -> str:
 def ask_changes(ctx: Context) -> str:
     version = _pending_version(ctx)
     comment = ctx.inbound.command.argument.strip()
-    version.state, version.comment = "changes_requested", comment[:2000]
+    version.state, version.comment = VersionState.CHANGES_REQUESTED, comment[:2000]
     mentorship = ctx.session.get(Mentorship, version.mentorship_id)
     proposer = ctx.session.get(Person, version.proposed_by_id)
     send_agreement_form(ctx, mentorship, proposer, values=_values(version), comment=comment)
@@ -98,7 +100,7 @@ def _mentorship(ctx: Context) -> Mentorship:
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
     if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
         raise Polite(Reason.NOT_A_PARTY, mentorship=ctx.inbound.token.object_id)
-    if mentorship.state not in ("accepted", "active", "ending"):
+    if mentorship.state not in RUNNING:
         raise Polite(Reason.MENTORSHIP_ALREADY, state=mentorship.state, mentorship=mentorship.id)
     return mentorship
 
@@ -120,21 +122,22 @@ def _pending_version(ctx: Context) -> AgreementVersion:
         raise Polite(Reason.NOT_PARTY_OF_AGREEMENT, agreement=ctx.inbound.token.object_id)
     if version.proposed_by_id == ctx.person.id:
         return not_yours_to_approve(ctx)
-    if version.state != "proposed":
+    if version.state != VersionState.PROPOSED:
         raise Polite(Reason.VERSION_ALREADY, state=version.state, version=version.version)
     return version
 
 
 def _save_version(ctx: Context, mentorship: Mentorship, values: dict) -> AgreementVersion:
     for waiting in ctx.session.scalars(select(AgreementVersion).where(
-            AgreementVersion.mentorship_id == mentorship.id, AgreementVersion.state == "proposed")):
-        waiting.state = "withdrawn"  # the newer proposal replaces one that was still waiting
+            AgreementVersion.mentorship_id == mentorship.id,
+            AgreementVersion.state == VersionState.PROPOSED)):
+        waiting.state = VersionState.WITHDRAWN  # the newer proposal replaces one that was still waiting
     version = AgreementVersion(
         mentorship_id=mentorship.id, version=latest_version_number(ctx.session, mentorship) + 1,
         period_from=values["period_from"], period_until=values["period_until"],
         meetings=values["number_of_meetings"], contact_kind=values["kind_of_contact"],
         contact_frequency=values["frequency_of_contact"], topics=list(values["topic_plan"]),
-        proposed_by_id=ctx.person.id, proposed_at=ctx.now, state="proposed", comment="")
+        proposed_by_id=ctx.person.id, proposed_at=ctx.now, state=VersionState.PROPOSED, comment="")
     ctx.session.add(version)
     mentorship.last_activity_at = ctx.now
     ctx.session.flush()

@@ -21,6 +21,7 @@ from ..parsers.commands import Keyword, command_word
 from ..parsers.forms import read_meeting
 from ..reasons import Reason, Refusal
 from ..store.models import Meeting, Mentorship, Person
+from ..store.states import MeetingState
 from ..tokens import Token
 from . import help, meetings
 from .context import Context
@@ -111,14 +112,14 @@ def _speaker(ctx: Context, mentorship: Mentorship, answer: CalendarAnswer) -> Pe
 
 
 def _accepted(meeting: Meeting, mentorship: Mentorship) -> tuple[int, ...]:
-    if meeting.state == "confirmed":
+    if meeting.state == MeetingState.CONFIRMED:
         return (mentorship.mentee_id, mentorship.mentor_id)
     return (svc.proposer_of(meeting, mentorship).id,)
 
 
 def _counter(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person, answer: CalendarAnswer) -> str:
     """A new time proposed by an attendee: passed on to the other side with one-click accept / decline."""
-    if meeting.state == "cancelled":
+    if meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
     start = answer.start or meeting.starts_at
     end = answer.end or (start + (meeting.ends_at - meeting.starts_at))
@@ -186,10 +187,10 @@ def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:
     # the client has probably mailed its own invitation to the other participant too: say which one counts
     direct_too = {"direct_too": answer.attendee(other_side(mentorship, ctx.person).email) is not None}
     if existing is not None:
-        if (existing.starts_at, existing.ends_at) == (start, end) and existing.state != "cancelled":
+        if (existing.starts_at, existing.ends_at) == (start, end) and existing.state != MeetingState.CANCELLED:
             return f"invitation {answer.uid[:60]} unchanged (meeting {existing.id})"
-        existing.state = "proposed" if existing.state != "cancelled" else existing.state
-        if existing.state == "cancelled":
+        existing.state = MeetingState.PROPOSED if existing.state != MeetingState.CANCELLED else existing.state
+        if existing.state == MeetingState.CANCELLED:
             raise Polite(Reason.MEETING_CANCELLED, meeting=existing.id)
         existing.starts_at, existing.ends_at, existing.sequence = start, end, existing.sequence + 1
         existing.place, existing.topic, existing.proposed_by_id = place or existing.place, topic, ctx.person.id
@@ -198,7 +199,7 @@ def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:
         return f"meeting {existing.id} moved by {ctx.person.email}'s calendar"
     meeting = Meeting(mentorship_id=mentorship.id, uid=svc.new_uid(ctx.settings), sequence=0, starts_at=start,
                       ends_at=end, tzid=ctx.person.timezone or ctx.settings.timezone, place=place, topic=topic,
-                      closing=False, state="proposed", created_at=ctx.now, proposed_by_id=ctx.person.id,
+                      closing=False, state=MeetingState.PROPOSED, created_at=ctx.now, proposed_by_id=ctx.person.id,
                       source_uid=answer.uid[:300])
     ctx.session.add(meeting)
     ctx.session.flush()

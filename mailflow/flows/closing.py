@@ -18,25 +18,28 @@ from ..outcomes import Polite
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..reasons import Reason
 from ..store.models import Certificate, Meeting, Mentorship, Person
+from ..store.states import RUNNING, MeetingState, MentorshipState
 from .context import Context
 
 MENTORSHIP_PURPOSES = ("agree", "request", "mentorship", "end", "meetform")  # token object: a mentorship
 MEETING_PURPOSES = ("meeting", "feedback")  # token object: a meeting
 # END of a mentorship that is not running: every state but accepted, active and ending
-CANNOT_END = {"requested": Reason.END_NOT_STARTED, "declined": Reason.END_DECLINED,
-              "completed": Reason.END_COMPLETED}
+CANNOT_END = {MentorshipState.REQUESTED: Reason.END_NOT_STARTED,
+              MentorshipState.DECLINED: Reason.END_DECLINED,
+              MentorshipState.COMPLETED: Reason.END_COMPLETED}
 
 
 def request_end(ctx: Context) -> str:
     """END from one side: the other is asked (or, if the other asked first, this is their consent)."""
     mentorship = mentorship_of(ctx)
-    if mentorship.state == "ending":
+    if mentorship.state == MentorshipState.ENDING:
         if mentorship.end_requested_by_id == ctx.person.id:
             raise Polite(Reason.END_ASKED_ALREADY, other=_other(mentorship, ctx.person).name)
         return _complete(ctx, mentorship, "confirmed")
-    if mentorship.state not in ("accepted", "active"):
+    if mentorship.state not in RUNNING:  # ending was settled above
         raise Polite(CANNOT_END[mentorship.state])
-    mentorship.state, mentorship.end_requested_by_id, mentorship.end_requested_at = "ending", ctx.person.id, ctx.now
+    mentorship.state, mentorship.end_requested_by_id = MentorshipState.ENDING, ctx.person.id
+    mentorship.end_requested_at = ctx.now
     mentorship.last_activity_at = ctx.now
     other = _other(mentorship, ctx.person)
     deadline = ctx.now + timedelta(days=ctx.settings.closing_silence_days)
@@ -55,7 +58,8 @@ def keep_running(ctx: Context) -> str:
     """NO from the side that was asked: the mentorship goes on, and the first side is told."""
     mentorship = _asked(ctx)
     asker = ctx.session.get(Person, mentorship.end_requested_by_id)
-    mentorship.state = "active" if mentorship.activated_at else "accepted"
+    mentorship.state = (MentorshipState.ACTIVE if mentorship.activated_at
+                        else MentorshipState.ACCEPTED)
     mentorship.end_requested_by_id = mentorship.end_requested_at = None
     mentorship.last_activity_at = ctx.now
     ctx.send(ctx.mail_to(asker, "end_kept", values={"other": ctx.person.name, "comment": _comment(ctx)}))
@@ -125,7 +129,7 @@ def _asked(ctx: Context) -> Mentorship:
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
     if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
         raise Polite(Reason.NOT_A_PARTY, mentorship=ctx.inbound.token.object_id)
-    if mentorship.state != "ending" or mentorship.end_requested_by_id == ctx.person.id:
+    if mentorship.state != MentorshipState.ENDING or mentorship.end_requested_by_id == ctx.person.id:
         raise Polite(Reason.MENTORSHIP_ALREADY, state=mentorship.state, mentorship=mentorship.id)
     return mentorship
 
@@ -145,7 +149,8 @@ def _other(mentorship: Mentorship, person: Person) -> Person:
 
 def _closing_held(ctx: Context, mentorship: Mentorship) -> bool:
     return bool(ctx.session.scalar(select(exists().where(
-        Meeting.mentorship_id == mentorship.id, Meeting.closing.is_(True), Meeting.state == "confirmed",
+        Meeting.mentorship_id == mentorship.id, Meeting.closing.is_(True),
+        Meeting.state == MeetingState.CONFIRMED,
         Meeting.ends_at <= ctx.now))))
 
 

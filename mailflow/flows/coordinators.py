@@ -23,6 +23,7 @@ from ..reasons import Answer, Reason, Refusal
 from ..store.models import (
     AgreementVersion, Certificate, Meeting, Mentorship, OutboundMessage, Person,
 )
+from ..store.states import AGREED, FINISHED, RUNNING, MeetingState, MentorshipState, VersionState
 from . import closing
 from .agreement import send_agreement_form
 from .context import Context
@@ -103,20 +104,21 @@ def remind(ctx: Context) -> str:
     """Whatever the mentorship waits for: the mentor's answer, an approval, the agreement form, or a check-in."""
     mentorship = _mentorship_argument(ctx)
     pending = ctx.session.scalar(select(AgreementVersion).where(
-        AgreementVersion.mentorship_id == mentorship.id, AgreementVersion.state == "proposed"))
-    if mentorship.state == "requested":
+        AgreementVersion.mentorship_id == mentorship.id,
+        AgreementVersion.state == VersionState.PROPOSED))
+    if mentorship.state == MentorshipState.REQUESTED:
         item = Waiting("request", mentorship.id, mentorship.id, mentorship.mentor, mentorship.mentee,
                        mentorship.requested_at)
-    elif pending is not None and mentorship.state in ("accepted", "active", "ending"):
+    elif pending is not None and mentorship.state in RUNNING:
         mentee_proposed = pending.proposed_by_id == mentorship.mentee_id
         approver, proposer = ((mentorship.mentor, mentorship.mentee) if mentee_proposed
                               else (mentorship.mentee, mentorship.mentor))
         item = Waiting("approval", pending.id, mentorship.id, approver, proposer, pending.proposed_at, pending)
-    elif mentorship.state == "accepted":
+    elif mentorship.state == MentorshipState.ACCEPTED:
         _not_bounced(mentorship.mentee)
         send_agreement_form(ctx, mentorship, mentorship.mentee)
         return _yes(ctx, Answer.AGREEMENT_FORM_SENT, id=mentorship.id, who=mentorship.mentee.name)
-    elif mentorship.state in ("active", "ending"):
+    elif mentorship.state in AGREED:
         reachable = [p for p in (mentorship.mentee, mentorship.mentor) if p.bounced_at is None]
         if not reachable:
             raise _no(Answer.BOUNCED, id=mentorship.id, who=mentorship.mentee.name,
@@ -181,10 +183,10 @@ def end(ctx: Context) -> str:
     """END <id>: an open request is withdrawn (declined); a running mentorship is completed with certificates,
     as if both had agreed."""
     mentorship = _mentorship_argument(ctx)
-    if mentorship.state in ("completed", "declined"):
+    if mentorship.state in FINISHED:
         raise _no(Answer.END_STATE, id=mentorship.id, state=mentorship.state)
-    if mentorship.state == "requested":
-        mentorship.state, mentorship.answered_at = "declined", ctx.now
+    if mentorship.state == MentorshipState.REQUESTED:
+        mentorship.state, mentorship.answered_at = MentorshipState.DECLINED, ctx.now
     else:
         closing.complete_mentorship(ctx, mentorship)
     return _yes(ctx, Answer.ENDED, id=mentorship.id, who=mentorship.mentee.name,
@@ -243,9 +245,9 @@ def export(ctx: Context) -> str:
     mentorships = ctx.session.scalars(select(Mentorship).options(
         joinedload(Mentorship.mentee), joinedload(Mentorship.mentor)).order_by(Mentorship.id)).all()
     agreements = {v.mentorship_id: v for v in ctx.session.scalars(
-        select(AgreementVersion).where(AgreementVersion.state == "approved").order_by(AgreementVersion.version))}
+        select(AgreementVersion).where(AgreementVersion.state == VersionState.APPROVED).order_by(AgreementVersion.version))}
     held = dict(ctx.session.execute(select(Meeting.mentorship_id, func.count(Meeting.id)).where(
-        Meeting.state == "confirmed", Meeting.ends_at <= ctx.now).group_by(Meeting.mentorship_id)).all())
+        Meeting.state == MeetingState.CONFIRMED, Meeting.ends_at <= ctx.now).group_by(Meeting.mentorship_id)).all())
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)

@@ -17,6 +17,7 @@ from ..parsers.form_fields import explain, field_label
 from ..parsers.forms import read_feedback, read_meeting, render_form
 from ..reasons import Reason
 from ..store.models import Feedback, Meeting, Mentorship, Person
+from ..store.states import AGREED, PLANNED, MeetingState
 from ..tokens import Token
 from .context import Context
 
@@ -51,7 +52,7 @@ def propose(ctx: Context) -> str:
     meeting = Meeting(mentorship_id=mentorship.id, uid=svc.new_uid(ctx.settings), sequence=0,
                       starts_at=start, ends_at=end, tzid=ctx.person.timezone or ctx.settings.timezone,
                       place=values["place"], topic=values["topic"], closing=bool(values.get("closing_meeting")),
-                      state="proposed", created_at=ctx.now, proposed_by_id=ctx.person.id)
+                      state=MeetingState.PROPOSED, created_at=ctx.now, proposed_by_id=ctx.person.id)
     ctx.session.add(meeting)
     ctx.session.flush()
     mentorship.last_activity_at = ctx.now
@@ -61,13 +62,13 @@ def propose(ctx: Context) -> str:
 
 def _move(ctx: Context, meeting: Meeting, mentorship: Mentorship, start, end, values: dict) -> str:
     """A new date for the same meeting: REQUEST with SEQUENCE+1, and the other side must accept again."""
-    if meeting.state == "cancelled":
+    if meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
     meeting.starts_at, meeting.ends_at, meeting.sequence = start, end, meeting.sequence + 1
     meeting.place, meeting.topic = values["place"], values["topic"]
     meeting.closing = bool(values.get("closing_meeting"))
     meeting.tzid = ctx.person.timezone or meeting.tzid
-    meeting.state, meeting.proposed_by_id = "proposed", ctx.person.id
+    meeting.state, meeting.proposed_by_id = MeetingState.PROPOSED, ctx.person.id
     meeting.counter_starts_at = meeting.counter_ends_at = None
     mentorship.last_activity_at = ctx.now
     svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,),
@@ -108,7 +109,7 @@ def decline_by_reply(ctx: Context) -> str:
 
 def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person, partstat: str) -> str:
     """What an answer of person means for the meeting; the proposer hears of it."""
-    if meeting.state == "cancelled":
+    if meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
     acceptor, proposer = svc.acceptor_of(meeting, mentorship), svc.proposer_of(meeting, mentorship)
     if person.id != acceptor.id:
@@ -118,7 +119,8 @@ def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: P
             # the proposer's calendar declines (or they deleted the meeting there): it cannot take place
             return cancel_meeting(ctx, meeting, mentorship, person)
         return f"meeting {meeting.id}: {partstat} from the proposer noted"
-    state = {"ACCEPTED": "confirmed", "DECLINED": "declined", "TENTATIVE": "tentative"}.get(partstat)
+    state = {"ACCEPTED": MeetingState.CONFIRMED, "DECLINED": MeetingState.DECLINED,
+             "TENTATIVE": MeetingState.TENTATIVE}.get(partstat)
     if state is None:
         return f"meeting {meeting.id}: {partstat} noted"
     if meeting.state == state:
@@ -126,7 +128,7 @@ def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: P
     meeting.state = state
     mentorship.last_activity_at = ctx.now
     values = svc.meeting_values(meeting, mentorship, proposer)
-    if state == "declined":
+    if state == MeetingState.DECLINED:
         # the new date moves this very meeting (same UID, SEQUENCE+1): the proposer's calendar entry follows it
         token = Token("reply", "meeting", meeting.id, proposer.id)
         values.update(form=render_form("meeting", {"place": meeting.place, "topic": meeting.topic},
@@ -152,11 +154,11 @@ def cancel(ctx: Context) -> str:
 
 
 def cancel_meeting(ctx: Context, meeting: Meeting, mentorship: Mentorship, by: Person) -> str:
-    if meeting.state == "cancelled":
+    if meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
     if meeting.ends_at <= ctx.now:
         raise Polite(Reason.MEETING_OVER, meeting=meeting.id)
-    meeting.state, meeting.sequence = "cancelled", meeting.sequence + 1
+    meeting.state, meeting.sequence = MeetingState.CANCELLED, meeting.sequence + 1
     meeting.counter_starts_at = meeting.counter_ends_at = None
     mentorship.last_activity_at = ctx.now
     svc.send_cancellations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, by)
@@ -171,7 +173,7 @@ def accept_counter(ctx: Context) -> str:
     meeting.starts_at, meeting.ends_at = meeting.counter_starts_at, meeting.counter_ends_at
     meeting.counter_starts_at = meeting.counter_ends_at = None
     meeting.sequence += 1
-    meeting.state = "confirmed"
+    meeting.state = MeetingState.CONFIRMED
     mentorship.last_activity_at = ctx.now
     both = (mentorship.mentee_id, mentorship.mentor_id)
     svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=both,
@@ -193,7 +195,7 @@ def decline_counter(ctx: Context) -> str:
 
 def _counter_meeting(ctx: Context) -> tuple[Meeting, Mentorship]:
     meeting, mentorship = _meeting_and_mentorship(ctx)
-    if meeting.counter_starts_at is None or meeting.state == "cancelled":
+    if meeting.counter_starts_at is None or meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.NO_COUNTER, meeting=meeting.id)
     return meeting, mentorship
 
@@ -266,7 +268,7 @@ def _mentorship(ctx: Context) -> Mentorship:
 
 
 def require_agreement(ctx: Context, mentorship: Mentorship) -> None:
-    if mentorship.state not in ("active", "ending") or current_agreement(ctx.session, mentorship) is None:
+    if mentorship.state not in AGREED or current_agreement(ctx.session, mentorship) is None:
         raise Polite(Reason.MEETING_NEEDS_AGREEMENT, mentorship=mentorship.id)
 
 
@@ -293,7 +295,7 @@ def _meeting_and_mentorship(ctx: Context) -> tuple[Meeting, Mentorship]:
 def _next_meeting(ctx: Context) -> Meeting:
     ids = [m.id for m in running_of(ctx.session, ctx.person)]
     upcoming = list(ctx.session.scalars(select(Meeting).where(
-        Meeting.mentorship_id.in_(ids), Meeting.state.in_(svc.PLANNED), Meeting.ends_at > ctx.now)
+        Meeting.mentorship_id.in_(ids), Meeting.state.in_(PLANNED), Meeting.ends_at > ctx.now)
         .order_by(Meeting.starts_at).limit(2)))
     if not upcoming:
         raise Polite(Reason.NONE_PLANNED)

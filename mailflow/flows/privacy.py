@@ -17,11 +17,11 @@ from ..store.models import (
     Achievement, AgreementVersion, Base, Certificate, Feedback, InboundMessage, Meeting, Mentorship,
     OutboundMessage, Person,
 )
+from ..store.states import RUNNING, MentorshipState
 from .closing import answer_with
 from .context import Context
 
 REMOVED = "[deleted]"
-RUNNING = ("accepted", "active", "ending")
 
 
 def export(ctx: Context) -> str:
@@ -109,10 +109,10 @@ def _end_mentorships(ctx: Context, person: Person) -> list[int]:
             meeting.place, meeting.topic = "", ""
         ctx.session.execute(update(AgreementVersion).where(AgreementVersion.mentorship_id == mentorship.id)
                             .values(comment=""))
-        if mentorship.state == "requested":
-            mentorship.state, mentorship.answered_at = "declined", ctx.now
+        if mentorship.state == MentorshipState.REQUESTED:
+            mentorship.state, mentorship.answered_at = MentorshipState.DECLINED, ctx.now
         elif mentorship.state in RUNNING:
-            mentorship.state, mentorship.completed_at = "completed", ctx.now
+            mentorship.state, mentorship.completed_at = MentorshipState.COMPLETED, ctx.now
             other = mentorship.mentor if mentorship.mentee_id == person.id else mentorship.mentee
             ctx.send(ctx.mail_to(other, "partner_left", values={}))
             ended.append(mentorship.id)

@@ -10,8 +10,9 @@ from sqlalchemy.orm import joinedload
 from ..domain import achievements
 from ..domain.completion import held_meetings
 from ..domain.mentorships import current_agreement, running_of
-from ..domain.topics import PLANNED, phase_of, suggestions
+from ..domain.topics import phase_of, suggestions
 from ..store.models import Achievement, Certificate, Meeting, Mentorship, Person
+from ..store.states import PLANNED, MentorshipState
 from .context import Context
 
 
@@ -20,7 +21,7 @@ def profile(ctx: Context) -> str:
     mentorships = ctx.session.scalars(select(Mentorship).options(
         joinedload(Mentorship.mentee), joinedload(Mentorship.mentor)).where(
         or_(Mentorship.mentee_id == person.id, Mentorship.mentor_id == person.id),
-        Mentorship.state != "declined").order_by(Mentorship.requested_at)).all()
+        Mentorship.state != MentorshipState.DECLINED).order_by(Mentorship.requested_at)).all()
     earned = ctx.session.scalars(select(Achievement).where(Achievement.person_id == person.id)
                                  .order_by(Achievement.created_at, Achievement.id)).all()
     certificates = ctx.session.scalars(select(Certificate).where(Certificate.person_id == person.id)

@@ -8,6 +8,7 @@ from ..domain.mentorships import free_places, open_request_of
 from ..outcomes import Polite
 from ..reasons import Reason
 from ..store.models import Mentorship, Person
+from ..store.states import MentorshipState
 from .agreement import send_agreement_form
 from .context import Context
 
@@ -38,7 +39,8 @@ def request_mentor(ctx: Context) -> str:
 
 def open_request(ctx: Context, mentee: Person, mentor: Person, note: str) -> Mentorship:
     """A new request, and the mail that asks the mentor to accept or decline it with one click."""
-    mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state="requested", request_note=note[:2000],
+    mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state=MentorshipState.REQUESTED,
+                            request_note=note[:2000],
                             requested_at=ctx.now, last_activity_at=ctx.now)
     ctx.session.add(mentorship)
     ctx.session.flush()
@@ -51,7 +53,8 @@ def open_request(ctx: Context, mentee: Person, mentor: Person, note: str) -> Men
 
 def accept(ctx: Context) -> str:
     mentorship = _answerable(ctx)
-    mentorship.state, mentorship.answered_at, mentorship.last_activity_at = "accepted", ctx.now, ctx.now
+    mentorship.state, mentorship.answered_at = MentorshipState.ACCEPTED, ctx.now
+    mentorship.last_activity_at = ctx.now
     for person in (mentorship.mentee, mentorship.mentor):
         achievements.record(ctx.session, person, "matched", ctx.now, ref=f"m{mentorship.id}",
                             mentorship_id=mentorship.id)
@@ -62,7 +65,7 @@ def accept(ctx: Context) -> str:
 
 def decline(ctx: Context) -> str:
     mentorship = _answerable(ctx)
-    mentorship.state, mentorship.answered_at = "declined", ctx.now
+    mentorship.state, mentorship.answered_at = MentorshipState.DECLINED, ctx.now
     mentee = mentorship.mentee
     word = "MENTOREN" if mentee.language == "de" else "MENTORS"
     ctx.send(ctx.mail_to(mentee, "request_declined", values={"mentor": mentorship.mentor.name,
@@ -75,7 +78,7 @@ def _answerable(ctx: Context) -> Mentorship:
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
     if mentorship is None or mentorship.mentor_id != ctx.person.id:
         raise Polite(Reason.NOT_THEIR_REQUEST, mentorship=ctx.inbound.token.object_id)
-    if mentorship.state != "requested":
+    if mentorship.state != MentorshipState.REQUESTED:
         raise Polite(Reason.REQUEST_ALREADY, state=mentorship.state, mentorship=mentorship.id)
     return mentorship
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..domain.completion import Issuing, complete, send_end_question
 from ..domain.sending import outbox
 from ..store.models import JobRun, Mentorship, Person
+from ..store.states import MentorshipState
 
 REMINDER_JOB = "closing_reminder"
 
@@ -38,7 +39,7 @@ def _remind(app, session: Session, now: datetime, days: int) -> int:
     waiting = session.scalars(select(Mentorship)
                               .options(joinedload(Mentorship.mentee),
                                        joinedload(Mentorship.mentor))
-                              .where(Mentorship.state == "ending",
+                              .where(Mentorship.state == MentorshipState.ENDING,
                                      Mentorship.end_requested_at <= now - timedelta(days=days / 2))
                               .order_by(Mentorship.id).limit(BATCH)).all()
     keys = {_reminder_key(m.id, m.end_requested_at): m for m in waiting}
@@ -64,7 +65,7 @@ def _complete_silent(app, session: Session, now: datetime, days: int) -> int:
     due = session.execute(
         select(Mentorship, JobRun.key).join(JobRun, reminded)
         .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-        .where(Mentorship.state == "ending",
+        .where(Mentorship.state == MentorshipState.ENDING,
                Mentorship.end_requested_at <= now - timedelta(days=days))
         .order_by(Mentorship.id).limit(BATCH)).all()
     issuing = Issuing(session, app.settings, app.signer, app.documents, now,

@@ -26,6 +26,7 @@ from ..outgoing.compose import OutgoingMail, text_part
 from ..store.models import (
     AgreementVersion, Feedback, InboundMessage, JobRun, Meeting, Mentorship, Person,
 )
+from ..store.states import PLANNED, RUNNING, MeetingState, MentorshipState, VersionState
 
 log = logging.getLogger(__name__)
 SHOWN = 25  # items per section; the total is always given
@@ -112,7 +113,7 @@ def _count(session: Session, query) -> int:
 
 
 def _requests(session: Session, now: datetime, link) -> dict:
-    query = select(Mentorship).where(Mentorship.state == "requested")
+    query = select(Mentorship).where(Mentorship.state == MentorshipState.REQUESTED)
     rows = session.scalars(_with_people(query).order_by(Mentorship.requested_at)
                            .limit(SHOWN)).unique().all()
     return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name,
@@ -126,8 +127,8 @@ def _agreements(session: Session, now: datetime, link) -> dict:
     back."""
     proposed = (select(AgreementVersion, Mentorship)
                 .join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
-                .where(AgreementVersion.state == "proposed",
-                       Mentorship.state.in_(("accepted", "active", "ending"))))
+                .where(AgreementVersion.state == VersionState.PROPOSED,
+                       Mentorship.state.in_(RUNNING)))
     rows = session.execute(proposed.options(joinedload(Mentorship.mentee),
                                             joinedload(Mentorship.mentor))
                            .order_by(AgreementVersion.proposed_at).limit(SHOWN)).unique().all()
@@ -136,7 +137,7 @@ def _agreements(session: Session, now: datetime, link) -> dict:
               "link": link("REMIND", m.id)} for v, m in rows]
     versions = (select(AgreementVersion.id)
                 .where(AgreementVersion.mentorship_id == Mentorship.id).exists())
-    no_form = select(Mentorship).where(Mentorship.state == "accepted", ~versions)
+    no_form = select(Mentorship).where(Mentorship.state == MentorshipState.ACCEPTED, ~versions)
     forms = session.scalars(_with_people(no_form).order_by(Mentorship.answered_at)
                             .limit(SHOWN)).unique().all()
     since = lambda m: m.answered_at or m.requested_at  # noqa: E731
@@ -191,7 +192,7 @@ def _failed(session: Session) -> dict:
 def _upcoming(session: Session, now: datetime) -> dict:
     query = (select(Meeting, Mentorship).join(Mentorship, Mentorship.id == Meeting.mentorship_id)
              .where(Meeting.starts_at >= now, Meeting.starts_at < now + timedelta(days=7),
-                    Meeting.state.in_(("proposed", "confirmed", "tentative"))))
+                    Meeting.state.in_(PLANNED)))
     rows = session.execute(query.options(joinedload(Mentorship.mentee),
                                          joinedload(Mentorship.mentor))
                            .order_by(Meeting.starts_at).limit(SHOWN)).unique().all()
@@ -202,7 +203,7 @@ def _upcoming(session: Session, now: datetime) -> dict:
 
 
 def _completed(session: Session, since: datetime, link) -> dict:
-    query = select(Mentorship).where(Mentorship.state == "completed",
+    query = select(Mentorship).where(Mentorship.state == MentorshipState.COMPLETED,
                                      Mentorship.completed_at >= since)
     rows = session.scalars(_with_people(query).order_by(Mentorship.completed_at)
                            .limit(SHOWN)).unique().all()
@@ -224,7 +225,8 @@ def _chart(session: Session, now: datetime) -> list[dict]:
     held = [(Meeting.starts_at >= start) & (Meeting.starts_at < end) for start, end in bounds]
     active = session.execute(_week_sums(running)
                              .where(Mentorship.activated_at.is_not(None))).one()
-    meetings = session.execute(_week_sums(held).where(Meeting.state == "confirmed")).one()
+    meetings = session.execute(_week_sums(held)
+                               .where(Meeting.state == MeetingState.CONFIRMED)).one()
     return [{"week": start, "active": int(a or 0), "meetings": int(m or 0)}
             for start, a, m in zip(starts, active, meetings)]
 

@@ -18,6 +18,7 @@ from ..domain.sending import outbox
 from ..outgoing.compose import OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import AgreementVersion, JobRun, Mentorship, Person
+from ..store.states import RUNNING, MentorshipState, VersionState
 
 log = logging.getLogger(__name__)
 STAGES = ("first", "second", "coordinators")
@@ -47,7 +48,7 @@ def remind_requests(app, now: datetime) -> int:
     def due(stage: str, days: int):
         query = (select(Mentorship).join(mentor, mentor.id == Mentorship.mentor_id)
                  .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-                 .where(Mentorship.state == "requested",
+                 .where(Mentorship.state == MentorshipState.REQUESTED,
                         Mentorship.requested_at <= now - timedelta(days=days),
                         _not_yet("request", stage, Mentorship.id))
                  .order_by(Mentorship.id).limit(BATCH))
@@ -64,8 +65,8 @@ def remind_approvals(app, now: datetime) -> int:
         return (select(AgreementVersion, Mentorship)
                 .join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
                 .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-                .where(AgreementVersion.state == "proposed",
-                       Mentorship.state.in_(("accepted", "active", "ending")),
+                .where(AgreementVersion.state == VersionState.PROPOSED,
+                       Mentorship.state.in_(RUNNING),
                        AgreementVersion.proposed_at <= now - timedelta(days=days),
                        _not_yet("approval", stage, AgreementVersion.id))
                 .order_by(AgreementVersion.id).limit(BATCH))
