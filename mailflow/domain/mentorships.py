@@ -46,3 +46,8 @@ def latest_version_number(session: Session, mentorship: Mentorship) -> int:
 
 def other_side(mentorship: Mentorship, person: Person) -> Person:
     return mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
+
+
+def is_party(mentorship: Mentorship, person: Person | None) -> bool:
+    """Whether person is the mentee or the mentor of mentorship."""
+    return person is not None and person.id in (mentorship.mentee_id, mentorship.mentor_id)

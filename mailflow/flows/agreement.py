@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..domain import achievements
 from ..domain.meetings import plan_token
-from ..domain.mentorships import current_agreement, latest_version_number, other_side, running_of
+from ..domain.mentorships import current_agreement, is_party, latest_version_number, other_side
 from ..outcomes import Polite
 from ..outgoing.agreement_pdf import AgreementData
 from ..outgoing.compose import Attachment
@@ -17,6 +17,7 @@ from ..reasons import Reason
 from ..store.models import AgreementVersion, Mentorship, Person
 from ..store.states import RUNNING, MentorshipState, VersionState
 from .context import Context
+from .finding import mentorship_of
 
 
 def send_agreement_form(ctx: Context, mentorship: Mentorship, proposer: Person, *, errors=(), values=None,
@@ -32,7 +33,7 @@ def send_agreement_form(ctx: Context, mentorship: Mentorship, proposer: Person, 
 
 def form_received(ctx: Context) -> str:
     """A reply to the agreement form: saved as a version and sent for approval, or the errors named."""
-    mentorship = _mentorship(ctx)
+    mentorship = _running(mentorship_of(ctx))
     result = read_agreement(ctx.inbound.mail.text)
     if not result.found_any or not result.ok:
         errors = [f"{field_label(e.field, ctx.language)}: {explain(e, ctx.language)}" for e in result.errors]
@@ -85,7 +86,7 @@ def ask_changes(ctx: Context) -> str:
 
 def amend(ctx: Context) -> str:
     """Either side starts an amendment: they get the form with the current version; the other must approve."""
-    mentorship = _mentorship_for_amend(ctx)
+    mentorship = _running(mentorship_of(ctx))
     if current_agreement(ctx.session, mentorship) is None:
         raise Polite(Reason.NOTHING_TO_AMEND)
     send_agreement_form(ctx, mentorship, ctx.person)
@@ -96,29 +97,17 @@ def not_yours_to_approve(ctx: Context) -> str:
     raise Polite(Reason.APPROVE_OWN)
 
 
-def _mentorship(ctx: Context) -> Mentorship:
-    mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
-    if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite(Reason.NOT_A_PARTY, mentorship=ctx.inbound.token.object_id)
+def _running(mentorship: Mentorship) -> Mentorship:
+    """mentorship, if an agreement can still be made or amended for it."""
     if mentorship.state not in RUNNING:
         raise Polite(Reason.MENTORSHIP_ALREADY, state=mentorship.state, mentorship=mentorship.id)
     return mentorship
 
 
-def _mentorship_for_amend(ctx: Context) -> Mentorship:
-    token = ctx.inbound.token
-    if token is not None and token.purpose in ("agree", "request", "mentorship", "meetform"):
-        return _mentorship(ctx)
-    running = running_of(ctx.session, ctx.person) if ctx.person else []
-    if len(running) != 1:
-        raise Polite(Reason.WHICH_MENTORSHIP, count=len(running))
-    return running[0]
-
-
 def _pending_version(ctx: Context) -> AgreementVersion:
     version = ctx.session.get(AgreementVersion, ctx.inbound.token.object_id)
     mentorship = ctx.session.get(Mentorship, version.mentorship_id) if version else None
-    if version is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+    if version is None or not is_party(mentorship, ctx.person):
         raise Polite(Reason.NOT_PARTY_OF_AGREEMENT, agreement=ctx.inbound.token.object_id)
     if version.proposed_by_id == ctx.person.id:
         return not_yours_to_approve(ctx)

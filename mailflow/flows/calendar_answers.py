@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ..domain import meetings as svc
-from ..domain.mentorships import other_side, running_of
+from ..domain.mentorships import is_party, other_side
 from ..outcomes import Polite, Refused
 from ..parsers.calendar_reply import CalendarAnswer, read_calendar
 from ..parsers.commands import Keyword, command_word
@@ -25,6 +25,7 @@ from ..store.states import MeetingState
 from ..tokens import Token
 from . import help, meetings
 from .context import Context
+from .finding import mentorship_of
 
 log = logging.getLogger("mailflow.flows")
 OWN_CALENDAR_METHODS = ("REQUEST", "CANCEL", "PUBLISH", "")  # what a person's own calendar sends to invite us
@@ -141,26 +142,18 @@ def _counter(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Per
 def _planned_mentorship(ctx: Context) -> Mentorship:
     """The mentorship of a personal meetings+plan address, which only its owner may use."""
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
-    if mentorship is None or ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+    if mentorship is None or not is_party(mentorship, ctx.person):
         raise Refused(Refusal.PLANNED_FROM_OUTSIDE)
     return mentorship
 
 
 def _invited_mentorship(ctx: Context, invitation: CalendarAnswer) -> Mentorship:
-    """Which mentorship an invitation sent to hello@ is for: the one the reply token names, else the sender's only
-    running mentorship, else the one whose other participant the invitation invites."""
-    token = ctx.inbound.token
-    if token is not None and token.kind == "reply" and token.purpose in meetings.MENTORSHIP_PURPOSES:
-        mentorship = ctx.session.get(Mentorship, token.object_id)
-        if mentorship is not None and ctx.person.id in (mentorship.mentee_id, mentorship.mentor_id):
-            return mentorship
-    running = running_of(ctx.session, ctx.person)
-    if len(running) > 1:
-        invited = {a.email for a in invitation.attendees}
-        running = [m for m in running if other_side(m, ctx.person).email in invited] or running
-    if len(running) != 1:
-        raise Polite(Reason.WHICH_MENTORSHIP, count=len(running))
-    return running[0]
+    """Which mentorship an invitation sent to hello@ is for: the one the reply token names, else the
+    sender's only running mentorship, else the one whose other participant the invitation invites."""
+    def invited(running: list[Mentorship]) -> list[Mentorship]:
+        emails = {a.email for a in invitation.attendees}
+        return [m for m in running if other_side(m, ctx.person).email in emails]
+    return mentorship_of(ctx, narrow=invited)
 
 
 def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:

@@ -13,16 +13,15 @@ from ..domain.completion import (
     DELETED_PREFIX, Issuing, certificate_attachment, complete, name_digest, normalise_code,
     send_end_question,
 )
-from ..domain.mentorships import running_of
+from ..domain.mentorships import is_party
 from ..outcomes import Polite
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..reasons import Reason
 from ..store.models import Certificate, Meeting, Mentorship, Person
 from ..store.states import RUNNING, MeetingState, MentorshipState
 from .context import Context
+from .finding import mentorship_of
 
-MENTORSHIP_PURPOSES = ("agree", "request", "mentorship", "end", "meetform")  # token object: a mentorship
-MEETING_PURPOSES = ("meeting", "feedback")  # token object: a meeting
 # END of a mentorship that is not running: every state but accepted, active and ending
 CANNOT_END = {MentorshipState.REQUESTED: Reason.END_NOT_STARTED,
               MentorshipState.DECLINED: Reason.END_DECLINED,
@@ -108,26 +107,9 @@ def answer_with(ctx: Context, template: str, attachments: tuple[Attachment, ...]
                           auto_submitted="auto-replied"), answers=True)
 
 
-def mentorship_of(ctx: Context) -> Mentorship:
-    """The mentorship a command is about: the one the replied-to mail was about, else the person's only one."""
-    token = ctx.inbound.token
-    mentorship = None
-    if token is not None and token.purpose in MENTORSHIP_PURPOSES:
-        mentorship = ctx.session.get(Mentorship, token.object_id)
-    elif token is not None and token.purpose in MEETING_PURPOSES:
-        meeting = ctx.session.get(Meeting, token.object_id)
-        mentorship = ctx.session.get(Mentorship, meeting.mentorship_id) if meeting else None
-    if mentorship is not None and ctx.person.id in (mentorship.mentee_id, mentorship.mentor_id):
-        return mentorship
-    running = running_of(ctx.session, ctx.person)
-    if len(running) != 1:
-        raise Polite(Reason.WHICH_MENTORSHIP, count=len(running))
-    return running[0]
-
-
 def _asked(ctx: Context) -> Mentorship:
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
-    if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+    if mentorship is None or not is_party(mentorship, ctx.person):
         raise Polite(Reason.NOT_A_PARTY, mentorship=ctx.inbound.token.object_id)
     if mentorship.state != MentorshipState.ENDING or mentorship.end_requested_by_id == ctx.person.id:
         raise Polite(Reason.MENTORSHIP_ALREADY, state=mentorship.state, mentorship=mentorship.id)

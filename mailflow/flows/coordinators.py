@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..domain.coordinator_links import command_link, coordinator_word
 from ..domain.figures import figures
-from ..domain.mentorships import free_places, open_request_of
+from ..domain.mentorships import free_places, is_party, open_request_of
 from ..domain.people import import_rows
 from ..domain.reminders import Waiting, send_checkin, send_reminder
 from ..outcomes import Polite, Refused
@@ -287,7 +287,7 @@ def _answer_mail(ctx: Context, template: str, attachments=(), **values):
 def checkin_received(ctx: Context) -> str:
     """A participant answers 'how is it going?': the mentorship is active again and the coordinators read it."""
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
-    if mentorship is None or ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+    if mentorship is None or not is_party(mentorship, ctx.person):
         raise Refused(Refusal.CHECKIN_FROM_OUTSIDE)
     mentorship.last_activity_at = ctx.now
     for address in ctx.settings.coordinators:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from ..domain import achievements
 from ..domain import meetings as svc
-from ..domain.mentorships import current_agreement, other_side, running_of
+from ..domain.mentorships import current_agreement, is_party, other_side, running_of
 from ..outcomes import Polite
 from ..parsers.form_fields import explain, field_label
 from ..parsers.forms import read_feedback, read_meeting, render_form
@@ -20,16 +20,14 @@ from ..store.models import Feedback, Meeting, Mentorship, Person
 from ..store.states import AGREED, PLANNED, MeetingState
 from ..tokens import Token
 from .context import Context
-
-MENTORSHIP_PURPOSES = ("agree", "approve", "request", "mentorship", "meetform")
-
+from .finding import meeting_and_mentorship, mentorship_of, named_meeting
 
 # ---------------------------------------------------------------- proposing and moving
 
 def propose(ctx: Context) -> str:
     """MEETING with the form: a new meeting (or, in reply to an invitation, a new date for that meeting)."""
-    meeting = _meeting_from_token(ctx, required=False)
-    mentorship = ctx.session.get(Mentorship, meeting.mentorship_id) if meeting else _mentorship(ctx)
+    meeting = named_meeting(ctx)
+    mentorship = mentorship_of(ctx)
     require_agreement(ctx, mentorship)
     result = read_meeting(ctx.inbound.mail.text)
     if not result.found_any:
@@ -98,12 +96,12 @@ def form_received(ctx: Context) -> str:
 
 def accept_by_reply(ctx: Context) -> str:
     """A plain YES / JA to the invitation mail confirms, like ACCEPTED from a calendar."""
-    meeting, mentorship = _meeting_and_mentorship(ctx)
+    meeting, mentorship = meeting_and_mentorship(ctx)
     return set_answer(ctx, meeting, mentorship, ctx.person, "ACCEPTED")
 
 
 def decline_by_reply(ctx: Context) -> str:
-    meeting, mentorship = _meeting_and_mentorship(ctx)
+    meeting, mentorship = meeting_and_mentorship(ctx)
     return set_answer(ctx, meeting, mentorship, ctx.person, "DECLINED")
 
 
@@ -144,11 +142,9 @@ def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: P
 
 def cancel(ctx: Context) -> str:
     """CANCEL / ABSAGEN: in reply to an invitation that meeting, otherwise the person's next planned meeting."""
-    meeting = _meeting_from_token(ctx, required=False)
-    if meeting is None:
-        meeting = _next_meeting(ctx)
+    meeting = named_meeting(ctx) or _next_meeting(ctx)
     mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
-    if ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+    if not is_party(mentorship, ctx.person):
         raise Polite(Reason.NOT_A_PARTICIPANT, meeting=meeting.id)
     return cancel_meeting(ctx, meeting, mentorship, ctx.person)
 
@@ -194,7 +190,7 @@ def decline_counter(ctx: Context) -> str:
 
 
 def _counter_meeting(ctx: Context) -> tuple[Meeting, Mentorship]:
-    meeting, mentorship = _meeting_and_mentorship(ctx)
+    meeting, mentorship = meeting_and_mentorship(ctx)
     if meeting.counter_starts_at is None or meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.NO_COUNTER, meeting=meeting.id)
     return meeting, mentorship
@@ -204,7 +200,7 @@ def _counter_meeting(ctx: Context) -> tuple[Meeting, Mentorship]:
 
 def feedback_received(ctx: Context) -> str:
     """The filled feedback form: stored; "took place: yes" records the meeting in the person's profile."""
-    meeting, mentorship = _meeting_and_mentorship(ctx)
+    meeting, mentorship = meeting_and_mentorship(ctx)
     result = read_feedback(ctx.inbound.mail.text)
     if not result.found_any and ctx.inbound.command is not None and ctx.inbound.command.keyword.name in ("YES", "NO"):
         result = read_feedback(f"took place: {ctx.inbound.command.keyword.name.lower()}\n"
@@ -252,44 +248,9 @@ def record_feedback_achievements(ctx: Context, meeting: Meeting, mentorship: Men
 
 # ---------------------------------------------------------------- finding things
 
-def _mentorship(ctx: Context) -> Mentorship:
-    token = ctx.inbound.token
-    if token is not None and token.kind == "reply" and token.purpose in MENTORSHIP_PURPOSES and \
-            token.purpose not in ("approve",):
-        mentorship = ctx.session.get(Mentorship, token.object_id)
-    else:
-        running = running_of(ctx.session, ctx.person)
-        if len(running) != 1:
-            raise Polite(Reason.WHICH_MENTORSHIP, count=len(running))
-        mentorship = running[0]
-    if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite(Reason.NOT_A_PARTY, mentorship=token.object_id)
-    return mentorship
-
-
 def require_agreement(ctx: Context, mentorship: Mentorship) -> None:
     if mentorship.state not in AGREED or current_agreement(ctx.session, mentorship) is None:
         raise Polite(Reason.MEETING_NEEDS_AGREEMENT, mentorship=mentorship.id)
-
-
-def _meeting_from_token(ctx: Context, *, required: bool) -> Meeting | None:
-    token = ctx.inbound.token
-    if token is None or token.purpose not in ("meeting", "meet", "counter", "feedback"):
-        if required:
-            raise Polite(Reason.NO_MEETING_NAMED)
-        return None
-    meeting = ctx.session.get(Meeting, token.object_id)
-    if meeting is None:
-        raise Polite(Reason.NO_SUCH_MEETING, meeting=token.object_id)
-    return meeting
-
-
-def _meeting_and_mentorship(ctx: Context) -> tuple[Meeting, Mentorship]:
-    meeting = _meeting_from_token(ctx, required=True)
-    mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
-    if ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite(Reason.NOT_A_PARTICIPANT, meeting=meeting.id)
-    return meeting, mentorship
 
 
 def _next_meeting(ctx: Context) -> Meeting:
