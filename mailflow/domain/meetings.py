@@ -87,17 +87,18 @@ def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentor
                                partstat="ACCEPTED" if p.id in accepted else "NEEDS-ACTION")
                       for p in people)
     place = meeting.place.strip()
+    yes = command_word(Keyword.YES, language)
     url = place if place.lower().startswith(("http://", "https://")) else None
     if language == "de":
         summary = f"Mentoring: {mentorship.mentee.name} & {mentorship.mentor.name}"
         description = (f"Thema: {meeting.topic}\nOrt: {place}\n\n"
                        f"Bitte sagen Sie mit den Knöpfen Ihres Kalenders zu "
-                       f"oder ab – oder antworten Sie auf die Mail mit JA.")
+                       f"oder ab – oder antworten Sie auf die Mail mit {yes}.")
     else:
         summary = f"Mentoring: {mentorship.mentee.name} & {mentorship.mentor.name}"
         description = (f"Topic: {meeting.topic}\nPlace: {place}\n\n"
                        f"Please accept or decline with your calendar's "
-                       f"buttons – or reply YES to the mail.")
+                       f"buttons – or reply {yes} to the mail.")
     if meeting.topic:
         summary = f"{summary} – {meeting.topic}"[:250]
     return Invitation(

@@ -16,6 +16,10 @@ from ..store.states import MAY_GO_QUIET, PLANNED
 from ..tokens import Token, TokenSigner
 from .sending import Send
 
+# What the check-in's one-click answer says. Not a command: checkin_received passes whatever the
+# answer says on to the coordinators.
+ALL_GOOD = {"de": "Alles gut", "en": "All good"}
+
 
 @dataclass(frozen=True)
 class Waiting:
@@ -65,11 +69,10 @@ def send_checkin(settings: Settings, signer: TokenSigner, send: Send, mentorship
     other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
     token = Token("reply", "checkin", mentorship.id, person.id)
     last = mentorship.last_activity_at or mentorship.answered_at or mentorship.requested_at
-    german = person.language == "de"
+    topics = command_word(Keyword.TOPICS, person.language)
     values = dict(other=other.name, since=last, days=settings.inactivity_days,
                   role="mentee" if person.id == mentorship.mentee_id else "mentor",
-                  good=signer.mailto(token, "Alles gut" if german else "All good"),
-                  topics=f"mailto:{settings.hello_address}"
-                         f"?subject={'THEMEN' if german else 'TOPICS'}")
+                  good=signer.mailto(token, ALL_GOOD.get(person.language, ALL_GOOD["en"])),
+                  topics=f"mailto:{settings.hello_address}?subject={topics}")
     send(OutgoingMail(template="checkin", to=person.email, to_name=person.name,
                       language=person.language, values=values, reply_token=token))

@@ -29,6 +29,10 @@ from .finding import mentorship_of
 
 log = logging.getLogger("mailflow.flows")
 OWN_CALENDAR_METHODS = ("REQUEST", "CANCEL", "PUBLISH", "")  # what a person's own calendar sends to invite us
+# answers typed by hand to a meetings address, in a mail without a calendar object
+BY_HAND = {Keyword.YES: meetings.accept_by_reply, Keyword.ACCEPT: meetings.accept_by_reply,
+           Keyword.NO: meetings.decline_by_reply, Keyword.DECLINE: meetings.decline_by_reply,
+           Keyword.CANCEL: meetings.cancel}
 
 
 def calendar_received(ctx: Context) -> str:
@@ -207,9 +211,7 @@ def _no_calendar(ctx: Context) -> str:
     command = ctx.inbound.command
     token = ctx.inbound.token
     if command is not None and token is not None and token.purpose == "meet" and ctx.person is not None:
-        flow = {"YES": meetings.accept_by_reply, "ACCEPT": meetings.accept_by_reply,
-                "NO": meetings.decline_by_reply, "DECLINE": meetings.decline_by_reply,
-                "CANCEL": meetings.cancel}.get(command.keyword.name)
+        flow = BY_HAND.get(command.keyword)
         if flow is not None:
             return flow(ctx)
     return help.not_understood(ctx)

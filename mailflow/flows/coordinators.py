@@ -18,6 +18,7 @@ from ..domain.people import import_rows
 from ..domain.reminders import Waiting, send_checkin, send_reminder
 from ..outcomes import Polite, Refused
 from ..outgoing.compose import Attachment, OutgoingMail
+from ..parsers.commands import Keyword
 from ..parsers.people_csv import read_people_csv
 from ..reasons import Answer, Reason, Refusal
 from ..store.models import (
@@ -293,7 +294,7 @@ def checkin_received(ctx: Context) -> str:
     for address in ctx.settings.coordinators:
         ctx.send(OutgoingMail(template="checkin_answer", to=address, language=ctx.settings.language, values=dict(
             who=ctx.person.name, email=ctx.person.email, id=mentorship.id, text=ctx.inbound.new_text.strip()[:4000],
-            remind=command_link(ctx.signer, f"{coordinator_word(ctx.settings, 'REMIND')} {mentorship.id}"))))
+            remind=command_link(ctx.signer, f"{coordinator_word(ctx.settings, Keyword.REMIND)} {mentorship.id}"))))
     ctx.answer("checkin_thanks")
     return f"check-in answer for mentorship {mentorship.id} passed to the coordinators"
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..domain import achievements
 from ..domain.people import new_person
+from ..parsers.commands import Keyword, command_word
 from ..parsers.form_fields import FormResult, explain, field_label
 from ..parsers.forms import read_application, render_form
 from ..store.models import Person
@@ -36,7 +37,7 @@ def application_received(ctx: Context) -> str:
     person = _save_application(ctx, result.values)
     ctx.language = person.language
     ctx.person = person
-    ctx.answer("welcome", role=person.role, handle=person.handle, mentors=ctx.hello_link(_word("MENTORS", ctx)))
+    ctx.answer("welcome", role=person.role, handle=person.handle, mentors=ctx.hello_link(command_word(Keyword.MENTORS, ctx.language)))
     return f"application of {person.email} as {person.role} saved"
 
 
@@ -72,6 +73,3 @@ def _save_application(ctx: Context, values: dict) -> Person:
     achievements.record(ctx.session, person, "joined", ctx.now)
     return person
 
-
-def _word(english: str, ctx: Context) -> str:
-    return {"MENTORS": "MENTOREN"}.get(english, english) if ctx.language == "de" else english

@@ -13,6 +13,7 @@ from ..domain import achievements
 from ..domain import meetings as svc
 from ..domain.mentorships import current_agreement, is_party, other_side, running_of
 from ..outcomes import Polite
+from ..parsers.commands import Keyword
 from ..parsers.form_fields import explain, field_label
 from ..parsers.forms import read_feedback, read_meeting, render_form
 from ..reasons import Reason
@@ -202,7 +203,7 @@ def feedback_received(ctx: Context) -> str:
     """The filled feedback form: stored; "took place: yes" records the meeting in the person's profile."""
     meeting, mentorship = meeting_and_mentorship(ctx)
     result = read_feedback(ctx.inbound.mail.text)
-    if not result.found_any and ctx.inbound.command is not None and ctx.inbound.command.keyword.name in ("YES", "NO"):
+    if not result.found_any and ctx.inbound.command is not None and ctx.inbound.command.keyword in (Keyword.YES, Keyword.NO):
         result = read_feedback(f"took place: {ctx.inbound.command.keyword.name.lower()}\n"
                                f"rating: {ctx.inbound.command.argument}\n")
     if not result.found_any or not result.ok:

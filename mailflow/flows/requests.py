@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from ..domain import achievements
 from ..domain.mentorships import free_places, open_request_of
 from ..outcomes import Polite
+from ..parsers.commands import Keyword, command_word
 from ..reasons import Reason
 from ..store.models import Mentorship, Person
 from ..store.states import MentorshipState
@@ -18,7 +19,7 @@ def list_mentors(ctx: Context) -> str:
         Person.role == "mentor", Person.deleted_at.is_(None), Person.bounced_at.is_(None)).order_by(Person.name)))
     places = free_places(ctx.session, mentors)
     token = ctx.token_for("mentors", 0, ctx.person)
-    word = "ANFRAGE" if ctx.language == "de" else "REQUEST"
+    word = command_word(Keyword.REQUEST, ctx.language)
     rows = [{"name": m.name, "handle": m.handle, "topics": m.topics, "free": places[m.id], "about": m.about,
              "link": ctx.link(token, f"{word} {m.handle}")} for m in mentors]
     ctx.answer("mentors", mentors=rows, reply_token=token)
@@ -45,7 +46,7 @@ def open_request(ctx: Context, mentee: Person, mentor: Person, note: str) -> Men
     ctx.session.add(mentorship)
     ctx.session.flush()
     token = ctx.token_for("request", mentorship.id, mentor)
-    accept, decline = ("ANNEHMEN", "ABLEHNEN") if mentor.language == "de" else ("ACCEPT", "DECLINE")
+    accept, decline = (command_word(k, mentor.language) for k in (Keyword.ACCEPT, Keyword.DECLINE))
     ctx.send(ctx.mail_to(mentor, "request_to_mentor", reply_token=token, values=dict(
         mentee=_profile(mentee), note=note, accept=ctx.link(token, accept), decline=ctx.link(token, decline))))
     return mentorship
@@ -67,7 +68,7 @@ def decline(ctx: Context) -> str:
     mentorship = _answerable(ctx)
     mentorship.state, mentorship.answered_at = MentorshipState.DECLINED, ctx.now
     mentee = mentorship.mentee
-    word = "MENTOREN" if mentee.language == "de" else "MENTORS"
+    word = command_word(Keyword.MENTORS, mentee.language)
     ctx.send(ctx.mail_to(mentee, "request_declined", values={"mentor": mentorship.mentor.name,
                                                             "mentors": ctx.hello_link(word)}))
     ctx.answer("request_answered", mentee=mentee.name, accepted=False)
@@ -88,7 +89,7 @@ def _find_mentor(ctx: Context, wanted: str) -> Person:
     mentor = ctx.session.scalar(select(Person).where(
         or_(Person.email == wanted, Person.handle == wanted), Person.deleted_at.is_(None))) if wanted else None
     if mentor is None or mentor.role != "mentor":
-        word = "MENTOREN" if ctx.language == "de" else "MENTORS"
+        word = command_word(Keyword.MENTORS, ctx.language)
         raise Polite(Reason.UNKNOWN_MENTOR, wanted=wanted, mentors=ctx.hello_link(word))
     return mentor
 
