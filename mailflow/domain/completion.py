@@ -25,7 +25,7 @@ from ..store.models import Certificate, Feedback, Meeting, Mentorship, Person
 from ..store.states import MeetingState, MentorshipState
 from ..tokens import Token, TokenSigner
 from . import achievements
-from .mentorships import current_agreement
+from .mentorships import current_agreement, other_side, role_in
 from .sending import Send
 
 log = logging.getLogger(__name__)
@@ -103,13 +103,12 @@ def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Cert
             continue
         certificate = issue(issuing, mentorship, person)
         issued.append(certificate)
-        other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
         issuing.send(OutgoingMail(
             template="mentorship_completed", to=person.email, to_name=person.name,
             language=person.language,
             attachments=(certificate_attachment(certificate, person.language),),
-            values={"other": other.name, "how": how, "code": certificate.code,
-                    "period_from": certificate.period_from,
+            values={"other": other_side(mentorship, person).name, "how": how,
+                    "code": certificate.code, "period_from": certificate.period_from,
                     "period_until": certificate.period_until}))
     return issued
 
@@ -120,8 +119,7 @@ def issue(issuing: Issuing, mentorship: Mentorship, person: Person) -> Certifica
     zone = ZoneInfo(person.timezone or settings.timezone)
     period_from, period_until = period_of(session, mentorship, now.astimezone(zone).date())
     agreement = current_agreement(session, mentorship)
-    role = "mentee" if person.id == mentorship.mentee_id else "mentor"
-    partner = mentorship.mentor if role == "mentee" else mentorship.mentee
+    role, partner = role_in(mentorship, person), other_side(mentorship, person)
     code = new_code()
     data = CertificateData(
         language=person.language, programme=settings.programme, holder_name=person.name,

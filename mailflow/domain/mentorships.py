@@ -45,7 +45,13 @@ def latest_version_number(session: Session, mentorship: Mentorship) -> int:
 
 
 def other_side(mentorship: Mentorship, person: Person) -> Person:
+    """The participant of mentorship who is not person."""
     return mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
+
+
+def role_in(mentorship: Mentorship, person: Person) -> str:
+    """"mentee" or "mentor": which side of mentorship person is on."""
+    return "mentee" if person.id == mentorship.mentee_id else "mentor"
 
 
 def is_party(mentorship: Mentorship, person: Person | None) -> bool:

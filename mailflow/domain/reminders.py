@@ -14,6 +14,7 @@ from ..parsers.commands import Keyword, command_word
 from ..store.models import AgreementVersion, Meeting, Mentorship, Person
 from ..store.states import MAY_GO_QUIET, PLANNED
 from ..tokens import Token, TokenSigner
+from .mentorships import other_side, role_in
 from .sending import Send
 
 # What the check-in's one-click answer says. Not a command: checkin_received passes whatever the
@@ -66,12 +67,11 @@ def send_checkin(settings: Settings, signer: TokenSigner, send: Send, mentorship
                  person: Person) -> None:
     """Ask person how the mentorship goes (one click for 'all good', or a reply in their own
     words)."""
-    other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
     token = Token("reply", "checkin", mentorship.id, person.id)
     last = mentorship.last_activity_at or mentorship.answered_at or mentorship.requested_at
     topics = command_word(Keyword.TOPICS, person.language)
-    values = dict(other=other.name, since=last, days=settings.inactivity_days,
-                  role="mentee" if person.id == mentorship.mentee_id else "mentor",
+    values = dict(other=other_side(mentorship, person).name, since=last,
+                  days=settings.inactivity_days, role=role_in(mentorship, person),
                   good=signer.mailto(token, ALL_GOOD.get(person.language, ALL_GOOD["en"])),
                   topics=f"mailto:{settings.hello_address}?subject={topics}")
     send(OutgoingMail(template="checkin", to=person.email, to_name=person.name,

@@ -13,7 +13,7 @@ from ..domain.completion import (
     DELETED_PREFIX, Issuing, certificate_attachment, complete, name_digest, normalise_code,
     send_end_question,
 )
-from ..domain.mentorships import is_party
+from ..domain.mentorships import is_party, other_side
 from ..outcomes import Polite
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..reasons import Reason
@@ -33,14 +33,14 @@ def request_end(ctx: Context) -> str:
     mentorship = mentorship_of(ctx)
     if mentorship.state == MentorshipState.ENDING:
         if mentorship.end_requested_by_id == ctx.person.id:
-            raise Polite(Reason.END_ASKED_ALREADY, other=_other(mentorship, ctx.person).name)
+            raise Polite(Reason.END_ASKED_ALREADY, other=other_side(mentorship, ctx.person).name)
         return _complete(ctx, mentorship, "confirmed")
     if mentorship.state not in RUNNING:  # ending was settled above
         raise Polite(CANNOT_END[mentorship.state])
     mentorship.state, mentorship.end_requested_by_id = MentorshipState.ENDING, ctx.person.id
     mentorship.end_requested_at = ctx.now
     mentorship.last_activity_at = ctx.now
-    other = _other(mentorship, ctx.person)
+    other = other_side(mentorship, ctx.person)
     deadline = ctx.now + timedelta(days=ctx.settings.closing_silence_days)
     send_end_question(ctx.signer, ctx.send, mentorship, ctx.person, other, deadline=deadline, comment=_comment(ctx))
     ctx.answer("end_requested", other=other.name, deadline=deadline, closing_held=_closing_held(ctx, mentorship))
@@ -123,10 +123,6 @@ def _complete(ctx: Context, mentorship: Mentorship, how: str) -> str:
 
 def _issuing(ctx: Context) -> Issuing:
     return Issuing(ctx.session, ctx.settings, ctx.signer, ctx.documents, ctx.now, ctx.send)
-
-
-def _other(mentorship: Mentorship, person: Person) -> Person:
-    return mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
 
 
 def _closing_held(ctx: Context, mentorship: Mentorship) -> bool:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, LargeBinary, String, Text, cast, delete, literal, or_, select, update
 
 from ..domain.completion import name_digest
+from ..domain.mentorships import other_side
 from ..outcomes import Refused
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.commands import Keyword, command_word
@@ -113,8 +114,7 @@ def _end_mentorships(ctx: Context, person: Person) -> list[int]:
             mentorship.state, mentorship.answered_at = MentorshipState.DECLINED, ctx.now
         elif mentorship.state in RUNNING:
             mentorship.state, mentorship.completed_at = MentorshipState.COMPLETED, ctx.now
-            other = mentorship.mentor if mentorship.mentee_id == person.id else mentorship.mentee
-            ctx.send(ctx.mail_to(other, "partner_left", values={}))
+            ctx.send(ctx.mail_to(other_side(mentorship, person), "partner_left", values={}))
             ended.append(mentorship.id)
     return ended
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..domain import achievements
 from ..domain.completion import held_meetings
-from ..domain.mentorships import current_agreement, running_of
+from ..domain.mentorships import current_agreement, other_side, role_in, running_of
 from ..domain.topics import phase_of, suggestions
 from ..store.models import Achievement, Certificate, Meeting, Mentorship, Person
 from ..store.states import PLANNED, MentorshipState
@@ -42,9 +42,7 @@ def topics(ctx: Context) -> str:
     for mentorship in running or [None]:
         phase = phase_of(ctx.session, mentorship, ctx.now)
         agreement = current_agreement(ctx.session, mentorship) if mentorship else None
-        other = None
-        if mentorship is not None:
-            other = (mentorship.mentor if ctx.person.id == mentorship.mentee_id else mentorship.mentee).name
+        other = other_side(mentorship, ctx.person).name if mentorship is not None else None
         sections.append({"phase": phase, "other": other, "plan": list(agreement.topics) if agreement else [],
                          **suggestions(phase, ctx.language)})
     ctx.answer("topics", sections=sections)
@@ -57,9 +55,8 @@ def _mentorship(ctx: Context, mentorship: Mentorship, person: Person) -> dict:
     planned = ctx.session.scalars(select(Meeting).where(
         Meeting.mentorship_id == mentorship.id, Meeting.state.in_(PLANNED), Meeting.starts_at > ctx.now)
         .order_by(Meeting.starts_at)).all()
-    role = "mentee" if person.id == mentorship.mentee_id else "mentor"
-    other = mentorship.mentor if role == "mentee" else mentorship.mentee
-    return {"id": mentorship.id, "state": mentorship.state, "role": role, "other": other.name,
+    return {"id": mentorship.id, "state": mentorship.state, "role": role_in(mentorship, person),
+            "other": other_side(mentorship, person).name,
             "agreement": {"version": agreement.version, "period_from": agreement.period_from,
                           "period_until": agreement.period_until, "meetings": agreement.meetings,
                           "topics": list(agreement.topics)} if agreement else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from ..domain import achievements
-from ..domain.mentorships import free_places, open_request_of
+from ..domain.mentorships import free_places, open_request_of, role_in
 from ..outcomes import Polite
 from ..parsers.commands import Keyword, command_word
 from ..reasons import Reason
@@ -110,5 +110,5 @@ def _profile(person: Person) -> dict:
 
 
 def _guide_values(mentorship: Mentorship, person: Person) -> dict:
-    return {"role": "mentee" if person.id == mentorship.mentee_id else "mentor",
+    return {"role": role_in(mentorship, person),
             "mentee": _profile(mentorship.mentee), "mentor": _profile(mentorship.mentor)}

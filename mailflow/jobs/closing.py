@@ -8,6 +8,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..domain.completion import Issuing, complete, send_end_question
+from ..domain.mentorships import other_side
 from ..domain.sending import outbox
 from ..store.models import JobRun, Mentorship, Person
 from ..store.states import MentorshipState
@@ -50,8 +51,8 @@ def _remind(app, session: Session, now: datetime, days: int) -> int:
         if key in sent_before:
             continue
         asker = session.get(Person, mentorship.end_requested_by_id)
-        other = mentorship.mentor if asker.id == mentorship.mentee_id else mentorship.mentee
-        send_end_question(app.signer, outbox(app.composer, session), mentorship, asker, other,
+        send_end_question(app.signer, outbox(app.composer, session), mentorship, asker,
+                          other_side(mentorship, asker),
                           deadline=mentorship.end_requested_at + timedelta(days=days),
                           reminder=True)
         session.add(JobRun(job=REMINDER_JOB, key=key, ran_at=now))
