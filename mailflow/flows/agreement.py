@@ -11,13 +11,13 @@ from ..outcomes import Polite
 from ..outgoing.agreement_pdf import AgreementData
 from ..outgoing.compose import Attachment
 from ..parsers.commands import Keyword, command_word
-from ..parsers.form_fields import explain, field_label
 from ..parsers.forms import read_agreement, render_form
 from ..reasons import Reason
 from ..store.models import AgreementVersion, Mentorship, Person
 from ..store.states import RUNNING, MentorshipState, VersionState
 from .context import Context
 from .finding import mentorship_of
+from .form_answers import form_errors, no_form
 
 
 def send_agreement_form(ctx: Context, mentorship: Mentorship, proposer: Person, *, errors=(), values=None,
@@ -36,8 +36,8 @@ def form_received(ctx: Context) -> str:
     mentorship = _running(mentorship_of(ctx))
     result = read_agreement(ctx.inbound.mail.text)
     if not result.found_any or not result.ok:
-        errors = [f"{field_label(e.field, ctx.language)}: {explain(e, ctx.language)}" for e in result.errors]
-        send_agreement_form(ctx, mentorship, ctx.person, errors=errors or [_no_form(ctx.language)],
+        errors = form_errors(result, ctx.language)
+        send_agreement_form(ctx, mentorship, ctx.person, errors=errors or [no_form(ctx.language)],
                             values=result.raw if result.found_any else None)
         return f"agreement form with {len(errors)} errors" if result.found_any else "no agreement form found"
     version = _save_version(ctx, mentorship, result.values)
@@ -161,9 +161,3 @@ def _agreement_pdf(ctx: Context, version: AgreementVersion, reader: Person) -> A
     name = "Mentoring-Vereinbarung" if reader.language == "de" else "mentoring-agreement"
     return Attachment(f"{name}-v{version.version}.pdf", "application/pdf",
                       ctx.documents.agreement_pdf(data, created=version.approved_at or ctx.now))
-
-
-def _no_form(language: str) -> str:
-    if language == "de":
-        return "Wir haben in Ihrer Antwort kein ausgefülltes Formular gefunden. Bitte füllen Sie das Formular unten aus."
-    return "We found no filled-in form in your reply. Please fill in the form below."

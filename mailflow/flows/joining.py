@@ -8,11 +8,11 @@ from sqlalchemy import select
 from ..domain import achievements
 from ..domain.people import new_person
 from ..parsers.commands import Keyword, command_word
-from ..parsers.form_fields import FormResult, explain, field_label
 from ..parsers.forms import read_application, render_form
 from ..store.models import Person
 from .confirm import ask_confirmation, speaks_for_self
 from .context import Context
+from .form_answers import form_errors
 
 
 def send_application_form(ctx: Context, errors: list[str] | None = None, values: dict | None = None) -> str:
@@ -31,7 +31,7 @@ def application_received(ctx: Context) -> str:
         return send_application_form(ctx)
     if not result.ok:
         ctx.language = result.values.get("language") or ctx.language  # answer in the language they chose
-        return send_application_form(ctx, _explained(result, ctx.language), result.raw)
+        return send_application_form(ctx, form_errors(result, ctx.language), result.raw)
     if ctx.person is not None and not (ctx.inbound.authenticated or speaks_for_self(ctx)):
         return ask_confirmation(ctx)  # an application from a known address would rewrite their profile
     person = _save_application(ctx, result.values)
@@ -51,10 +51,6 @@ def stranger_or(flow):
             return send_application_form(ctx)
         return flow(ctx)
     return guarded
-
-
-def _explained(result: FormResult, language: str) -> list[str]:
-    return [f"{field_label(e.field, language)}: {explain(e, language)}" for e in result.errors]
 
 
 def _save_application(ctx: Context, values: dict) -> Person:

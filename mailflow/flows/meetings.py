@@ -14,7 +14,6 @@ from ..domain import meetings as svc
 from ..domain.mentorships import current_agreement, is_party, other_side, running_of
 from ..outcomes import Polite
 from ..parsers.commands import Keyword
-from ..parsers.form_fields import explain, field_label
 from ..parsers.forms import read_feedback, read_meeting, render_form
 from ..reasons import Reason
 from ..store.models import Feedback, Meeting, Mentorship, Person
@@ -22,6 +21,7 @@ from ..store.states import AGREED, PLANNED, MeetingState
 from ..tokens import Token
 from .context import Context
 from .finding import meeting_and_mentorship, mentorship_of, named_meeting
+from .form_answers import field_error, form_errors, no_form
 
 # ---------------------------------------------------------------- proposing and moving
 
@@ -34,14 +34,14 @@ def propose(ctx: Context) -> str:
     if not result.found_any:
         send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting)
         return f"meeting form sent for mentorship {mentorship.id}"
-    errors = [f"{field_label(e.field, ctx.language)}: {explain(e, ctx.language)}" for e in result.errors]
+    errors = form_errors(result, ctx.language)
     start = end = None
     if not errors:
         zone = ZoneInfo(ctx.person.timezone or ctx.settings.timezone)
         start = datetime.combine(result.values["date"], result.values["time"], tzinfo=zone)
         end = start + timedelta(minutes=result.values["duration_minutes"])
         if start <= ctx.now:
-            errors.append(f"{field_label('date', ctx.language)}: {_past(ctx.language)}")
+            errors.append(field_error("date", _past(ctx.language), ctx.language))
     if errors:
         send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting, errors=errors, values=result.raw)
         return f"meeting form with {len(errors)} errors"
@@ -207,9 +207,9 @@ def feedback_received(ctx: Context) -> str:
         result = read_feedback(f"took place: {ctx.inbound.command.keyword.name.lower()}\n"
                                f"rating: {ctx.inbound.command.argument}\n")
     if not result.found_any or not result.ok:
-        errors = [f"{field_label(e.field, ctx.language)}: {explain(e, ctx.language)}" for e in result.errors]
+        errors = form_errors(result, ctx.language)
         svc.send_feedback_form(ctx.send, ctx.signer, meeting, mentorship, ctx.person,
-                           errors=errors or [_no_form(ctx.language)], values=result.raw if result.found_any else None)
+                           errors=errors or [no_form(ctx.language)], values=result.raw if result.found_any else None)
         return f"feedback form with {len(errors)} errors"
     values = result.values
     feedback = ctx.session.scalar(select(Feedback).where(Feedback.meeting_id == meeting.id,
@@ -268,9 +268,3 @@ def _past(language: str) -> str:
     if language == "de":
         return "Dieser Zeitpunkt liegt in der Vergangenheit. Erwartet wird: ein Datum und eine Uhrzeit in der Zukunft."
     return "This moment lies in the past. Accepted: a date and time in the future."
-
-
-def _no_form(language: str) -> str:
-    if language == "de":
-        return "Wir haben in Ihrer Antwort kein ausgefülltes Formular gefunden. Bitte füllen Sie das Formular unten aus."
-    return "We found no filled-in form in your reply. Please fill in the form below."
