@@ -15,7 +15,6 @@ from ..domain.completion import (
 )
 from ..domain.mentorships import is_party, other_side
 from ..outcomes import Polite
-from ..outgoing.compose import Attachment, OutgoingMail
 from ..reasons import Reason
 from ..store.models import Certificate, Meeting, Mentorship, Person
 from ..store.states import RUNNING, MeetingState, MentorshipState
@@ -78,7 +77,7 @@ def resend_certificates(ctx: Context) -> str:
         raise Polite(Reason.NO_CERTIFICATES)
     attachments = tuple(certificate_attachment(c, ctx.language) for c in certificates)
     rows = [{"code": c.code, "period_from": c.period_from, "period_until": c.period_until} for c in certificates]
-    answer_with(ctx, "certificates", attachments, certificates=rows)
+    ctx.answer("certificates", attachments=attachments, certificates=rows)
     return f"{len(certificates)} certificates sent again"
 
 
@@ -97,14 +96,6 @@ def verify(ctx: Context) -> str:
                asked_name=name, name_matches=name_matches, period_from=certificate.period_from,
                period_until=certificate.period_until)
     return f"certificate {certificate.code} verified"
-
-
-def answer_with(ctx: Context, template: str, attachments: tuple[Attachment, ...], **values) -> None:
-    """Like ctx.answer, with attachments; only ever to the participant's own address."""
-    values.setdefault("name", ctx.person.name)
-    ctx.send(OutgoingMail(template=template, to=ctx.person.email, to_name=ctx.person.name, language=ctx.language,
-                          values=values, thread=ctx.inbound.thread, attachments=attachments,
-                          auto_submitted="auto-replied"), answers=True)
 
 
 def _asked(ctx: Context) -> Mentorship:

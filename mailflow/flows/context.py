@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..clock import Clock
 from ..config import Settings
 from ..domain.people import bounces
-from ..outgoing.compose import Composer, OutgoingMail, Thread
+from ..outgoing.compose import Attachment, Composer, OutgoingMail, Thread
 from ..parsers.commands import Command
 from ..parsers.mime import ParsedMail
 from ..store.models import OutboundMessage, Person
@@ -60,9 +60,11 @@ class Context:
     documents: object = None  # certificates.DocumentRenderer: PDFs of agreements and certificates
     replay: Callable[[int], str] = lambda inbound_id: "nothing to replay"  # run a stored mail again, confirmed
 
-    def answer(self, template: str, reply_token: Token | None = None, **values) -> None:
-        """Answer the sender of the inbound mail, threaded under it, unless that would be one answer too many
-        (coordinators are never limited: a busy coordinator is not a mail loop)."""
+    def answer(self, template: str, reply_token: Token | None = None,
+               attachments: tuple[Attachment, ...] = (), **values) -> None:
+        """Answer the sender of the inbound mail, threaded under it (with attachments, if any), unless
+        that would be one answer too many (coordinators are never limited: a busy coordinator is not
+        a mail loop)."""
         to = self.inbound.sender
         limited = to.lower() not in self.settings.coordinators  # operators at work, not a loop
         if limited and self._answers_in_last_hour(to) >= self.settings.auto_reply_limit:
@@ -71,8 +73,9 @@ class Context:
             return
         name = self.person.name if self.person else self.inbound.mail.sender_name
         values.setdefault("name", name)
-        self.send(OutgoingMail(template=template, to=to, to_name=name, language=self.language, values=values,
-                               reply_token=reply_token, thread=self.inbound.thread, auto_submitted="auto-replied"),
+        self.send(OutgoingMail(template=template, to=to, to_name=name, language=self.language,
+                               values=values, reply_token=reply_token, thread=self.inbound.thread,
+                               attachments=attachments, auto_submitted="auto-replied"),
                   answers=True)
 
     def send(self, mail: OutgoingMail, answers: bool = False) -> None:

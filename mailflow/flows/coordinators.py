@@ -43,7 +43,7 @@ def coordinator_only(flow):
         except Polite as exc:
             if not isinstance(exc.reason, Answer):
                 raise
-            _reply(ctx, exc.template, **exc.values)  # a coordinator's answers are not rate limited
+            ctx.answer(exc.template, **exc.values)  # never rate limited for a coordinator
             return f"declined politely: {exc}"
     return guarded
 
@@ -74,14 +74,8 @@ def _no(answer: Answer, **values) -> Polite:
 
 
 def _yes(ctx: Context, answer: Answer, **values) -> str:
-    _reply(ctx, answer.template, **answer.mail_values(values))
+    ctx.answer(answer.template, **answer.mail_values(values))
     return answer.note(values)
-
-
-def _reply(ctx: Context, template: str, attachments=(), **values) -> None:
-    """Answer the coordinator, threaded; unlike ctx.answer without the hourly limit (a loop cannot start here:
-    robots never reach a flow, and only coordinator addresses are answered)."""
-    ctx.send(_answer_mail(ctx, template, attachments, **values), answers=True)
 
 
 def _command(ctx: Context) -> str:
@@ -261,26 +255,18 @@ def export(ctx: Context) -> str:
                          held.get(m.id, 0), _iso(m.last_activity_at)])
     name = f"programme-{ctx.now.date().isoformat()}.csv"
     attachment = Attachment(name, "text/csv", buffer.getvalue().encode("utf-8"))
-    _reply(ctx, "coordinator_export", attachments=(attachment,), count=len(mentorships))
+    ctx.answer("coordinator_export", attachments=(attachment,), count=len(mentorships))
     return f"export of {len(mentorships)} mentorships sent"
 
 
 def stats(ctx: Context) -> str:
     shown = figures(ctx.session, ctx.settings, ctx.now)
-    _reply(ctx, "coordinator_stats", figures=shown)
+    ctx.answer("coordinator_stats", figures=shown)
     return "stats sent"
 
 
 def _iso(value) -> str:
     return value.isoformat() if value is not None else ""
-
-
-def _answer_mail(ctx: Context, template: str, attachments=(), **values):
-    """Like ctx.answer, but with attachments."""
-    name = ctx.person.name if ctx.person else ctx.inbound.mail.sender_name
-    return OutgoingMail(template=template, to=ctx.inbound.sender, to_name=name, language=ctx.language,
-                        values={"name": name, **values}, thread=ctx.inbound.thread, auto_submitted="auto-replied",
-                        attachments=attachments)
 
 
 # --- the check-in answer -----------------------------------------------------------------------------------------

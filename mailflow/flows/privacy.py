@@ -19,7 +19,6 @@ from ..store.models import (
     OutboundMessage, Person,
 )
 from ..store.states import RUNNING, MentorshipState
-from .closing import answer_with
 from .context import Context
 
 REMOVED = "[deleted]"
@@ -28,8 +27,8 @@ REMOVED = "[deleted]"
 def export(ctx: Context) -> str:
     data = exported(ctx.session, ctx.person, ctx.now)
     payload = json.dumps(data, ensure_ascii=False, indent=2, default=_plain).encode("utf-8")
-    answer_with(ctx, "export", (Attachment(f"my-data-{ctx.now.date().isoformat()}.json", "application/json",
-                                           payload),), mentorships=len(data["mentorships"]))
+    attachment = Attachment(f"my-data-{ctx.now.date().isoformat()}.json", "application/json", payload)
+    ctx.answer("export", attachments=(attachment,), mentorships=len(data["mentorships"]))
     return f"export of person {ctx.person.id} sent"
 
 
