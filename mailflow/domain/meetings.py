@@ -8,6 +8,8 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from ..config import Settings
 from ..outgoing.calendar import (
     Attendee, Invitation, build_cancel, build_decline_counter, build_request, imip_mime_part,
@@ -25,6 +27,35 @@ from .sending import Send
 
 def new_uid(settings: Settings) -> str:
     return f"meeting-{uuid.uuid4().hex}@{settings.domain}"
+
+
+def new_meeting(session: Session, settings: Settings, *, mentorship: Mentorship, proposer: Person,
+                start: datetime, end: datetime, tzid: str, place: str, topic: str,
+                closing: bool = False, source_uid: str | None = None, now: datetime) -> Meeting:
+    """A meeting proposer proposes (the other side must accept it), stored with our own UID at
+    SEQUENCE 0; source_uid is the UID of the invitation from proposer's own calendar, if it came
+    from there. The mentorship was active now."""
+    meeting = Meeting(mentorship_id=mentorship.id, uid=new_uid(settings), sequence=0,
+                      starts_at=start, ends_at=end, tzid=tzid, place=place, topic=topic,
+                      closing=closing, state=MeetingState.PROPOSED, created_at=now,
+                      proposed_by_id=proposer.id, source_uid=source_uid)
+    session.add(meeting)
+    session.flush()
+    mentorship.last_activity_at = now
+    return meeting
+
+
+def move_meeting(meeting: Meeting, *, mentorship: Mentorship, proposer: Person, start: datetime,
+                 end: datetime, tzid: str, place: str, topic: str, closing: bool,
+                 now: datetime) -> None:
+    """A new time (and place, topic) for the same meeting: SEQUENCE+1, proposed again by proposer so
+    that the other side must accept again; a counter proposal waiting on it is void. The
+    mentorship was active now."""
+    meeting.starts_at, meeting.ends_at, meeting.sequence = start, end, meeting.sequence + 1
+    meeting.tzid, meeting.place, meeting.topic, meeting.closing = tzid, place, topic, closing
+    meeting.state, meeting.proposed_by_id = MeetingState.PROPOSED, proposer.id
+    meeting.counter_starts_at = meeting.counter_ends_at = None
+    mentorship.last_activity_at = now
 
 
 def organizer_token(meeting: Meeting) -> Token:

@@ -186,21 +186,17 @@ def _from_own_calendar(ctx: Context, mentorship: Mentorship, answers) -> str:
     if existing is not None:
         if (existing.starts_at, existing.ends_at) == (start, end) and existing.state != MeetingState.CANCELLED:
             return f"invitation {answer.uid[:60]} unchanged (meeting {existing.id})"
-        existing.state = MeetingState.PROPOSED if existing.state != MeetingState.CANCELLED else existing.state
         if existing.state == MeetingState.CANCELLED:
             raise Polite(Reason.MEETING_CANCELLED, meeting=existing.id)
-        existing.starts_at, existing.ends_at, existing.sequence = start, end, existing.sequence + 1
-        existing.place, existing.topic, existing.proposed_by_id = place or existing.place, topic, ctx.person.id
+        svc.move_meeting(existing, mentorship=mentorship, proposer=ctx.person, start=start, end=end,
+                         tzid=existing.tzid, place=place or existing.place, topic=topic,
+                         closing=existing.closing, now=ctx.now)
         svc.send_invitations(ctx.send, ctx.settings, ctx.signer, existing, mentorship, ctx.now,
                              accepted=(ctx.person.id,), values={"moved": True, **direct_too})
         return f"meeting {existing.id} moved by {ctx.person.email}'s calendar"
-    meeting = Meeting(mentorship_id=mentorship.id, uid=svc.new_uid(ctx.settings), sequence=0, starts_at=start,
-                      ends_at=end, tzid=ctx.person.timezone or ctx.settings.timezone, place=place, topic=topic,
-                      closing=False, state=MeetingState.PROPOSED, created_at=ctx.now, proposed_by_id=ctx.person.id,
-                      source_uid=answer.uid[:300])
-    ctx.session.add(meeting)
-    ctx.session.flush()
-    mentorship.last_activity_at = ctx.now
+    meeting = svc.new_meeting(ctx.session, ctx.settings, mentorship=mentorship, proposer=ctx.person,
+                              start=start, end=end, tzid=ctx.person.timezone or ctx.settings.timezone,
+                              place=place, topic=topic, source_uid=answer.uid[:300], now=ctx.now)
     svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,),
                          values=direct_too)
     return f"meeting {meeting.id} proposed from {ctx.person.email}'s calendar"

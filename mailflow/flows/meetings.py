@@ -34,45 +34,47 @@ def propose(ctx: Context) -> str:
     if not result.found_any:
         send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting)
         return f"meeting form sent for mentorship {mentorship.id}"
-    errors = form_errors(result, ctx.language)
-    start = end = None
-    if not errors:
-        zone = ZoneInfo(ctx.person.timezone or ctx.settings.timezone)
-        start = datetime.combine(result.values["date"], result.values["time"], tzinfo=zone)
-        end = start + timedelta(minutes=result.values["duration_minutes"])
-        if start <= ctx.now:
-            errors.append(field_error("date", _past(ctx.language), ctx.language))
+    errors, start, end = _form_time(ctx, result)
     if errors:
-        send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting, errors=errors, values=result.raw)
+        send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting, errors=errors,
+                          values=result.raw)
         return f"meeting form with {len(errors)} errors"
     values = result.values
+    details = dict(mentorship=mentorship, proposer=ctx.person, start=start, end=end,
+                   place=values["place"], topic=values["topic"],
+                   closing=bool(values.get("closing_meeting")), now=ctx.now)
     if meeting is not None:
-        return _move(ctx, meeting, mentorship, start, end, values)
-    meeting = Meeting(mentorship_id=mentorship.id, uid=svc.new_uid(ctx.settings), sequence=0,
-                      starts_at=start, ends_at=end, tzid=ctx.person.timezone or ctx.settings.timezone,
-                      place=values["place"], topic=values["topic"], closing=bool(values.get("closing_meeting")),
-                      state=MeetingState.PROPOSED, created_at=ctx.now, proposed_by_id=ctx.person.id)
-    ctx.session.add(meeting)
-    ctx.session.flush()
-    mentorship.last_activity_at = ctx.now
-    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,))
+        return _move(ctx, meeting, details)
+    meeting = svc.new_meeting(ctx.session, ctx.settings,
+                              tzid=ctx.person.timezone or ctx.settings.timezone, **details)
+    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now,
+                         accepted=(ctx.person.id,))
     return f"meeting {meeting.id} proposed for {start.isoformat()}"
 
 
-def _move(ctx: Context, meeting: Meeting, mentorship: Mentorship, start, end, values: dict) -> str:
-    """A new date for the same meeting: REQUEST with SEQUENCE+1, and the other side must accept again."""
+def _form_time(ctx: Context, result) -> tuple[list[str], datetime | None, datetime | None]:
+    """The errors of a meeting form, and when the meeting it proposes starts and ends (in the
+    proposer's time zone; a moment in the past is an error too)."""
+    errors = form_errors(result, ctx.language)
+    if errors:
+        return errors, None, None
+    zone = ZoneInfo(ctx.person.timezone or ctx.settings.timezone)
+    start = datetime.combine(result.values["date"], result.values["time"], tzinfo=zone)
+    end = start + timedelta(minutes=result.values["duration_minutes"])
+    if start <= ctx.now:
+        errors.append(field_error("date", _past(ctx.language), ctx.language))
+    return errors, start, end
+
+
+def _move(ctx: Context, meeting: Meeting, details: dict) -> str:
+    """A new date for the same meeting: REQUEST with SEQUENCE+1, and the other side must accept
+    again."""
     if meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
-    meeting.starts_at, meeting.ends_at, meeting.sequence = start, end, meeting.sequence + 1
-    meeting.place, meeting.topic = values["place"], values["topic"]
-    meeting.closing = bool(values.get("closing_meeting"))
-    meeting.tzid = ctx.person.timezone or meeting.tzid
-    meeting.state, meeting.proposed_by_id = MeetingState.PROPOSED, ctx.person.id
-    meeting.counter_starts_at = meeting.counter_ends_at = None
-    mentorship.last_activity_at = ctx.now
-    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,),
-                         values={"moved": True})
-    return f"meeting {meeting.id} moved to {start.isoformat()} (sequence {meeting.sequence})"
+    svc.move_meeting(meeting, tzid=ctx.person.timezone or meeting.tzid, **details)
+    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, details["mentorship"],
+                         ctx.now, accepted=(ctx.person.id,), values={"moved": True})
+    return f"meeting {meeting.id} moved to {meeting.starts_at.isoformat()} (sequence {meeting.sequence})"
 
 
 def send_meeting_form(ctx: Context, mentorship: Mentorship, person: Person, *, meeting: Meeting | None = None,
