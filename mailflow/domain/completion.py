@@ -25,7 +25,7 @@ from ..store.models import Certificate, Feedback, Meeting, Mentorship, Person
 from ..store.states import MeetingState, MentorshipState
 from ..tokens import Token, TokenSigner
 from . import achievements
-from .mentorships import current_agreement, other_side, role_in
+from .mentorships import current_agreement, move_to, other_side, role_in
 from .sending import Send
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Cert
     """The mentorship completed, achievements recorded, a certificate for each side mailed and
     stored. how: "confirmed" | "silence" | "coordinators" (named in the completion mail)."""
     session, now = issuing.session, issuing.now
-    mentorship.state, mentorship.completed_at = MentorshipState.COMPLETED, now
+    move_to(mentorship, MentorshipState.COMPLETED, now)
     mentorship.last_activity_at = now
     issued = []
     for person in (mentorship.mentee, mentorship.mentor):

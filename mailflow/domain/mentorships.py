@@ -1,12 +1,18 @@
-"""Queries about mentorships that several flows share: who is free, what is open, what is
-current."""
+"""Mentorships as several flows and jobs see them: who is free, what is open, what is current,
+who is on which side, and the one function that changes a mentorship's state."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..store.models import AgreementVersion, Mentorship, Person
-from ..store.states import RUNNING, MentorshipState, VersionState
+from ..store.states import MENTORSHIP_STATES, RUNNING, MentorshipState, VersionState
+
+# where the moment a mentorship first reached a state is kept
+FIRST_REACHED = {MentorshipState.ACCEPTED: "answered_at", MentorshipState.DECLINED: "answered_at",
+                 MentorshipState.ACTIVE: "activated_at", MentorshipState.COMPLETED: "completed_at"}
 
 
 def free_places(session: Session, mentors: list[Person]) -> dict[int, int]:
@@ -29,6 +35,26 @@ def running_of(session: Session, person: Person) -> list[Mentorship]:
     return list(session.scalars(select(Mentorship).where(
         or_(Mentorship.mentee_id == person.id, Mentorship.mentor_id == person.id),
         Mentorship.state.in_(RUNNING)).order_by(Mentorship.id)))
+
+
+def move_to(mentorship: Mentorship, state: str, now: datetime, *,
+            by: Person | None = None) -> None:
+    """The one place a mentorship's state changes, stamped with when it first got there:
+    answered_at (accepted, declined), activated_at (active), completed_at (completed); ending
+    records who asked (by) and when. A NO to END goes back to active (or accepted) with its first
+    stamps kept and the END request forgotten."""
+    if state not in MENTORSHIP_STATES:
+        raise ValueError(f"no mentorship state {state!r}")
+    if state == MentorshipState.ENDING:
+        if by is None:
+            raise ValueError("ending needs the person who asked to end")
+        mentorship.end_requested_by_id, mentorship.end_requested_at = by.id, now
+    elif state in RUNNING:
+        mentorship.end_requested_by_id = mentorship.end_requested_at = None
+    stamp = FIRST_REACHED.get(state)
+    if stamp is not None and getattr(mentorship, stamp) is None:
+        setattr(mentorship, stamp, now)
+    mentorship.state = state
 
 
 def current_agreement(session: Session, mentorship: Mentorship) -> AgreementVersion | None:

@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from ..domain import achievements
 from ..domain.meetings import plan_token
-from ..domain.mentorships import current_agreement, is_party, latest_version_number, other_side
+from ..domain.mentorships import (
+    current_agreement, is_party, latest_version_number, move_to, other_side,
+)
 from ..outcomes import Polite
 from ..outgoing.agreement_pdf import AgreementData
 from ..outgoing.compose import Attachment
@@ -60,7 +62,7 @@ def approve(ctx: Context) -> str:
     version.state, version.approved_by_id, version.approved_at = (VersionState.APPROVED, ctx.person.id,
                                                                    ctx.now)
     if mentorship.state == MentorshipState.ACCEPTED:
-        mentorship.state, mentorship.activated_at = MentorshipState.ACTIVE, ctx.now
+        move_to(mentorship, MentorshipState.ACTIVE, ctx.now)
     mentorship.last_activity_at = ctx.now
     kind = "agreement_signed" if previous is None else "agreement_amended"
     for person in (mentorship.mentee, mentorship.mentor):

@@ -13,7 +13,7 @@ from ..domain.completion import (
     DELETED_PREFIX, Issuing, certificate_attachment, complete, name_digest, normalise_code,
     send_end_question,
 )
-from ..domain.mentorships import is_party, other_side
+from ..domain.mentorships import is_party, move_to, other_side
 from ..outcomes import Polite
 from ..reasons import Reason
 from ..store.models import Certificate, Meeting, Mentorship, Person
@@ -36,8 +36,7 @@ def request_end(ctx: Context) -> str:
         return _complete(ctx, mentorship, "confirmed")
     if mentorship.state not in RUNNING:  # ending was settled above
         raise Polite(CANNOT_END[mentorship.state])
-    mentorship.state, mentorship.end_requested_by_id = MentorshipState.ENDING, ctx.person.id
-    mentorship.end_requested_at = ctx.now
+    move_to(mentorship, MentorshipState.ENDING, ctx.now, by=ctx.person)
     mentorship.last_activity_at = ctx.now
     other = other_side(mentorship, ctx.person)
     deadline = ctx.now + timedelta(days=ctx.settings.closing_silence_days)
@@ -56,9 +55,8 @@ def keep_running(ctx: Context) -> str:
     """NO from the side that was asked: the mentorship goes on, and the first side is told."""
     mentorship = _asked(ctx)
     asker = ctx.session.get(Person, mentorship.end_requested_by_id)
-    mentorship.state = (MentorshipState.ACTIVE if mentorship.activated_at
-                        else MentorshipState.ACCEPTED)
-    mentorship.end_requested_by_id = mentorship.end_requested_at = None
+    back = MentorshipState.ACTIVE if mentorship.activated_at else MentorshipState.ACCEPTED
+    move_to(mentorship, back, ctx.now)
     mentorship.last_activity_at = ctx.now
     ctx.send(ctx.mail_to(asker, "end_kept", values={"other": ctx.person.name, "comment": _comment(ctx)}))
     ctx.answer("end_continues", other=asker.name)

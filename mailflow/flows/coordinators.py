@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..domain.coordinator_links import command_link, coordinator_word
 from ..domain.figures import figures
-from ..domain.mentorships import free_places, is_party, open_request_of
+from ..domain.mentorships import free_places, is_party, move_to, open_request_of
 from ..domain.people import import_rows
 from ..domain.reminders import Waiting, send_checkin, send_reminder
 from ..outcomes import Polite, Refused
@@ -181,7 +181,7 @@ def end(ctx: Context) -> str:
     if mentorship.state in FINISHED:
         raise _no(Answer.END_STATE, id=mentorship.id, state=mentorship.state)
     if mentorship.state == MentorshipState.REQUESTED:
-        mentorship.state, mentorship.answered_at = MentorshipState.DECLINED, ctx.now
+        move_to(mentorship, MentorshipState.DECLINED, ctx.now)
     else:
         closing.complete_mentorship(ctx, mentorship)
     return _yes(ctx, Answer.ENDED, id=mentorship.id, who=mentorship.mentee.name,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, LargeBinary, String, Text, cast, delete, literal, or_, select, update
 
 from ..domain.completion import name_digest
-from ..domain.mentorships import other_side
+from ..domain.mentorships import move_to, other_side
 from ..outcomes import Refused
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.commands import Keyword, command_word
@@ -110,9 +110,9 @@ def _end_mentorships(ctx: Context, person: Person) -> list[int]:
         ctx.session.execute(update(AgreementVersion).where(AgreementVersion.mentorship_id == mentorship.id)
                             .values(comment=""))
         if mentorship.state == MentorshipState.REQUESTED:
-            mentorship.state, mentorship.answered_at = MentorshipState.DECLINED, ctx.now
+            move_to(mentorship, MentorshipState.DECLINED, ctx.now)
         elif mentorship.state in RUNNING:
-            mentorship.state, mentorship.completed_at = MentorshipState.COMPLETED, ctx.now
+            move_to(mentorship, MentorshipState.COMPLETED, ctx.now)
             ctx.send(ctx.mail_to(other_side(mentorship, person), "partner_left", values={}))
             ended.append(mentorship.id)
     return ended

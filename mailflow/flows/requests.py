@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from ..domain import achievements
-from ..domain.mentorships import free_places, open_request_of, role_in
+from ..domain.mentorships import free_places, move_to, open_request_of, role_in
 from ..outcomes import Polite
 from ..parsers.commands import Keyword, command_word
 from ..reasons import Reason
@@ -54,7 +54,7 @@ def open_request(ctx: Context, mentee: Person, mentor: Person, note: str) -> Men
 
 def accept(ctx: Context) -> str:
     mentorship = _answerable(ctx)
-    mentorship.state, mentorship.answered_at = MentorshipState.ACCEPTED, ctx.now
+    move_to(mentorship, MentorshipState.ACCEPTED, ctx.now)
     mentorship.last_activity_at = ctx.now
     for person in (mentorship.mentee, mentorship.mentor):
         achievements.record(ctx.session, person, "matched", ctx.now, ref=f"m{mentorship.id}",
@@ -66,7 +66,7 @@ def accept(ctx: Context) -> str:
 
 def decline(ctx: Context) -> str:
     mentorship = _answerable(ctx)
-    mentorship.state, mentorship.answered_at = MentorshipState.DECLINED, ctx.now
+    move_to(mentorship, MentorshipState.DECLINED, ctx.now)
     mentee = mentorship.mentee
     word = command_word(Keyword.MENTORS, mentee.language)
     ctx.send(ctx.mail_to(mentee, "request_declined", values={"mentor": mentorship.mentor.name,
