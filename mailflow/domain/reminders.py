@@ -35,6 +35,21 @@ class Waiting:
     version: AgreementVersion | None = None
 
 
+def request_waiting(mentorship: Mentorship) -> Waiting:
+    """What an open request waits for: the mentor's answer."""
+    return Waiting("request", mentorship.id, mentorship.id, mentorship.mentor, mentorship.mentee,
+                   mentorship.requested_at)
+
+
+def approval_waiting(version: AgreementVersion, mentorship: Mentorship) -> Waiting:
+    """What a proposed agreement version waits for: the other side's approval."""
+    mentee_proposed = version.proposed_by_id == mentorship.mentee_id
+    approver, proposer = ((mentorship.mentor, mentorship.mentee) if mentee_proposed
+                          else (mentorship.mentee, mentorship.mentor))
+    return Waiting("approval", version.id, mentorship.id, approver, proposer, version.proposed_at,
+                   version)
+
+
 def send_reminder(signer: TokenSigner, send: Send, item: Waiting, stage: str) -> None:
     """Recall to the person it waits on what waits (yes / no links on a token only they can use)."""
     person = item.waiting_on

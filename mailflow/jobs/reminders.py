@@ -13,7 +13,9 @@ from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..domain.coordinator_links import command_link
-from ..domain.reminders import Waiting, quiet_mentorships, send_checkin, send_reminder
+from ..domain.reminders import (
+    Waiting, approval_waiting, quiet_mentorships, request_waiting, send_checkin, send_reminder,
+)
 from ..domain.sending import outbox
 from ..outgoing.compose import OutgoingMail
 from ..parsers.commands import Keyword, command_word
@@ -54,10 +56,7 @@ def remind_requests(app, now: datetime) -> int:
                  .order_by(Mentorship.id).limit(BATCH))
         return query if stage == "coordinators" else query.where(mentor.bounced_at.is_(None))
 
-    def waiting(row: Mentorship) -> Waiting:
-        return Waiting("request", row.id, row.id, row.mentor, row.mentee, row.requested_at)
-
-    return _remind(app, now, due, waiting)
+    return _remind(app, now, due, request_waiting)
 
 
 def remind_approvals(app, now: datetime) -> int:
@@ -73,11 +72,7 @@ def remind_approvals(app, now: datetime) -> int:
 
     def waiting(row) -> Waiting:
         version, mentorship = row
-        mentee_proposed = version.proposed_by_id == mentorship.mentee_id
-        approver, proposer = ((mentorship.mentor, mentorship.mentee) if mentee_proposed
-                              else (mentorship.mentee, mentorship.mentor))
-        return Waiting("approval", version.id, mentorship.id, approver, proposer,
-                       version.proposed_at, version)
+        return approval_waiting(version, mentorship)
 
     return _remind(app, now, due, waiting, rows=lambda result: result.unique().all())
 
