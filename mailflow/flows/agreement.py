@@ -1,5 +1,6 @@
-"""The mentoring agreement: the form goes to the one who proposes (the mentee first, either side for an
-amendment), a valid form becomes a new version for the other side to approve, and every version is kept."""
+"""The mentoring agreement: the form goes to the one who proposes (the mentee first, either side
+for an amendment), a valid form becomes a new version for the other side to approve, and every
+version is kept."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,35 +23,47 @@ from .finding import mentorship_of
 from .form_answers import form_errors, no_form
 
 
-def send_agreement_form(ctx: Context, mentorship: Mentorship, proposer: Person, *, errors=(), values=None,
-                        comment: str = "") -> None:
-    """The form, prefilled with the current version (or the mentee's topics), to the one who fills it in."""
+def send_agreement_form(ctx: Context, mentorship: Mentorship, proposer: Person, *, errors=(),
+                        values=None, comment: str = "") -> None:
+    """The form, prefilled with the current version (or the mentee's topics), to the one who
+    fills it in."""
     values = values if values is not None else _prefill(ctx, mentorship)
-    ctx.send(ctx.mail_to(proposer, "agreement_form", reply_token=ctx.token_for("agree", mentorship.id, proposer),
-                         thread=None, values=dict(form=render_form("agreement", values, proposer.language),
-                                                  errors=list(errors), comment=comment,
-                                                  other=other_side(mentorship, proposer).name,
-                                                  amendment=current_agreement(ctx.session, mentorship) is not None)))
+    shown = dict(form=render_form("agreement", values, proposer.language), errors=list(errors),
+                 comment=comment, other=other_side(mentorship, proposer).name,
+                 amendment=current_agreement(ctx.session, mentorship) is not None)
+    token = ctx.token_for("agree", mentorship.id, proposer)
+    ctx.send(ctx.mail_to(proposer, "agreement_form", reply_token=token, thread=None,
+                         values=shown))
 
 
 def form_received(ctx: Context) -> str:
-    """A reply to the agreement form: saved as a version and sent for approval, or the errors named."""
+    """A reply to the agreement form: saved as a version and sent for approval, or the errors
+    named."""
     mentorship = _running(mentorship_of(ctx))
     result = read_agreement(ctx.inbound.mail.text)
     if not result.found_any or not result.ok:
         errors = form_errors(result, ctx.language)
         send_agreement_form(ctx, mentorship, ctx.person, errors=errors or [no_form(ctx.language)],
                             values=result.raw if result.found_any else None)
-        return f"agreement form with {len(errors)} errors" if result.found_any else "no agreement form found"
+        if not result.found_any:
+            return "no agreement form found"
+        return f"agreement form with {len(errors)} errors"
     version = _save_version(ctx, mentorship, result.values)
     approver = other_side(mentorship, ctx.person)
+    _ask_approval(ctx, version, approver)
+    ctx.answer("agreement_sent", other=approver.name, version=version.version)
+    return (f"agreement version {version.version} of mentorship {mentorship.id} "
+            f"sent to {approver.email}")
+
+
+def _ask_approval(ctx: Context, version: AgreementVersion, approver: Person) -> None:
+    """The new version to the other side, with one-click APPROVE and CHANGES."""
     token = ctx.token_for("approve", version.id, approver)
-    approve, changes = (command_word(k, approver.language) for k in (Keyword.APPROVE, Keyword.CHANGES))
+    approve, changes = (command_word(k, approver.language)
+                        for k in (Keyword.APPROVE, Keyword.CHANGES))
     ctx.send(ctx.mail_to(approver, "approval_request", reply_token=token, values=dict(
         proposer=ctx.person.name, agreement=_shown(version), version=version.version,
         approve=ctx.link(token, approve), changes=ctx.link(token, changes, f"{changes} "))))
-    ctx.answer("agreement_sent", other=approver.name, version=version.version)
-    return f"agreement version {version.version} of mentorship {mentorship.id} sent to {approver.email}"
 
 
 def approve(ctx: Context) -> str:
@@ -59,20 +72,29 @@ def approve(ctx: Context) -> str:
     previous = current_agreement(ctx.session, mentorship)
     if previous is not None:
         previous.state = VersionState.SUPERSEDED
-    version.state, version.approved_by_id, version.approved_at = (VersionState.APPROVED, ctx.person.id,
-                                                                   ctx.now)
+    version.state, version.approved_by_id = VersionState.APPROVED, ctx.person.id
+    version.approved_at = ctx.now
     if mentorship.state == MentorshipState.ACCEPTED:
         move_to(mentorship, MentorshipState.ACTIVE, ctx.now)
     mentorship.last_activity_at = ctx.now
     kind = "agreement_signed" if previous is None else "agreement_amended"
     for person in (mentorship.mentee, mentorship.mentor):
-        achievements.record(ctx.session, person, kind, ctx.now, ref=f"a{version.id}", mentorship_id=mentorship.id)
-        ctx.send(ctx.mail_to(person, "agreement_approved", attachments=(_agreement_pdf(ctx, version, person),),
-                             reply_token=ctx.token_for("meetform", mentorship.id, person),
-                             values=dict(agreement=_shown(version), version=version.version,
-                                         amendment=previous is not None,
-                                         plan=ctx.signer.address(plan_token(mentorship, person)))))
-    return f"agreement version {version.version} approved; mentorship {mentorship.id} {mentorship.state}"
+        achievements.record(ctx.session, person, kind, ctx.now, ref=f"a{version.id}",
+                            mentorship_id=mentorship.id)
+        _send_approved(ctx, version, mentorship, person, amendment=previous is not None)
+    return (f"agreement version {version.version} approved; "
+            f"mentorship {mentorship.id} {mentorship.state}")
+
+
+def _send_approved(ctx: Context, version: AgreementVersion, mentorship: Mentorship,
+                   person: Person, *, amendment: bool) -> None:
+    """The approved version to person as a PDF; a reply to it may propose a meeting."""
+    values = dict(agreement=_shown(version), version=version.version, amendment=amendment,
+                  plan=ctx.signer.address(plan_token(mentorship, person)))
+    ctx.send(ctx.mail_to(person, "agreement_approved",
+                         attachments=(_agreement_pdf(ctx, version, person),),
+                         reply_token=ctx.token_for("meetform", mentorship.id, person),
+                         values=values))
 
 
 def ask_changes(ctx: Context) -> str:
@@ -87,7 +109,8 @@ def ask_changes(ctx: Context) -> str:
 
 
 def amend(ctx: Context) -> str:
-    """Either side starts an amendment: they get the form with the current version; the other must approve."""
+    """Either side starts an amendment: they get the form with the current version; the other
+    must approve."""
     mentorship = _running(mentorship_of(ctx))
     if current_agreement(ctx.session, mentorship) is None:
         raise Polite(Reason.NOTHING_TO_AMEND)
@@ -122,7 +145,8 @@ def _save_version(ctx: Context, mentorship: Mentorship, values: dict) -> Agreeme
     for waiting in ctx.session.scalars(select(AgreementVersion).where(
             AgreementVersion.mentorship_id == mentorship.id,
             AgreementVersion.state == VersionState.PROPOSED)):
-        waiting.state = VersionState.WITHDRAWN  # the newer proposal replaces one that was still waiting
+        # the newer proposal replaces one that was still waiting
+        waiting.state = VersionState.WITHDRAWN
     version = AgreementVersion(
         mentorship_id=mentorship.id, version=latest_version_number(ctx.session, mentorship) + 1,
         period_from=values["period_from"], period_until=values["period_until"],
@@ -155,11 +179,14 @@ def _shown(version: AgreementVersion) -> dict:
 def _agreement_pdf(ctx: Context, version: AgreementVersion, reader: Person) -> Attachment:
     mentorship = ctx.session.get(Mentorship, version.mentorship_id)
     data = AgreementData(
-        language=reader.language, programme=ctx.settings.programme, mentee_name=mentorship.mentee.name,
-        mentor_name=mentorship.mentor.name, period_from=version.period_from, period_until=version.period_until,
-        meetings=version.meetings, contact_kind=version.contact_kind, contact_frequency=version.contact_frequency,
-        topics=tuple(version.topics), version=version.version,
-        approved_on=version.approved_at.date() if version.approved_at else None, created_at=version.proposed_at)
+        language=reader.language, programme=ctx.settings.programme,
+        mentee_name=mentorship.mentee.name, mentor_name=mentorship.mentor.name,
+        period_from=version.period_from, period_until=version.period_until,
+        meetings=version.meetings, contact_kind=version.contact_kind,
+        contact_frequency=version.contact_frequency, topics=tuple(version.topics),
+        version=version.version,
+        approved_on=version.approved_at.date() if version.approved_at else None,
+        created_at=version.proposed_at)
     name = "Mentoring-Vereinbarung" if reader.language == "de" else "mentoring-agreement"
     return Attachment(f"{name}-v{version.version}.pdf", "application/pdf",
                       ctx.documents.agreement_pdf(data, created=version.approved_at or ctx.now))

@@ -1,7 +1,8 @@
-"""Closing: END / BEENDEN from either side asks the other to confirm; YES / JA completes the mentorship (each gets a
-PDF certificate), NO / NEIN keeps it running and tells the first side; silence counts as consent after one reminder
-(completion.closing_silence). CERTIFICATE / BESCHEINIGUNG sends a person's certificates again; VERIFY <code> /
-PRÜFEN <code> tells anyone whether a certificate is genuine, for whom and which period, nothing more."""
+"""Closing: END / BEENDEN from either side asks the other to confirm; YES / JA completes the
+mentorship (each gets a PDF certificate), NO / NEIN keeps it running and tells the first side;
+silence counts as consent after one reminder (completion.closing_silence).
+CERTIFICATE / BESCHEINIGUNG sends a person's certificates again; VERIFY <code> / PRÜFEN <code>
+tells anyone whether a certificate is genuine, for whom and which period, nothing more."""
 from __future__ import annotations
 
 import re
@@ -28,7 +29,8 @@ CANNOT_END = {MentorshipState.REQUESTED: Reason.END_NOT_STARTED,
 
 
 def request_end(ctx: Context) -> str:
-    """END from one side: the other is asked (or, if the other asked first, this is their consent)."""
+    """END from one side: the other is asked (or, if the other asked first, this is their
+    consent)."""
     mentorship = mentorship_of(ctx)
     if mentorship.state == MentorshipState.ENDING:
         if mentorship.end_requested_by_id == ctx.person.id:
@@ -40,8 +42,10 @@ def request_end(ctx: Context) -> str:
     mentorship.last_activity_at = ctx.now
     other = other_side(mentorship, ctx.person)
     deadline = ctx.now + timedelta(days=ctx.settings.closing_silence_days)
-    send_end_question(ctx.signer, ctx.send, mentorship, ctx.person, other, deadline=deadline, comment=_comment(ctx))
-    ctx.answer("end_requested", other=other.name, deadline=deadline, closing_held=_closing_held(ctx, mentorship))
+    send_end_question(ctx.signer, ctx.send, mentorship, ctx.person, other, deadline=deadline,
+                      comment=_comment(ctx))
+    ctx.answer("end_requested", other=other.name, deadline=deadline,
+               closing_held=_closing_held(ctx, mentorship))
     return f"end of mentorship {mentorship.id} asked; waiting for {other.email}"
 
 
@@ -58,7 +62,8 @@ def keep_running(ctx: Context) -> str:
     back = MentorshipState.ACTIVE if mentorship.activated_at else MentorshipState.ACCEPTED
     move_to(mentorship, back, ctx.now)
     mentorship.last_activity_at = ctx.now
-    ctx.send(ctx.mail_to(asker, "end_kept", values={"other": ctx.person.name, "comment": _comment(ctx)}))
+    ctx.send(ctx.mail_to(asker, "end_kept",
+                         values={"other": ctx.person.name, "comment": _comment(ctx)}))
     ctx.answer("end_continues", other=asker.name)
     return f"mentorship {mentorship.id} goes on: {ctx.person.email} said no"
 
@@ -70,25 +75,30 @@ def complete_mentorship(ctx: Context, mentorship: Mentorship) -> None:
 
 def resend_certificates(ctx: Context) -> str:
     certificates = ctx.session.scalars(select(Certificate).where(
-        Certificate.person_id == ctx.person.id).order_by(Certificate.issued_at, Certificate.id)).all()
+        Certificate.person_id == ctx.person.id)
+        .order_by(Certificate.issued_at, Certificate.id)).all()
     if not certificates:
         raise Polite(Reason.NO_CERTIFICATES)
     attachments = tuple(certificate_attachment(c, ctx.language) for c in certificates)
-    rows = [{"code": c.code, "period_from": c.period_from, "period_until": c.period_until} for c in certificates]
+    rows = [{"code": c.code, "period_from": c.period_from, "period_until": c.period_until}
+            for c in certificates]
     ctx.answer("certificates", attachments=attachments, certificates=rows)
     return f"{len(certificates)} certificates sent again"
 
 
 def verify(ctx: Context) -> str:
-    """Anyone may ask; the answer names the holder and the period of a genuine certificate, nothing else."""
+    """Anyone may ask; the answer names the holder and the period of a genuine certificate,
+    nothing else."""
     argument = ctx.inbound.command.argument if ctx.inbound.command else ""
     code, name = _code_and_name(argument)
-    certificate = ctx.session.scalar(select(Certificate).where(Certificate.code == code)) if code else None
+    certificate = (ctx.session.scalar(select(Certificate).where(Certificate.code == code))
+                   if code else None)
     if certificate is None:
         ctx.answer("verify_result", genuine=False, typed=argument.strip()[:60])
         return f"verification of {argument.strip()[:40]!r}: unknown"
     removed = certificate.holder_name.startswith(DELETED_PREFIX)
-    name_matches = (name_digest(ctx.settings, name) == certificate.holder_name) if removed and name else None
+    name_matches = ((name_digest(ctx.settings, name) == certificate.holder_name)
+                    if removed and name else None)
     holder = None if removed else certificate.holder_name
     ctx.answer("verify_result", genuine=True, code=certificate.code, holder=holder, removed=removed,
                asked_name=name, name_matches=name_matches, period_from=certificate.period_from,
@@ -100,14 +110,16 @@ def _asked(ctx: Context) -> Mentorship:
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
     if mentorship is None or not is_party(mentorship, ctx.person):
         raise Polite(Reason.NOT_A_PARTY, mentorship=ctx.inbound.token.object_id)
-    if mentorship.state != MentorshipState.ENDING or mentorship.end_requested_by_id == ctx.person.id:
+    asked_self = mentorship.end_requested_by_id == ctx.person.id
+    if mentorship.state != MentorshipState.ENDING or asked_self:
         raise Polite(Reason.MENTORSHIP_ALREADY, state=mentorship.state, mentorship=mentorship.id)
     return mentorship
 
 
 def _complete(ctx: Context, mentorship: Mentorship, how: str) -> str:
     certificates = complete(_issuing(ctx), mentorship, how=how)
-    return f"mentorship {mentorship.id} completed; certificates {', '.join(c.code for c in certificates)}"
+    codes = ", ".join(c.code for c in certificates)
+    return f"mentorship {mentorship.id} completed; certificates {codes}"
 
 
 def _issuing(ctx: Context) -> Issuing:

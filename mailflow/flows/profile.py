@@ -1,5 +1,6 @@
-"""What a person can ask about themselves: PROFILE / PROFIL (mentorships, agreements, meetings, achievements,
-certificates) and TOPICS / THEMEN (suggested topics and questions for the phase their mentorship is in)."""
+"""What a person can ask about themselves: PROFILE / PROFIL (mentorships, agreements, meetings,
+achievements, certificates) and TOPICS / THEMEN (suggested topics and questions for the phase
+their mentorship is in)."""
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -26,13 +27,15 @@ def profile(ctx: Context) -> str:
                                  .order_by(Achievement.created_at, Achievement.id)).all()
     certificates = ctx.session.scalars(select(Certificate).where(Certificate.person_id == person.id)
                                        .order_by(Certificate.issued_at)).all()
-    ctx.answer("profile", person={"name": person.name, "email": person.email, "role": person.role,
-                                  "handle": person.handle, "topics": list(person.topics), "timezone": person.timezone},
+    shown = {"name": person.name, "email": person.email, "role": person.role,
+             "handle": person.handle, "topics": list(person.topics), "timezone": person.timezone}
+    ctx.answer("profile", person=shown,
                mentorships=[_mentorship(ctx, m, person) for m in mentorships],
-               achievements=[{"label": achievements.label(a.kind, ctx.language), "on": _local(ctx, a.created_at)}
-                             for a in earned],
-               certificates=[{"code": c.code, "period_from": c.period_from, "period_until": c.period_until,
-                              "issued": _local(ctx, c.issued_at)} for c in certificates])
+               achievements=[{"label": achievements.label(a.kind, ctx.language),
+                              "on": _local(ctx, a.created_at)} for a in earned],
+               certificates=[{"code": c.code, "period_from": c.period_from,
+                              "period_until": c.period_until, "issued": _local(ctx, c.issued_at)}
+                             for c in certificates])
     return f"profile with {len(mentorships)} mentorships and {len(earned)} achievements sent"
 
 
@@ -43,7 +46,8 @@ def topics(ctx: Context) -> str:
         phase = phase_of(ctx.session, mentorship, ctx.now)
         agreement = current_agreement(ctx.session, mentorship) if mentorship else None
         other = other_side(mentorship, ctx.person).name if mentorship is not None else None
-        sections.append({"phase": phase, "other": other, "plan": list(agreement.topics) if agreement else [],
+        plan = list(agreement.topics) if agreement else []
+        sections.append({"phase": phase, "other": other, "plan": plan,
                          **suggestions(phase, ctx.language)})
     ctx.answer("topics", sections=sections)
     return "topics sent for " + ", ".join(s["phase"] for s in sections)
@@ -53,14 +57,15 @@ def _mentorship(ctx: Context, mentorship: Mentorship, person: Person) -> dict:
     zone = ZoneInfo(person.timezone or ctx.settings.timezone)
     agreement = current_agreement(ctx.session, mentorship)
     planned = ctx.session.scalars(select(Meeting).where(
-        Meeting.mentorship_id == mentorship.id, Meeting.state.in_(PLANNED), Meeting.starts_at > ctx.now)
-        .order_by(Meeting.starts_at)).all()
+        Meeting.mentorship_id == mentorship.id, Meeting.state.in_(PLANNED),
+        Meeting.starts_at > ctx.now).order_by(Meeting.starts_at)).all()
+    held = held_meetings(ctx.session, mentorship, ctx.now)
     return {"id": mentorship.id, "state": mentorship.state, "role": role_in(mentorship, person),
             "other": other_side(mentorship, person).name,
             "agreement": {"version": agreement.version, "period_from": agreement.period_from,
                           "period_until": agreement.period_until, "meetings": agreement.meetings,
                           "topics": list(agreement.topics)} if agreement else None,
-            "held": [m.starts_at.astimezone(zone) for m in held_meetings(ctx.session, mentorship, ctx.now)],
+            "held": [m.starts_at.astimezone(zone) for m in held],
             "planned": [{"at": m.starts_at.astimezone(zone), "state": m.state, "closing": m.closing}
                         for m in planned]}
 

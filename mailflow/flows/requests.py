@@ -1,4 +1,5 @@
-"""Finding a mentor: MENTORS lists who is free, REQUEST asks one, the mentor answers ACCEPT or DECLINE."""
+"""Finding a mentor: MENTORS lists who is free, REQUEST asks one, the mentor answers ACCEPT or
+DECLINE."""
 from __future__ import annotations
 
 from sqlalchemy import or_, select
@@ -16,12 +17,13 @@ from .context import Context
 
 def list_mentors(ctx: Context) -> str:
     mentors = list(ctx.session.scalars(select(Person).where(
-        Person.role == "mentor", Person.deleted_at.is_(None), Person.bounced_at.is_(None)).order_by(Person.name)))
+        Person.role == "mentor", Person.deleted_at.is_(None), Person.bounced_at.is_(None))
+        .order_by(Person.name)))
     places = free_places(ctx.session, mentors)
     token = ctx.token_for("mentors", 0, ctx.person)
     word = command_word(Keyword.REQUEST, ctx.language)
-    rows = [{"name": m.name, "handle": m.handle, "topics": m.topics, "free": places[m.id], "about": m.about,
-             "link": ctx.link(token, f"{word} {m.handle}")} for m in mentors]
+    rows = [{"name": m.name, "handle": m.handle, "topics": m.topics, "free": places[m.id],
+             "about": m.about, "link": ctx.link(token, f"{word} {m.handle}")} for m in mentors]
     ctx.answer("mentors", mentors=rows, reply_token=token)
     return f"{len(rows)} mentors listed"
 
@@ -40,15 +42,16 @@ def request_mentor(ctx: Context) -> str:
 
 def open_request(ctx: Context, mentee: Person, mentor: Person, note: str) -> Mentorship:
     """A new request, and the mail that asks the mentor to accept or decline it with one click."""
-    mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id, state=MentorshipState.REQUESTED,
-                            request_note=note[:2000],
+    mentorship = Mentorship(mentee_id=mentee.id, mentor_id=mentor.id,
+                            state=MentorshipState.REQUESTED, request_note=note[:2000],
                             requested_at=ctx.now, last_activity_at=ctx.now)
     ctx.session.add(mentorship)
     ctx.session.flush()
     token = ctx.token_for("request", mentorship.id, mentor)
     accept, decline = (command_word(k, mentor.language) for k in (Keyword.ACCEPT, Keyword.DECLINE))
     ctx.send(ctx.mail_to(mentor, "request_to_mentor", reply_token=token, values=dict(
-        mentee=_profile(mentee), note=note, accept=ctx.link(token, accept), decline=ctx.link(token, decline))))
+        mentee=_profile(mentee), note=note, accept=ctx.link(token, accept),
+        decline=ctx.link(token, decline))))
     return mentorship
 
 
@@ -87,7 +90,8 @@ def _answerable(ctx: Context) -> Mentorship:
 def _find_mentor(ctx: Context, wanted: str) -> Person:
     wanted = wanted.strip().strip("<>").lstrip("@").split()[0].lower() if wanted.strip() else ""
     mentor = ctx.session.scalar(select(Person).where(
-        or_(Person.email == wanted, Person.handle == wanted), Person.deleted_at.is_(None))) if wanted else None
+        or_(Person.email == wanted, Person.handle == wanted),
+        Person.deleted_at.is_(None))) if wanted else None
     if mentor is None or mentor.role != "mentor":
         word = command_word(Keyword.MENTORS, ctx.language)
         raise Polite(Reason.UNKNOWN_MENTOR, wanted=wanted, mentors=ctx.hello_link(word))
@@ -105,8 +109,8 @@ def _check_request(ctx: Context, mentee: Person, mentor: Person) -> None:
 
 
 def _profile(person: Person) -> dict:
-    return {"name": person.name, "email": person.email, "topics": person.topics, "about": person.about,
-            "language": person.language, "timezone": person.timezone}
+    return {"name": person.name, "email": person.email, "topics": person.topics,
+            "about": person.about, "language": person.language, "timezone": person.timezone}
 
 
 def _guide_values(mentorship: Mentorship, person: Person) -> dict:
