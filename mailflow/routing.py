@@ -1,4 +1,5 @@
-"""The routing table: which of our addresses a mail came to, and which flow handles it. First match wins."""
+"""The routing table: which of our addresses a mail came to, and which flow handles it. First
+match wins."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,8 @@ from .tokens import Token, TokenSigner
 
 Flow = Callable[[Context], str]
 
-# Commands anyone may send to hello@. Read-only ones are answered directly; state-changing ones without a token
-# are confirmed by a signed reply first; strangers get the application form instead.
+# Commands anyone may send to hello@. Read-only ones are answered directly; state-changing ones
+# without a token are confirmed by a signed reply first; strangers get the application form instead.
 HELLO: dict[Keyword, Flow] = {
     Keyword.HELP: help.send_help,
     Keyword.APPLY: joining.application_received,
@@ -37,8 +38,9 @@ HELLO: dict[Keyword, Flow] = {
     Keyword.DELETE: stranger_or(privacy.request_delete),
 }
 HELLO_DEFAULT: Flow = stranger_or(help.not_understood)
-# An invitation (or its cancellation) from a participant's own calendar, sent to hello@ instead of their personal
-# meetings address: confirmed like any command without a token, since a From: alone proves nothing.
+# An invitation (or its cancellation) from a participant's own calendar, sent to hello@ instead of
+# their personal meetings address: confirmed like any command without a token, since a From: alone
+# proves nothing.
 HELLO_INVITATION: Flow = stranger_or(confirmed(calendar_answers.invitation_sent_to_us))
 
 # Commands a coordinator may send to coordinators@.
@@ -56,8 +58,8 @@ COORDINATORS: dict[Keyword, Flow] = {
 # Replies to our mails: the token's purpose names the conversation, the keyword the answer.
 REPLIES: dict[str, dict[Keyword, Flow]] = {
     "mentors": {Keyword.REQUEST: requests.request_mentor},
-    "request": {Keyword.ACCEPT: requests.accept, Keyword.DECLINE: requests.decline, Keyword.YES: requests.accept,
-                Keyword.NO: requests.decline},
+    "request": {Keyword.ACCEPT: requests.accept, Keyword.DECLINE: requests.decline,
+                Keyword.YES: requests.accept, Keyword.NO: requests.decline},
     "agree": {Keyword.APPROVE: agreement.not_yours_to_approve, Keyword.AMEND: agreement.amend},
     "approve": {Keyword.APPROVE: agreement.approve, Keyword.YES: agreement.approve,
                 Keyword.CHANGES: agreement.ask_changes},
@@ -68,12 +70,14 @@ REPLIES: dict[str, dict[Keyword, Flow]] = {
     "counter": {Keyword.ACCEPT: meetings.accept_counter, Keyword.YES: meetings.accept_counter,
                 Keyword.DECLINE: meetings.decline_counter, Keyword.NO: meetings.decline_counter},
     "feedback": {Keyword.YES: meetings.feedback_received, Keyword.NO: meetings.feedback_received},
-    "end": {Keyword.YES: closing.confirm_end, Keyword.NO: closing.keep_running, Keyword.END: closing.request_end},
+    "end": {Keyword.YES: closing.confirm_end, Keyword.NO: closing.keep_running,
+            Keyword.END: closing.request_end},
     "delete": {Keyword.YES: privacy.delete_confirmed, Keyword.NO: privacy.keep},
     "coord": COORDINATORS,  # the digest's one-click links: a signed coordinators' address
 }
 
-# Conversations whose replies may carry calendar answers of their own (read there, not taken as a new meeting).
+# Conversations whose replies may carry calendar answers of their own (read there, not taken as a
+# new meeting).
 CALENDAR_PURPOSES = frozenset({"meeting", "counter"})
 
 # What a reply without a keyword we know means, per token purpose (e.g. a filled-in form).
@@ -96,8 +100,10 @@ class Recipient:
     token: Token | None
 
 
-def read_recipient(settings: Settings, signer: TokenSigner, rcpt_tos: list[str]) -> Recipient | None:
-    """The first of our addresses among the envelope recipients. Raises ForgedToken for a bad signature."""
+def read_recipient(settings: Settings, signer: TokenSigner,
+                   rcpt_tos: list[str]) -> Recipient | None:
+    """The first of our addresses among the envelope recipients. Raises ForgedToken for a bad
+    signature."""
     fixed = {settings.hello_address: "hello", settings.coordinators_address: "coordinators"}
     for address in (a.lower() for a in rcpt_tos):
         if address in fixed:
@@ -109,12 +115,13 @@ def read_recipient(settings: Settings, signer: TokenSigner, rcpt_tos: list[str])
 
 
 def choose_flow(inbound: Inbound) -> Flow:
-    """The flow for one mail. The order is the security design: a signed reply address first, since its
-    purpose says what conversation this is (a keyword the conversation does not know falls back to what
-    hello@ would do with it, still behind stranger_or / confirmed, and a calendar object in a reply that
-    expects none is an invitation); then coordinators@, whose every flow checks the sender is a coordinator;
-    then the meetings addresses, which only calendar clients write to; and only then hello@, where anyone
-    may write and every state-changing command needs a signed confirmation."""
+    """The flow for one mail. The order is the security design: a signed reply address first,
+    since its purpose says what conversation this is (a keyword the conversation does not know
+    falls back to what hello@ would do with it, still behind stranger_or / confirmed, and a
+    calendar object in a reply that expects none is an invitation); then coordinators@, whose
+    every flow checks the sender is a coordinator; then the meetings addresses, which only
+    calendar clients write to; and only then hello@, where anyone may write and every
+    state-changing command needs a signed confirmation."""
     keyword = inbound.command.keyword if inbound.command else None
     if inbound.address_kind == "reply" and inbound.token is not None:
         purpose = inbound.token.purpose
@@ -129,4 +136,3 @@ def choose_flow(inbound: Inbound) -> Flow:
     if inbound.carries_calendar:
         return HELLO_INVITATION
     return HELLO.get(keyword) or HELLO_DEFAULT
-

@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 KINDS = ("reply", "meetings", "bounces")
+# What a token's object id is, by its purpose. Purposes are in addresses already sent: never rename
+# one. The others: delete (a person), confirm (a stored mail), apply, mentors, coord (nothing: 0).
+MENTORSHIP_PURPOSES = frozenset({"agree", "request", "end", "meetform", "checkin",
+                                 "plan"})  # plan: a person's own meetings+ address
+MEETING_PURPOSES = frozenset({"meeting", "meet", "counter", "feedback"})
+AGREEMENT_VERSION_PURPOSES = frozenset({"approve"})
 _SIGNATURE_CHARS = 20  # hex digits: 80 bits
 _LOCAL = re.compile(r"^(reply|meetings|bounces)\+([a-z0-9]{1,12})"  # kind+purpose
                     r"\.(\d{1,12})\.(\d{1,12})\.([0-9a-f]+)$")  # .object.person.signature

@@ -1,5 +1,6 @@
-"""Processing stored mail: claim one message, parse, route, handle, and commit the state change, the outgoing
-mails and the done-mark in one transaction. A failing message is set aside; it never blocks the others."""
+"""Processing stored mail: claim one message, parse, route, handle, and commit the state change,
+the outgoing mails and the done-mark in one transaction. A failing message is set aside; it never
+blocks the others."""
 from __future__ import annotations
 
 import hashlib
@@ -49,14 +50,16 @@ class Worker:
     documents: object = None  # certificates.DocumentRenderer, shared by all flows of this worker
 
     def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 1.0) -> None:
-        """Work until stop is set; sleep when there is nothing to do until new mail wakes us (or a timeout)."""
+        """Work until stop is set; sleep when there is nothing to do until new mail wakes us (or
+        a timeout)."""
         outage = Outage("worker", log)
         log.info("worker ready")
         while not stop.is_set():
             try:
                 busy = self.process_next()
                 outage.over(self.clock.now())
-            except OperationalError as exc:  # the database is away: one line now, one when it is back
+            except OperationalError as exc:
+                # the database is away: one line now, one when it is back
                 stop.wait(outage.begun(self.clock.now(), exc))
                 continue
             except Exception:  # noqa: BLE001 - nothing may end the worker
@@ -75,8 +78,9 @@ class Worker:
         return count
 
     def process_next(self) -> bool:
-        """Handle the next due message; False when there is none. On SQLite (one writer at a time) the mail is
-        parsed before the write lock is taken, so receiving is not held up by parsing."""
+        """Handle the next due message; False when there is none. On SQLite (one writer at a
+        time) the mail is parsed before the write lock is taken, so receiving is not held up by
+        parsing."""
         wanted, mail = None, None
         if not self.store.is_postgresql:
             peeked = self._peek()
@@ -92,7 +96,8 @@ class Worker:
                     outcome = self._handle(session, row, mail)
             except Exception as exc:  # noqa: BLE001 - any bug in a flow is contained to its message
                 outcome = self._failed(row, exc)
-            row.state, row.outcome, row.processed_at = outcome.state, outcome.note[:2000], self.clock.now()
+            row.state, row.outcome = outcome.state, outcome.note[:2000]
+            row.processed_at = self.clock.now()
             log.info("inbound %s %s: %s", row.id, outcome.state, outcome.note)
         self.after_commit()
         return True
@@ -104,7 +109,8 @@ class Worker:
 
     def _peek(self) -> tuple[int, bytes] | None:
         with self.store.reading() as session:
-            row = session.execute(self._due().with_only_columns(InboundMessage.id, InboundMessage.raw)).first()
+            due = self._due().with_only_columns(InboundMessage.id, InboundMessage.raw)
+            row = session.execute(due).first()
         return tuple(row) if row else None
 
     def _claim(self, session: Session, wanted: int | None) -> InboundMessage | None:
@@ -116,17 +122,19 @@ class Worker:
     def _failed(self, row: InboundMessage, exc: Exception) -> Outcome:
         row.attempts += 1
         row.error = f"{type(exc).__name__}: {exc}"[:2000]
-        log.error("inbound %s failed (attempt %d): %s", row.id, row.attempts, row.error, exc_info=exc)
+        log.error("inbound %s failed (attempt %d): %s", row.id, row.attempts, row.error,
+                  exc_info=exc)
         if row.attempts >= MAX_ATTEMPTS:
             return Outcome("failed", f"gave up after {row.attempts} attempts")
         row.not_before = self.clock.now() + timedelta(seconds=30 * 2 ** row.attempts)
         return Outcome("new", f"will retry: {row.error}")
 
     def _handle(self, session: Session, row: InboundMessage, mail: ParsedMail | None) -> Outcome:
-        """What becomes of one stored mail. The checks run cheapest and most final first: a forged token is
-        refused before anything reads the mail; a mail for none of our addresses, and a bounce (which
-        comes from a robot by design), are settled before the robot check; our own mail and robots are
-        never answered, which is what keeps loops from starting; only then does a person's flow run."""
+        """What becomes of one stored mail. The checks run cheapest and most final first: a
+        forged token is refused before anything reads the mail; a mail for none of our addresses,
+        and a bounce (which comes from a robot by design), are settled before the robot check;
+        our own mail and robots are never answered, which is what keeps loops from starting; only
+        then does a person's flow run."""
         mail = mail or parse_mail(row.raw)
         try:
             recipient = read_recipient(self.settings, self.signer, row.envelope_to)
@@ -146,11 +154,13 @@ class Worker:
             return ignored("no sender address to answer")
         return self._run_flow(session, row, mail, recipient)
 
-    def _run_flow(self, session: Session, row: InboundMessage, mail: ParsedMail, recipient: Recipient) -> Outcome:
-        """Who may speak, then what they said. The trusted MTA's DMARC verdict comes first (a fail refuses
-        whatever the token says); a calendar relay is replaced by the person it speaks for before the
-        sender is matched to the token's person, so the relay cannot speak for anyone else; the flow runs
-        in a savepoint, so a Refused or Polite outcome leaves no half-made change behind."""
+    def _run_flow(self, session: Session, row: InboundMessage, mail: ParsedMail,
+                  recipient: Recipient) -> Outcome:
+        """Who may speak, then what they said. The trusted MTA's DMARC verdict comes first (a
+        fail refuses whatever the token says); a calendar relay is replaced by the person it
+        speaks for before the sender is matched to the token's person, so the relay cannot speak
+        for anyone else; the flow runs in a savepoint, so a Refused or Polite outcome leaves no
+        half-made change behind."""
         verdict = sender_verdict(mail.auth_results, self.settings.trusted_authserv_id, mail.sender)
         if recipient.kind == "meetings":
             mail = _speaking_for(mail)
@@ -194,18 +204,20 @@ class Worker:
 
     def _context(self, session: Session, row_id: int, mail: ParsedMail, recipient: Recipient,
                  authenticated: bool) -> Context:
-        person = session.scalar(select(Person).where(Person.email == mail.sender, Person.deleted_at.is_(None)))
+        person = session.scalar(select(Person).where(Person.email == mail.sender,
+                                                     Person.deleted_at.is_(None)))
         text = new_text(mail.text)
         command = read_command(mail.subject, text)
-        inbound = Inbound(row_id, mail, recipient.address, recipient.kind, text, command, recipient.token,
-                          authenticated, carries_calendar(mail.message))
-        return Context(session, self.settings, self.clock, self.signer, self.composer, inbound, person,
-                       _language(person, command, f"{mail.subject}\n{text}", self.settings.language),
-                       documents=self.documents,
+        inbound = Inbound(row_id, mail, recipient.address, recipient.kind, text, command,
+                          recipient.token, authenticated, carries_calendar(mail.message))
+        language = _language(person, command, f"{mail.subject}\n{text}", self.settings.language)
+        return Context(session, self.settings, self.clock, self.signer, self.composer, inbound,
+                       person, language, documents=self.documents,
                        replay=lambda inbound_id: self._replay(session, inbound_id, mail.sender))
 
     def _replay(self, session: Session, inbound_id: int, confirmed_by: str) -> str:
-        """Run a stored mail's command again, now that its sender confirmed it through a signed reply."""
+        """Run a stored mail's command again, now that its sender confirmed it through a signed
+        reply."""
         row = session.get(InboundMessage, inbound_id)
         mail = parse_mail(row.raw) if row else None
         if mail is None or mail.sender != confirmed_by:
@@ -218,7 +230,8 @@ class Worker:
         flow = choose_flow(ctx.inbound)
         return f"{flow.__name__}: {flow(ctx)}"
 
-    def _sender_problem(self, session: Session, recipient: Recipient, mail: ParsedMail, verdict: str | None) -> str:
+    def _sender_problem(self, session: Session, recipient: Recipient, mail: ParsedMail,
+                        verdict: str | None) -> str:
         """Why this sender may not speak through this address, or "" when they may."""
         if verdict == "fail":
             return f"DMARC failed for {mail.sender} at the trusted receiving MTA"
@@ -234,8 +247,9 @@ class Worker:
 
 
 def retry_failed(store: Store, clock: Clock, ids: tuple[int, ...] = ()) -> list[int]:
-    """Put mail that was set aside after MAX_ATTEMPTS back in the queue (all of it, or the ids given), e.g. once
-    the bug that failed it is fixed; its last error stays on the row until it is processed again."""
+    """Put mail that was set aside after MAX_ATTEMPTS back in the queue (all of it, or the ids
+    given), e.g. once the bug that failed it is fixed; its last error stays on the row until it
+    is processed again."""
     with store.transaction() as session:
         query = select(InboundMessage).where(InboundMessage.state == "failed")
         if ids:
@@ -248,8 +262,9 @@ def retry_failed(store: Store, clock: Clock, ids: tuple[int, ...] = ()) -> list[
 
 
 def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
-    """Why this is our own mail coming back (never to be answered: that is how loops start), or "". Our own
-    answer may come back with its RFC 3834 headers stripped; its Message-ID still gives it away."""
+    """Why this is our own mail coming back (never to be answered: that is how loops start), or
+    "". Our own answer may come back with its RFC 3834 headers stripped; its Message-ID still
+    gives it away."""
     sender_domain = (mail.sender or "").rpartition("@")[2]
     if sender_domain == domain or sender_domain.endswith("." + domain):
         return f"from our own domain ({mail.sender}), not answered"
@@ -260,8 +275,9 @@ def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
 
 
 def _speaking_for(mail: ParsedMail) -> ParsedMail:
-    """A calendar service's mail to a meetings address (signed, so known only to the participants) as from the
-    person its calendar object names: they are the one who answered, and the one to answer."""
+    """A calendar service's mail to a meetings address (signed, so known only to the
+    participants) as from the person its calendar object names: they are the one who answered,
+    and the one to answer."""
     person = relayed_for(mail.sender, mail.message)
     if person is None:
         return mail
@@ -270,7 +286,8 @@ def _speaking_for(mail: ParsedMail) -> ParsedMail:
 
 
 def _parse_quietly(raw: bytes) -> ParsedMail | None:
-    """parse_mail never raises by design; should it ever, the message is parsed again where failures are caught."""
+    """parse_mail never raises by design; should it ever, the message is parsed again where
+    failures are caught."""
     try:
         return parse_mail(raw)
     except Exception:  # noqa: BLE001

@@ -22,9 +22,10 @@ from ..outgoing.certificate_pdf import CertificateData
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import Certificate, Feedback, Meeting, Mentorship, Person
+from ..store.states import MeetingState, MentorshipState
 from ..tokens import Token, TokenSigner
 from . import achievements
-from .mentorships import current_agreement
+from .mentorships import current_agreement, move_to, other_side, role_in
 from .sending import Send
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def held_meetings(session: Session, mentorship: Mentorship, now: datetime) -> li
     happen."""
     said_no = exists().where(Feedback.meeting_id == Meeting.id, Feedback.took_place.is_(False))
     return list(session.scalars(select(Meeting).where(
-        Meeting.mentorship_id == mentorship.id, Meeting.state == "confirmed",
+        Meeting.mentorship_id == mentorship.id, Meeting.state == MeetingState.CONFIRMED,
         Meeting.ends_at <= now, ~said_no)
         .order_by(Meeting.starts_at)))
 
@@ -92,7 +93,8 @@ def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Cert
     """The mentorship completed, achievements recorded, a certificate for each side mailed and
     stored. how: "confirmed" | "silence" | "coordinators" (named in the completion mail)."""
     session, now = issuing.session, issuing.now
-    mentorship.state, mentorship.completed_at, mentorship.last_activity_at = "completed", now, now
+    move_to(mentorship, MentorshipState.COMPLETED, now)
+    mentorship.last_activity_at = now
     issued = []
     for person in (mentorship.mentee, mentorship.mentor):
         achievements.record(session, person, "mentorship_completed", now, ref=f"m{mentorship.id}",
@@ -101,13 +103,12 @@ def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Cert
             continue
         certificate = issue(issuing, mentorship, person)
         issued.append(certificate)
-        other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
         issuing.send(OutgoingMail(
             template="mentorship_completed", to=person.email, to_name=person.name,
             language=person.language,
             attachments=(certificate_attachment(certificate, person.language),),
-            values={"other": other.name, "how": how, "code": certificate.code,
-                    "period_from": certificate.period_from,
+            values={"other": other_side(mentorship, person).name, "how": how,
+                    "code": certificate.code, "period_from": certificate.period_from,
                     "period_until": certificate.period_until}))
     return issued
 
@@ -118,8 +119,7 @@ def issue(issuing: Issuing, mentorship: Mentorship, person: Person) -> Certifica
     zone = ZoneInfo(person.timezone or settings.timezone)
     period_from, period_until = period_of(session, mentorship, now.astimezone(zone).date())
     agreement = current_agreement(session, mentorship)
-    role = "mentee" if person.id == mentorship.mentee_id else "mentor"
-    partner = mentorship.mentor if role == "mentee" else mentorship.mentee
+    role, partner = role_in(mentorship, person), other_side(mentorship, person)
     code = new_code()
     data = CertificateData(
         language=person.language, programme=settings.programme, holder_name=person.name,

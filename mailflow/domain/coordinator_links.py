@@ -12,7 +12,7 @@ def command_link(signer, command: str) -> str:
     return signer.mailto(Token("reply", "coord", 0, 0), command)
 
 
-def coordinator_word(settings, english: str) -> str:
+def coordinator_word(settings, keyword: Keyword) -> str:
     """A command word in the coordinators' language (MAILFLOW_LANGUAGE); both are always
     understood."""
-    return command_word(Keyword[english], settings.language)
+    return command_word(keyword, settings.language)

@@ -7,6 +7,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..store.models import Certificate, Feedback, Meeting, Mentorship, Person
+from ..store.states import MENTORSHIP_STATES, MeetingState
 
 
 def figures(session: Session, settings, now: datetime) -> dict:
@@ -20,12 +21,11 @@ def figures(session: Session, settings, now: datetime) -> dict:
     held, planned = session.execute(select(
         func.sum(case((Meeting.ends_at <= now, 1), else_=0)),
         func.sum(case((Meeting.starts_at > now, 1), else_=0)))
-        .where(Meeting.state == "confirmed")).one()
+        .where(Meeting.state == MeetingState.CONFIRMED)).one()
     average, ratings = session.execute(select(func.avg(Feedback.rating),
                                               func.count(Feedback.rating))).one()
     certificates = session.scalar(select(func.count(Certificate.id))) or 0
-    return {"states": {s: states.get(s, 0) for s in ("requested", "accepted", "active", "ending",
-                                                     "completed", "declined")},
+    return {"states": {s: states.get(s, 0) for s in MENTORSHIP_STATES},
             "mentees": roles.get("mentee", 0), "mentors": roles.get("mentor", 0),
             "meetings_held": int(held or 0), "meetings_planned": int(planned or 0),
             "rating": round(float(average), 1) if average is not None else None,

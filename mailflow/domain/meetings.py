@@ -8,6 +8,8 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from ..config import Settings
 from ..outgoing.calendar import (
     Attendee, Invitation, build_cancel, build_decline_counter, build_request, imip_mime_part,
@@ -17,15 +19,43 @@ from ..parsers.commands import Keyword, command_word
 from ..parsers.form_values import MEETING_MINUTES
 from ..parsers.forms import render_form
 from ..store.models import Meeting, Mentorship, Person
+from ..store.states import MeetingState
 from ..tokens import Token, TokenSigner
 from .mentorships import other_side
 from .sending import Send
 
-PLANNED = ("proposed", "confirmed", "tentative")  # meetings that still count
-
 
 def new_uid(settings: Settings) -> str:
     return f"meeting-{uuid.uuid4().hex}@{settings.domain}"
+
+
+def new_meeting(session: Session, settings: Settings, *, mentorship: Mentorship, proposer: Person,
+                start: datetime, end: datetime, tzid: str, place: str, topic: str,
+                closing: bool = False, source_uid: str | None = None, now: datetime) -> Meeting:
+    """A meeting proposer proposes (the other side must accept it), stored with our own UID at
+    SEQUENCE 0; source_uid is the UID of the invitation from proposer's own calendar, if it came
+    from there. The mentorship was active now."""
+    meeting = Meeting(mentorship_id=mentorship.id, uid=new_uid(settings), sequence=0,
+                      starts_at=start, ends_at=end, tzid=tzid, place=place, topic=topic,
+                      closing=closing, state=MeetingState.PROPOSED, created_at=now,
+                      proposed_by_id=proposer.id, source_uid=source_uid)
+    session.add(meeting)
+    session.flush()
+    mentorship.last_activity_at = now
+    return meeting
+
+
+def move_meeting(meeting: Meeting, *, mentorship: Mentorship, proposer: Person, start: datetime,
+                 end: datetime, tzid: str, place: str, topic: str, closing: bool,
+                 now: datetime) -> None:
+    """A new time (and place, topic) for the same meeting: SEQUENCE+1, proposed again by proposer so
+    that the other side must accept again; a counter proposal waiting on it is void. The
+    mentorship was active now."""
+    meeting.starts_at, meeting.ends_at, meeting.sequence = start, end, meeting.sequence + 1
+    meeting.tzid, meeting.place, meeting.topic, meeting.closing = tzid, place, topic, closing
+    meeting.state, meeting.proposed_by_id = MeetingState.PROPOSED, proposer.id
+    meeting.counter_starts_at = meeting.counter_ends_at = None
+    mentorship.last_activity_at = now
 
 
 def organizer_token(meeting: Meeting) -> Token:
@@ -88,17 +118,18 @@ def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentor
                                partstat="ACCEPTED" if p.id in accepted else "NEEDS-ACTION")
                       for p in people)
     place = meeting.place.strip()
+    yes = command_word(Keyword.YES, language)
     url = place if place.lower().startswith(("http://", "https://")) else None
     if language == "de":
         summary = f"Mentoring: {mentorship.mentee.name} & {mentorship.mentor.name}"
         description = (f"Thema: {meeting.topic}\nOrt: {place}\n\n"
                        f"Bitte sagen Sie mit den Knöpfen Ihres Kalenders zu "
-                       f"oder ab – oder antworten Sie auf die Mail mit JA.")
+                       f"oder ab – oder antworten Sie auf die Mail mit {yes}.")
     else:
         summary = f"Mentoring: {mentorship.mentee.name} & {mentorship.mentor.name}"
         description = (f"Topic: {meeting.topic}\nPlace: {place}\n\n"
                        f"Please accept or decline with your calendar's "
-                       f"buttons – or reply YES to the mail.")
+                       f"buttons – or reply {yes} to the mail.")
     if meeting.topic:
         summary = f"{summary} – {meeting.topic}"[:250]
     return Invitation(
@@ -124,7 +155,7 @@ def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meetin
         send(_mail(person, template, token, dict(
             meeting_values(meeting, mentorship, person), **(values or {}),
             must_answer=person.id == acceptor.id and person.id not in accepted,
-            confirmed=meeting.state == "confirmed",
+            confirmed=meeting.state == MeetingState.CONFIRMED,
             yes=signer.mailto(token, word(Keyword.YES)), no=signer.mailto(token, word(Keyword.NO)),
             cancel=signer.mailto(token, word(Keyword.CANCEL)),
             plan=signer.address(plan_token(mentorship, person))), ics, "REQUEST"))

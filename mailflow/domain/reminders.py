@@ -12,12 +12,14 @@ from ..config import Settings
 from ..outgoing.compose import OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import AgreementVersion, Meeting, Mentorship, Person
+from ..store.states import MAY_GO_QUIET, PLANNED
 from ..tokens import Token, TokenSigner
+from .mentorships import other_side, role_in
 from .sending import Send
 
-PLANNED = ("proposed", "confirmed", "tentative")
-
-QUIET_STATES = ("accepted", "active")
+# What the check-in's one-click answer says. Not a command: checkin_received passes whatever the
+# answer says on to the coordinators.
+ALL_GOOD = {"de": "Alles gut", "en": "All good"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,21 @@ class Waiting:
     other: Person
     since: datetime
     version: AgreementVersion | None = None
+
+
+def request_waiting(mentorship: Mentorship) -> Waiting:
+    """What an open request waits for: the mentor's answer."""
+    return Waiting("request", mentorship.id, mentorship.id, mentorship.mentor, mentorship.mentee,
+                   mentorship.requested_at)
+
+
+def approval_waiting(version: AgreementVersion, mentorship: Mentorship) -> Waiting:
+    """What a proposed agreement version waits for: the other side's approval."""
+    mentee_proposed = version.proposed_by_id == mentorship.mentee_id
+    approver, proposer = ((mentorship.mentor, mentorship.mentee) if mentee_proposed
+                          else (mentorship.mentee, mentorship.mentor))
+    return Waiting("approval", version.id, mentorship.id, approver, proposer, version.proposed_at,
+                   version)
 
 
 def send_reminder(signer: TokenSigner, send: Send, item: Waiting, stage: str) -> None:
@@ -57,7 +74,7 @@ def quiet_mentorships(now: datetime, days: int):
                          Mentorship.requested_at)
     planned = exists().where(Meeting.mentorship_id == Mentorship.id, Meeting.state.in_(PLANNED),
                              Meeting.starts_at > since)
-    quiet = select(Mentorship).where(Mentorship.state.in_(QUIET_STATES), last <= since, ~planned)
+    quiet = select(Mentorship).where(Mentorship.state.in_(MAY_GO_QUIET), last <= since, ~planned)
     return quiet, since
 
 
@@ -65,14 +82,12 @@ def send_checkin(settings: Settings, signer: TokenSigner, send: Send, mentorship
                  person: Person) -> None:
     """Ask person how the mentorship goes (one click for 'all good', or a reply in their own
     words)."""
-    other = mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
     token = Token("reply", "checkin", mentorship.id, person.id)
     last = mentorship.last_activity_at or mentorship.answered_at or mentorship.requested_at
-    german = person.language == "de"
-    values = dict(other=other.name, since=last, days=settings.inactivity_days,
-                  role="mentee" if person.id == mentorship.mentee_id else "mentor",
-                  good=signer.mailto(token, "Alles gut" if german else "All good"),
-                  topics=f"mailto:{settings.hello_address}"
-                         f"?subject={'THEMEN' if german else 'TOPICS'}")
+    topics = command_word(Keyword.TOPICS, person.language)
+    values = dict(other=other_side(mentorship, person).name, since=last,
+                  days=settings.inactivity_days, role=role_in(mentorship, person),
+                  good=signer.mailto(token, ALL_GOOD.get(person.language, ALL_GOOD["en"])),
+                  topics=f"mailto:{settings.hello_address}?subject={topics}")
     send(OutgoingMail(template="checkin", to=person.email, to_name=person.name,
                       language=person.language, values=values, reply_token=token))

@@ -11,11 +11,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..store.models import Meeting, Mentorship
+from ..store.states import NOT_STARTED, PLANNED, MentorshipState
 from .completion import held_meetings
 from .mentorships import current_agreement
 
 PHASES = ("start", "middle", "closing")
-PLANNED = ("proposed", "confirmed", "tentative")
 
 
 @lru_cache(maxsize=1)
@@ -32,9 +32,9 @@ def suggestions(phase: str, language: str) -> dict:
 def phase_of(session: Session, mentorship: Mentorship | None, now: datetime) -> str:
     """start: no agreement or no meeting held yet; closing: ending, a closing meeting planned, the
     agreed meetings (nearly) all held or three quarters of the period gone; the middle otherwise."""
-    if mentorship is None or mentorship.state in ("requested", "accepted"):
+    if mentorship is None or mentorship.state in NOT_STARTED:
         return "start"
-    if mentorship.state in ("ending", "completed"):
+    if mentorship.state in (MentorshipState.ENDING, MentorshipState.COMPLETED):
         return "closing"
     agreement = current_agreement(session, mentorship)
     held = len(held_meetings(session, mentorship, now))

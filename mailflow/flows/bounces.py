@@ -1,4 +1,5 @@
-"""Bounces that come back to a bounces+ address: the VERP token names the mail that failed and so its recipient."""
+"""Bounces that come back to a bounces+ address: the VERP token names the mail that failed and so
+its recipient."""
 from __future__ import annotations
 
 import logging
@@ -16,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def record_bounce(session: Session, clock: Clock, token: Token, mail: ParsedMail) -> str:
-    """Mark the address a permanent failure names, so nothing more is sent to it until it is fixed."""
+    """Mark the address a permanent failure names, so nothing more is sent to it until it is
+    fixed."""
     outbound = session.get(OutboundMessage, token.object_id)
     if outbound is None:
         return "bounce for an unknown outbound mail"
@@ -36,11 +38,10 @@ def record_bounce(session: Session, clock: Clock, token: Token, mail: ParsedMail
     return f"bounce: {person.email} marked"
 
 
-
 def person_wrote_in(ctx) -> None:
-    """A person whose address bounced writes to us verifiably (a reply through a token of theirs, or DMARC pass at
-    the trusted MTA; robots never get here): the address works again. A plain mail with a From: alone does not
-    count, as anyone can write that."""
+    """A person whose address bounced writes to us verifiably (a reply through a token of theirs,
+    or DMARC pass at the trusted MTA; robots never get here): the address works again. A plain
+    mail with a From: alone does not count, as anyone can write that."""
     person, token = ctx.person, ctx.inbound.token
     if person is None or person.bounced_at is None:
         return

@@ -1,7 +1,8 @@
-"""Closing: END / BEENDEN from either side asks the other to confirm; YES / JA completes the mentorship (each gets a
-PDF certificate), NO / NEIN keeps it running and tells the first side; silence counts as consent after one reminder
-(completion.closing_silence). CERTIFICATE / BESCHEINIGUNG sends a person's certificates again; VERIFY <code> /
-PRÜFEN <code> tells anyone whether a certificate is genuine, for whom and which period, nothing more."""
+"""Closing: END / BEENDEN from either side asks the other to confirm; YES / JA completes the
+mentorship (each gets a PDF certificate), NO / NEIN keeps it running and tells the first side;
+silence counts as consent after one reminder (completion.closing_silence).
+CERTIFICATE / BESCHEINIGUNG sends a person's certificates again; VERIFY <code> / PRÜFEN <code>
+tells anyone whether a certificate is genuine, for whom and which period, nothing more."""
 from __future__ import annotations
 
 import re
@@ -13,35 +14,38 @@ from ..domain.completion import (
     DELETED_PREFIX, Issuing, certificate_attachment, complete, name_digest, normalise_code,
     send_end_question,
 )
-from ..domain.mentorships import running_of
+from ..domain.mentorships import is_party, move_to, other_side
 from ..outcomes import Polite
-from ..outgoing.compose import Attachment, OutgoingMail
 from ..reasons import Reason
 from ..store.models import Certificate, Meeting, Mentorship, Person
+from ..store.states import RUNNING, MeetingState, MentorshipState
 from .context import Context
+from .finding import mentorship_of
 
-MENTORSHIP_PURPOSES = ("agree", "request", "mentorship", "end", "meetform")  # token object: a mentorship
-MEETING_PURPOSES = ("meeting", "feedback")  # token object: a meeting
 # END of a mentorship that is not running: every state but accepted, active and ending
-CANNOT_END = {"requested": Reason.END_NOT_STARTED, "declined": Reason.END_DECLINED,
-              "completed": Reason.END_COMPLETED}
+CANNOT_END = {MentorshipState.REQUESTED: Reason.END_NOT_STARTED,
+              MentorshipState.DECLINED: Reason.END_DECLINED,
+              MentorshipState.COMPLETED: Reason.END_COMPLETED}
 
 
 def request_end(ctx: Context) -> str:
-    """END from one side: the other is asked (or, if the other asked first, this is their consent)."""
+    """END from one side: the other is asked (or, if the other asked first, this is their
+    consent)."""
     mentorship = mentorship_of(ctx)
-    if mentorship.state == "ending":
+    if mentorship.state == MentorshipState.ENDING:
         if mentorship.end_requested_by_id == ctx.person.id:
-            raise Polite(Reason.END_ASKED_ALREADY, other=_other(mentorship, ctx.person).name)
+            raise Polite(Reason.END_ASKED_ALREADY, other=other_side(mentorship, ctx.person).name)
         return _complete(ctx, mentorship, "confirmed")
-    if mentorship.state not in ("accepted", "active"):
+    if mentorship.state not in RUNNING:  # ending was settled above
         raise Polite(CANNOT_END[mentorship.state])
-    mentorship.state, mentorship.end_requested_by_id, mentorship.end_requested_at = "ending", ctx.person.id, ctx.now
+    move_to(mentorship, MentorshipState.ENDING, ctx.now, by=ctx.person)
     mentorship.last_activity_at = ctx.now
-    other = _other(mentorship, ctx.person)
+    other = other_side(mentorship, ctx.person)
     deadline = ctx.now + timedelta(days=ctx.settings.closing_silence_days)
-    send_end_question(ctx.signer, ctx.send, mentorship, ctx.person, other, deadline=deadline, comment=_comment(ctx))
-    ctx.answer("end_requested", other=other.name, deadline=deadline, closing_held=_closing_held(ctx, mentorship))
+    send_end_question(ctx.signer, ctx.send, mentorship, ctx.person, other, deadline=deadline,
+                      comment=_comment(ctx))
+    ctx.answer("end_requested", other=other.name, deadline=deadline,
+               closing_held=_closing_held(ctx, mentorship))
     return f"end of mentorship {mentorship.id} asked; waiting for {other.email}"
 
 
@@ -55,10 +59,11 @@ def keep_running(ctx: Context) -> str:
     """NO from the side that was asked: the mentorship goes on, and the first side is told."""
     mentorship = _asked(ctx)
     asker = ctx.session.get(Person, mentorship.end_requested_by_id)
-    mentorship.state = "active" if mentorship.activated_at else "accepted"
-    mentorship.end_requested_by_id = mentorship.end_requested_at = None
+    back = MentorshipState.ACTIVE if mentorship.activated_at else MentorshipState.ACCEPTED
+    move_to(mentorship, back, ctx.now)
     mentorship.last_activity_at = ctx.now
-    ctx.send(ctx.mail_to(asker, "end_kept", values={"other": ctx.person.name, "comment": _comment(ctx)}))
+    ctx.send(ctx.mail_to(asker, "end_kept",
+                         values={"other": ctx.person.name, "comment": _comment(ctx)}))
     ctx.answer("end_continues", other=asker.name)
     return f"mentorship {mentorship.id} goes on: {ctx.person.email} said no"
 
@@ -70,25 +75,30 @@ def complete_mentorship(ctx: Context, mentorship: Mentorship) -> None:
 
 def resend_certificates(ctx: Context) -> str:
     certificates = ctx.session.scalars(select(Certificate).where(
-        Certificate.person_id == ctx.person.id).order_by(Certificate.issued_at, Certificate.id)).all()
+        Certificate.person_id == ctx.person.id)
+        .order_by(Certificate.issued_at, Certificate.id)).all()
     if not certificates:
         raise Polite(Reason.NO_CERTIFICATES)
     attachments = tuple(certificate_attachment(c, ctx.language) for c in certificates)
-    rows = [{"code": c.code, "period_from": c.period_from, "period_until": c.period_until} for c in certificates]
-    answer_with(ctx, "certificates", attachments, certificates=rows)
+    rows = [{"code": c.code, "period_from": c.period_from, "period_until": c.period_until}
+            for c in certificates]
+    ctx.answer("certificates", attachments=attachments, certificates=rows)
     return f"{len(certificates)} certificates sent again"
 
 
 def verify(ctx: Context) -> str:
-    """Anyone may ask; the answer names the holder and the period of a genuine certificate, nothing else."""
+    """Anyone may ask; the answer names the holder and the period of a genuine certificate,
+    nothing else."""
     argument = ctx.inbound.command.argument if ctx.inbound.command else ""
     code, name = _code_and_name(argument)
-    certificate = ctx.session.scalar(select(Certificate).where(Certificate.code == code)) if code else None
+    certificate = (ctx.session.scalar(select(Certificate).where(Certificate.code == code))
+                   if code else None)
     if certificate is None:
         ctx.answer("verify_result", genuine=False, typed=argument.strip()[:60])
         return f"verification of {argument.strip()[:40]!r}: unknown"
     removed = certificate.holder_name.startswith(DELETED_PREFIX)
-    name_matches = (name_digest(ctx.settings, name) == certificate.holder_name) if removed and name else None
+    name_matches = ((name_digest(ctx.settings, name) == certificate.holder_name)
+                    if removed and name else None)
     holder = None if removed else certificate.holder_name
     ctx.answer("verify_result", genuine=True, code=certificate.code, holder=holder, removed=removed,
                asked_name=name, name_matches=name_matches, period_from=certificate.period_from,
@@ -96,56 +106,30 @@ def verify(ctx: Context) -> str:
     return f"certificate {certificate.code} verified"
 
 
-def answer_with(ctx: Context, template: str, attachments: tuple[Attachment, ...], **values) -> None:
-    """Like ctx.answer, with attachments; only ever to the participant's own address."""
-    values.setdefault("name", ctx.person.name)
-    ctx.send(OutgoingMail(template=template, to=ctx.person.email, to_name=ctx.person.name, language=ctx.language,
-                          values=values, thread=ctx.inbound.thread, attachments=attachments,
-                          auto_submitted="auto-replied"), answers=True)
-
-
-def mentorship_of(ctx: Context) -> Mentorship:
-    """The mentorship a command is about: the one the replied-to mail was about, else the person's only one."""
-    token = ctx.inbound.token
-    mentorship = None
-    if token is not None and token.purpose in MENTORSHIP_PURPOSES:
-        mentorship = ctx.session.get(Mentorship, token.object_id)
-    elif token is not None and token.purpose in MEETING_PURPOSES:
-        meeting = ctx.session.get(Meeting, token.object_id)
-        mentorship = ctx.session.get(Mentorship, meeting.mentorship_id) if meeting else None
-    if mentorship is not None and ctx.person.id in (mentorship.mentee_id, mentorship.mentor_id):
-        return mentorship
-    running = running_of(ctx.session, ctx.person)
-    if len(running) != 1:
-        raise Polite(Reason.WHICH_MENTORSHIP, count=len(running))
-    return running[0]
-
-
 def _asked(ctx: Context) -> Mentorship:
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
-    if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+    if mentorship is None or not is_party(mentorship, ctx.person):
         raise Polite(Reason.NOT_A_PARTY, mentorship=ctx.inbound.token.object_id)
-    if mentorship.state != "ending" or mentorship.end_requested_by_id == ctx.person.id:
+    asked_self = mentorship.end_requested_by_id == ctx.person.id
+    if mentorship.state != MentorshipState.ENDING or asked_self:
         raise Polite(Reason.MENTORSHIP_ALREADY, state=mentorship.state, mentorship=mentorship.id)
     return mentorship
 
 
 def _complete(ctx: Context, mentorship: Mentorship, how: str) -> str:
     certificates = complete(_issuing(ctx), mentorship, how=how)
-    return f"mentorship {mentorship.id} completed; certificates {', '.join(c.code for c in certificates)}"
+    codes = ", ".join(c.code for c in certificates)
+    return f"mentorship {mentorship.id} completed; certificates {codes}"
 
 
 def _issuing(ctx: Context) -> Issuing:
     return Issuing(ctx.session, ctx.settings, ctx.signer, ctx.documents, ctx.now, ctx.send)
 
 
-def _other(mentorship: Mentorship, person: Person) -> Person:
-    return mentorship.mentor if person.id == mentorship.mentee_id else mentorship.mentee
-
-
 def _closing_held(ctx: Context, mentorship: Mentorship) -> bool:
     return bool(ctx.session.scalar(select(exists().where(
-        Meeting.mentorship_id == mentorship.id, Meeting.closing.is_(True), Meeting.state == "confirmed",
+        Meeting.mentorship_id == mentorship.id, Meeting.closing.is_(True),
+        Meeting.state == MeetingState.CONFIRMED,
         Meeting.ends_at <= ctx.now))))
 
 

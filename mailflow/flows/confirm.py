@@ -1,5 +1,6 @@
-"""State-changing commands that arrive without a signed token are confirmed by a signed reply first (unless the
-trusted receiving MTA vouched for the sender), so a forged From: alone never changes anything."""
+"""State-changing commands that arrive without a signed token are confirmed by a signed reply
+first (unless the trusted receiving MTA vouched for the sender), so a forged From: alone never
+changes anything."""
 from __future__ import annotations
 
 import functools
@@ -9,9 +10,10 @@ from .context import Context
 
 
 def confirmed(flow):
-    """flow, once the sender is known to be who they say they are: the trusted MTA vouched for them, or they
-    wrote through a reply address bound to them (the worker checked that its person is the sender). A token
-    bound to nobody (a stranger's application form, a coordinators' link) proves nothing: anyone may have it."""
+    """flow, once the sender is known to be who they say they are: the trusted MTA vouched for
+    them, or they wrote through a reply address bound to them (the worker checked that its person
+    is the sender). A token bound to nobody (a stranger's application form, a coordinators' link)
+    proves nothing: anyone may have it."""
     @functools.wraps(flow)
     def guarded(ctx: Context) -> str:
         if ctx.inbound.authenticated or speaks_for_self(ctx):
@@ -26,7 +28,8 @@ def speaks_for_self(ctx: Context) -> bool:
 
 
 def ask_confirmation(ctx: Context) -> str:
-    """A signed one-time reply address to the sender's own mailbox; their YES runs the stored mail again."""
+    """A signed one-time reply address to the sender's own mailbox; their YES runs the stored
+    mail again."""
     yes, no = (command_word(k, ctx.language) for k in (Keyword.YES, Keyword.NO))
     token = ctx.token_for("confirm", ctx.inbound.row_id, ctx.person)
     first_line = next((line.strip() for line in ctx.inbound.new_text.splitlines() if line.strip()),

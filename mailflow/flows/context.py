@@ -1,4 +1,5 @@
-"""What a flow gets to work with: the inbound mail as facts, the person who sent it, and ways to answer."""
+"""What a flow gets to work with: the inbound mail as facts, the person who sent it, and ways to
+answer."""
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..clock import Clock
 from ..config import Settings
 from ..domain.people import bounces
-from ..outgoing.compose import Composer, OutgoingMail, Thread
+from ..outgoing.compose import Attachment, Composer, OutgoingMail, Thread
 from ..parsers.commands import Command
 from ..parsers.mime import ParsedMail
 from ..store.models import OutboundMessage, Person
@@ -34,7 +35,8 @@ class Inbound:
     command: Command | None
     token: Token | None
     authenticated: bool  # the receiving MTA vouched for the sender (DMARC/DKIM pass)
-    carries_calendar: bool = False  # a calendar object is attached or inline (an invitation, an answer)
+    # a calendar object is attached or inline (an invitation, an answer)
+    carries_calendar: bool = False
 
     @property
     def sender(self) -> str:
@@ -58,11 +60,14 @@ class Context:
     person: Person | None
     language: str
     documents: object = None  # certificates.DocumentRenderer: PDFs of agreements and certificates
-    replay: Callable[[int], str] = lambda inbound_id: "nothing to replay"  # run a stored mail again, confirmed
+    # run a stored mail again, now that its sender confirmed it
+    replay: Callable[[int], str] = lambda inbound_id: "nothing to replay"
 
-    def answer(self, template: str, reply_token: Token | None = None, **values) -> None:
-        """Answer the sender of the inbound mail, threaded under it, unless that would be one answer too many
-        (coordinators are never limited: a busy coordinator is not a mail loop)."""
+    def answer(self, template: str, reply_token: Token | None = None,
+               attachments: tuple[Attachment, ...] = (), **values) -> None:
+        """Answer the sender of the inbound mail, threaded under it (with attachments, if any),
+        unless that would be one answer too many (coordinators are never limited: a busy
+        coordinator is not a mail loop)."""
         to = self.inbound.sender
         limited = to.lower() not in self.settings.coordinators  # operators at work, not a loop
         if limited and self._answers_in_last_hour(to) >= self.settings.auto_reply_limit:
@@ -71,8 +76,9 @@ class Context:
             return
         name = self.person.name if self.person else self.inbound.mail.sender_name
         values.setdefault("name", name)
-        self.send(OutgoingMail(template=template, to=to, to_name=name, language=self.language, values=values,
-                               reply_token=reply_token, thread=self.inbound.thread, auto_submitted="auto-replied"),
+        self.send(OutgoingMail(template=template, to=to, to_name=name, language=self.language,
+                               values=values, reply_token=reply_token, thread=self.inbound.thread,
+                               attachments=attachments, auto_submitted="auto-replied"),
                   answers=True)
 
     def send(self, mail: OutgoingMail, answers: bool = False) -> None:
@@ -80,14 +86,16 @@ class Context:
         if bounces(self.session, mail.to):
             log.info("not sending %s to %s: the address bounces", mail.template, mail.to)
             return
-        self.composer.queue(self.session, mail, answers_inbound_id=self.inbound.row_id if answers else None)
+        answered = self.inbound.row_id if answers else None
+        self.composer.queue(self.session, mail, answers_inbound_id=answered)
 
     @property
     def now(self) -> datetime:
         return self.clock.now()
 
     def token_for(self, purpose: str, object_id: int, person: Person | None) -> Token:
-        """A reply address for purpose about object_id that only person may use (anyone, for None)."""
+        """A reply address for purpose about object_id that only person may use (anyone, for
+        None)."""
         return Token("reply", purpose, object_id, person.id if person else 0)
 
     def link(self, token: Token, keyword: str, body: str = "") -> str:
@@ -95,16 +103,19 @@ class Context:
         return self.signer.mailto(token, keyword, body)
 
     def hello_link(self, keyword: str) -> str:
-        return f"mailto:{self.settings.hello_address}?{urlencode({'subject': keyword}, quote_via=quote)}"
+        query = urlencode({"subject": keyword}, quote_via=quote)
+        return f"mailto:{self.settings.hello_address}?{query}"
 
     def mail_to(self, person: Person, template: str, **fields) -> OutgoingMail:
-        """A mail to a participant in their own language (replace() it to add tokens or attachments)."""
+        """A mail to a participant in their own language (replace() it to add tokens or
+        attachments)."""
         return replace(OutgoingMail(template=template, to=person.email, to_name=person.name,
                                     language=person.language), **fields)
 
     def _answers_in_last_hour(self, address: str) -> int:
-        """Answers to the mailbox behind address in the last hour: victim+1@ and victim+2@ are one mailbox, so
-        the limit counts them together (a +tag would otherwise make twenty addresses of one)."""
+        """Answers to the mailbox behind address in the last hour: victim+1@ and victim+2@ are
+        one mailbox, so the limit counts them together (a +tag would otherwise make twenty
+        addresses of one)."""
         local, _, domain = address.lower().rpartition("@")
         base = local.split("+", 1)[0]
         since = self.clock.now() - timedelta(hours=1)

@@ -1,7 +1,8 @@
-"""Coordinators act by mail to coordinators@ (or by the one-click links of the digest), from a coordinator
-address only: IMPORT, REMIND <id>, MATCH <mentee> <mentor>, END <id>, RESEND <id | address>, EXPORT, STATS.
-Each answer says what was done or exactly why not. RESEND with an address also clears its bounce mark.
-Also here: a participant's answer to the inactivity check-in (purpose "checkin")."""
+"""Coordinators act by mail to coordinators@ (or by the one-click links of the digest), from a
+coordinator address only: IMPORT, REMIND <id>, MATCH <mentee> <mentor>, END <id>,
+RESEND <id | address>, EXPORT, STATS. Each answer says what was done or exactly why not. RESEND
+with an address also clears its bounce mark. Also here: a participant's answer to the inactivity
+check-in (purpose "checkin")."""
 from __future__ import annotations
 
 import csv
@@ -13,16 +14,20 @@ from sqlalchemy.orm import joinedload
 
 from ..domain.coordinator_links import command_link, coordinator_word
 from ..domain.figures import figures
-from ..domain.mentorships import free_places, open_request_of
+from ..domain.mentorships import free_places, is_party, move_to, open_request_of
 from ..domain.people import import_rows
-from ..domain.reminders import Waiting, send_checkin, send_reminder
+from ..domain.reminders import (
+    Waiting, approval_waiting, request_waiting, send_checkin, send_reminder,
+)
 from ..outcomes import Polite, Refused
 from ..outgoing.compose import Attachment, OutgoingMail
+from ..parsers.commands import Keyword
 from ..parsers.people_csv import read_people_csv
 from ..reasons import Answer, Reason, Refusal
 from ..store.models import (
     AgreementVersion, Certificate, Meeting, Mentorship, OutboundMessage, Person,
 )
+from ..store.states import AGREED, FINISHED, RUNNING, MeetingState, MentorshipState, VersionState
 from . import closing
 from .agreement import send_agreement_form
 from .context import Context
@@ -30,7 +35,8 @@ from .requests import open_request
 
 
 def coordinator_only(flow):
-    """flow, for senders listed in MAILFLOW_COORDINATORS; anyone else changes nothing and is not answered."""
+    """flow, for senders listed in MAILFLOW_COORDINATORS; anyone else changes nothing and is not
+    answered."""
     @functools.wraps(flow)
     def guarded(ctx: Context) -> str:
         if ctx.inbound.sender not in ctx.settings.coordinators:
@@ -41,15 +47,17 @@ def coordinator_only(flow):
         except Polite as exc:
             if not isinstance(exc.reason, Answer):
                 raise
-            _reply(ctx, exc.template, **exc.values)  # a coordinator's answers are not rate limited
+            ctx.answer(exc.template, **exc.values)  # never rate limited for a coordinator
             return f"declined politely: {exc}"
     return guarded
 
 
+CSV_TYPES = ("text/csv", "application/csv", "text/comma-separated-values")
+
+
 def import_people(ctx: Context) -> str:
     files = [a for a in ctx.inbound.mail.attachments
-             if a.content_type in ("text/csv", "application/csv", "text/comma-separated-values")
-             or (a.filename or "").lower().endswith(".csv")]
+             if a.content_type in CSV_TYPES or (a.filename or "").lower().endswith(".csv")]
     if not files:
         raise Polite(Reason.IMPORT_WITHOUT_CSV, files=[])
     summaries = []
@@ -60,11 +68,11 @@ def import_people(ctx: Context) -> str:
                           "updated": counts.updated, "unchanged": counts.unchanged,
                           "errors": [vars(e) for e in people.errors]})
     ctx.answer("import_summary", files=summaries)
-    return "; ".join(f"{s['name']}: {s['created']} created, {s['updated']} updated, {len(s['errors'])} errors"
-                     for s in summaries)
+    return "; ".join(f"{s['name']}: {s['created']} created, {s['updated']} updated, "
+                     f"{len(s['errors'])} errors" for s in summaries)
 
 
-# --- answers ---------------------------------------------------------------------------------------------------
+# --- answers --------------------------------------------------------------------------------------
 
 def _no(answer: Answer, **values) -> Polite:
     """The command was not carried out: raised, so that what it changed so far is rolled back."""
@@ -72,14 +80,8 @@ def _no(answer: Answer, **values) -> Polite:
 
 
 def _yes(ctx: Context, answer: Answer, **values) -> str:
-    _reply(ctx, answer.template, **answer.mail_values(values))
+    ctx.answer(answer.template, **answer.mail_values(values))
     return answer.note(values)
-
-
-def _reply(ctx: Context, template: str, attachments=(), **values) -> None:
-    """Answer the coordinator, threaded; unlike ctx.answer without the hourly limit (a loop cannot start here:
-    robots never reach a flow, and only coordinator addresses are answered)."""
-    ctx.send(_answer_mail(ctx, template, attachments, **values), answers=True)
 
 
 def _command(ctx: Context) -> str:
@@ -97,40 +99,49 @@ def _mentorship_argument(ctx: Context) -> Mentorship:
     return mentorship
 
 
-# --- REMIND ----------------------------------------------------------------------------------------------------
+# --- REMIND ---------------------------------------------------------------------------------------
 
 def remind(ctx: Context) -> str:
-    """Whatever the mentorship waits for: the mentor's answer, an approval, the agreement form, or a check-in."""
+    """Whatever the mentorship waits for: the mentor's answer, an approval, the agreement form,
+    or a check-in."""
     mentorship = _mentorship_argument(ctx)
-    pending = ctx.session.scalar(select(AgreementVersion).where(
-        AgreementVersion.mentorship_id == mentorship.id, AgreementVersion.state == "proposed"))
-    if mentorship.state == "requested":
-        item = Waiting("request", mentorship.id, mentorship.id, mentorship.mentor, mentorship.mentee,
-                       mentorship.requested_at)
-    elif pending is not None and mentorship.state in ("accepted", "active", "ending"):
-        mentee_proposed = pending.proposed_by_id == mentorship.mentee_id
-        approver, proposer = ((mentorship.mentor, mentorship.mentee) if mentee_proposed
-                              else (mentorship.mentee, mentorship.mentor))
-        item = Waiting("approval", pending.id, mentorship.id, approver, proposer, pending.proposed_at, pending)
-    elif mentorship.state == "accepted":
+    item = _waiting(ctx, mentorship)
+    if item is not None:
+        _not_bounced(item.waiting_on)
+        send_reminder(ctx.signer, ctx.send, item, "coordinator")
+        answer = Answer.REQUEST_REMINDED if item.kind == "request" else Answer.APPROVAL_REMINDED
+        return _yes(ctx, answer, id=mentorship.id, who=item.waiting_on.name)
+    if mentorship.state == MentorshipState.ACCEPTED:
         _not_bounced(mentorship.mentee)
         send_agreement_form(ctx, mentorship, mentorship.mentee)
         return _yes(ctx, Answer.AGREEMENT_FORM_SENT, id=mentorship.id, who=mentorship.mentee.name)
-    elif mentorship.state in ("active", "ending"):
-        reachable = [p for p in (mentorship.mentee, mentorship.mentor) if p.bounced_at is None]
-        if not reachable:
-            raise _no(Answer.BOUNCED, id=mentorship.id, who=mentorship.mentee.name,
-                      email=mentorship.mentee.email)
-        for person in reachable:
-            send_checkin(ctx.settings, ctx.signer, ctx.send, mentorship, person)
-        who = ", ".join(p.name for p in reachable)
-        return _yes(ctx, Answer.CHECKIN_SENT, id=mentorship.id, who=who)
-    else:
-        raise _no(Answer.NOTHING_TO_REMIND, id=mentorship.id, state=mentorship.state)
-    _not_bounced(item.waiting_on)
-    send_reminder(ctx.signer, ctx.send, item, "coordinator")
-    answer = Answer.REQUEST_REMINDED if item.kind == "request" else Answer.APPROVAL_REMINDED
-    return _yes(ctx, answer, id=mentorship.id, who=item.waiting_on.name)
+    if mentorship.state in AGREED:
+        return _check_in(ctx, mentorship)
+    raise _no(Answer.NOTHING_TO_REMIND, id=mentorship.id, state=mentorship.state)
+
+
+def _waiting(ctx: Context, mentorship: Mentorship) -> Waiting | None:
+    """What waits on someone in mentorship: an open request, or a proposed agreement version."""
+    pending = ctx.session.scalar(select(AgreementVersion).where(
+        AgreementVersion.mentorship_id == mentorship.id,
+        AgreementVersion.state == VersionState.PROPOSED))
+    if mentorship.state == MentorshipState.REQUESTED:
+        return request_waiting(mentorship)
+    if pending is not None and mentorship.state in RUNNING:
+        return approval_waiting(pending, mentorship)
+    return None
+
+
+def _check_in(ctx: Context, mentorship: Mentorship) -> str:
+    """Both participants (those who can be reached) are asked how the mentorship goes."""
+    reachable = [p for p in (mentorship.mentee, mentorship.mentor) if p.bounced_at is None]
+    if not reachable:
+        raise _no(Answer.BOUNCED, id=mentorship.id, who=mentorship.mentee.name,
+                  email=mentorship.mentee.email)
+    for person in reachable:
+        send_checkin(ctx.settings, ctx.signer, ctx.send, mentorship, person)
+    who = ", ".join(p.name for p in reachable)
+    return _yes(ctx, Answer.CHECKIN_SENT, id=mentorship.id, who=who)
 
 
 def _not_bounced(person: Person) -> None:
@@ -138,10 +149,11 @@ def _not_bounced(person: Person) -> None:
         raise _no(Answer.BOUNCED, who=person.name, email=person.email, reason=person.bounce_reason)
 
 
-# --- MATCH -----------------------------------------------------------------------------------------------------
+# --- MATCH ----------------------------------------------------------------------------------------
 
 def match(ctx: Context) -> str:
-    """A coordinator's match is a request on the mentee's behalf: the mentor still accepts or declines."""
+    """A coordinator's match is a request on the mentee's behalf: the mentor still accepts or
+    declines."""
     words = [w.strip("<>,;").lower() for w in ctx.inbound.command.argument.split()]
     if len(words) != 2:
         raise _no(Answer.USAGE, command=_command(ctx))
@@ -166,8 +178,8 @@ def _match_note(language: str) -> str:
 
 
 def _person(ctx: Context, wanted: str, role: str) -> Person:
-    person = ctx.session.scalar(select(Person).where(or_(Person.email == wanted, Person.handle == wanted),
-                                                     Person.deleted_at.is_(None)))
+    person = ctx.session.scalar(select(Person).where(
+        or_(Person.email == wanted, Person.handle == wanted), Person.deleted_at.is_(None)))
     if person is None:
         raise _no(Answer.UNKNOWN_PERSON, wanted=wanted, role=role)
     if person.role != role:
@@ -175,33 +187,33 @@ def _person(ctx: Context, wanted: str, role: str) -> Person:
     return person
 
 
-# --- END -------------------------------------------------------------------------------------------------------
+# --- END ------------------------------------------------------------------------------------------
 
 def end(ctx: Context) -> str:
-    """END <id>: an open request is withdrawn (declined); a running mentorship is completed with certificates,
-    as if both had agreed."""
+    """END <id>: an open request is withdrawn (declined); a running mentorship is completed with
+    certificates, as if both had agreed."""
     mentorship = _mentorship_argument(ctx)
-    if mentorship.state in ("completed", "declined"):
+    if mentorship.state in FINISHED:
         raise _no(Answer.END_STATE, id=mentorship.id, state=mentorship.state)
-    if mentorship.state == "requested":
-        mentorship.state, mentorship.answered_at = "declined", ctx.now
+    if mentorship.state == MentorshipState.REQUESTED:
+        move_to(mentorship, MentorshipState.DECLINED, ctx.now)
     else:
         closing.complete_mentorship(ctx, mentorship)
     return _yes(ctx, Answer.ENDED, id=mentorship.id, who=mentorship.mentee.name,
                 other=mentorship.mentor.name)
 
 
-# --- RESEND ----------------------------------------------------------------------------------------------------
+# --- RESEND ---------------------------------------------------------------------------------------
 
 def resend(ctx: Context) -> str:
-    """RESEND <mentorship id>: the certificates again. RESEND <address>: the address works again (its bounce
-    mark is cleared) and the mail that bounced goes out once more."""
+    """RESEND <mentorship id>: the certificates again. RESEND <address>: the address works again
+    (its bounce mark is cleared) and the mail that bounced goes out once more."""
     words = ctx.inbound.command.argument.split()
     if words and "@" in words[0]:
         return _unbounce(ctx, words[0].strip("<>,;").lower())
     mentorship = _mentorship_argument(ctx)
-    certificates = ctx.session.scalars(select(Certificate).where(Certificate.mentorship_id == mentorship.id)
-                                       .order_by(Certificate.id)).all()
+    certificates = ctx.session.scalars(select(Certificate).where(
+        Certificate.mentorship_id == mentorship.id).order_by(Certificate.id)).all()
     if not certificates:
         raise _no(Answer.NO_CERTIFICATES, id=mentorship.id, state=mentorship.state)
     sent = []
@@ -209,8 +221,9 @@ def resend(ctx: Context) -> str:
         holder = ctx.session.get(Person, certificate.person_id) if certificate.person_id else None
         if holder is None or holder.deleted_at is not None or holder.bounced_at is not None:
             continue
-        ctx.send(ctx.mail_to(holder, "certificate_resent", values={"code": certificate.code}, attachments=(
-            Attachment(f"certificate-{certificate.code}.pdf", "application/pdf", certificate.pdf),)))
+        pdf = Attachment(f"certificate-{certificate.code}.pdf", "application/pdf", certificate.pdf)
+        ctx.send(ctx.mail_to(holder, "certificate_resent", values={"code": certificate.code},
+                             attachments=(pdf,)))
         sent.append(holder.name)
     if not sent:
         raise _no(Answer.NO_HOLDER, id=mentorship.id)
@@ -224,75 +237,81 @@ def _unbounce(ctx: Context, address: str) -> str:
     if person.bounced_at is None:
         raise _no(Answer.NOT_BOUNCED, who=person.name, email=address)
     person.bounced_at, person.bounce_reason = None, ""
-    last = ctx.session.scalar(select(OutboundMessage).where(OutboundMessage.recipient == address)
+    last = ctx.session.scalar(select(OutboundMessage)
+                              .where(OutboundMessage.recipient == address)
                               .order_by(OutboundMessage.id.desc()).limit(1))
     if last is not None:  # the same mail (same Message-ID) once more, through the outbox
-        last.state, last.attempts, last.next_attempt_at, last.last_error = "pending", 0, ctx.now, ""
+        last.state, last.attempts = "pending", 0
+        last.next_attempt_at, last.last_error = ctx.now, ""
     return _yes(ctx, Answer.UNBOUNCED, who=person.name, email=address, resent=last is not None)
 
 
-# --- EXPORT and STATS ------------------------------------------------------------------------------------------
+# --- EXPORT and STATS -----------------------------------------------------------------------------
 
-EXPORT_COLUMNS = ("mentorship", "state", "mentee_email", "mentee_name", "mentor_email", "mentor_name",
-                  "requested_at", "activated_at", "completed_at", "agreement_version", "period_from",
-                  "period_until", "meetings_agreed", "meetings_held", "last_activity_at")
+EXPORT_COLUMNS = ("mentorship", "state", "mentee_email", "mentee_name", "mentor_email",
+                  "mentor_name", "requested_at", "activated_at", "completed_at",
+                  "agreement_version", "period_from", "period_until", "meetings_agreed",
+                  "meetings_held", "last_activity_at")
 
 
 def export(ctx: Context) -> str:
-    """The programme as CSV, one row per mentorship; three queries whatever the programme's size."""
+    """The programme as CSV, one row per mentorship; three queries whatever the programme's
+    size."""
     mentorships = ctx.session.scalars(select(Mentorship).options(
-        joinedload(Mentorship.mentee), joinedload(Mentorship.mentor)).order_by(Mentorship.id)).all()
+        joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
+        .order_by(Mentorship.id)).all()
     agreements = {v.mentorship_id: v for v in ctx.session.scalars(
-        select(AgreementVersion).where(AgreementVersion.state == "approved").order_by(AgreementVersion.version))}
-    held = dict(ctx.session.execute(select(Meeting.mentorship_id, func.count(Meeting.id)).where(
-        Meeting.state == "confirmed", Meeting.ends_at <= ctx.now).group_by(Meeting.mentorship_id)).all())
+        select(AgreementVersion).where(AgreementVersion.state == VersionState.APPROVED)
+        .order_by(AgreementVersion.version))}
+    held = dict(ctx.session.execute(
+        select(Meeting.mentorship_id, func.count(Meeting.id))
+        .where(Meeting.state == MeetingState.CONFIRMED, Meeting.ends_at <= ctx.now)
+        .group_by(Meeting.mentorship_id)).all())
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     for m in mentorships:
-        version = agreements.get(m.id)
-        writer.writerow([m.id, m.state, m.mentee.email, m.mentee.name, m.mentor.email, m.mentor.name,
-                         _iso(m.requested_at), _iso(m.activated_at), _iso(m.completed_at),
-                         version.version if version else "", _iso(version.period_from) if version else "",
-                         _iso(version.period_until) if version else "", version.meetings if version else "",
-                         held.get(m.id, 0), _iso(m.last_activity_at)])
+        writer.writerow(_export_row(m, agreements.get(m.id), held.get(m.id, 0)))
     name = f"programme-{ctx.now.date().isoformat()}.csv"
     attachment = Attachment(name, "text/csv", buffer.getvalue().encode("utf-8"))
-    _reply(ctx, "coordinator_export", attachments=(attachment,), count=len(mentorships))
+    ctx.answer("coordinator_export", attachments=(attachment,), count=len(mentorships))
     return f"export of {len(mentorships)} mentorships sent"
 
 
 def stats(ctx: Context) -> str:
     shown = figures(ctx.session, ctx.settings, ctx.now)
-    _reply(ctx, "coordinator_stats", figures=shown)
+    ctx.answer("coordinator_stats", figures=shown)
     return "stats sent"
+
+
+def _export_row(m: Mentorship, version: AgreementVersion | None, held: int) -> list:
+    """One mentorship as a row of EXPORT_COLUMNS (its current agreement, if any)."""
+    agreed = ([version.version, _iso(version.period_from), _iso(version.period_until),
+               version.meetings] if version else ["", "", "", ""])
+    return [m.id, m.state, m.mentee.email, m.mentee.name, m.mentor.email, m.mentor.name,
+            _iso(m.requested_at), _iso(m.activated_at), _iso(m.completed_at), *agreed, held,
+            _iso(m.last_activity_at)]
 
 
 def _iso(value) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def _answer_mail(ctx: Context, template: str, attachments=(), **values):
-    """Like ctx.answer, but with attachments."""
-    name = ctx.person.name if ctx.person else ctx.inbound.mail.sender_name
-    return OutgoingMail(template=template, to=ctx.inbound.sender, to_name=name, language=ctx.language,
-                        values={"name": name, **values}, thread=ctx.inbound.thread, auto_submitted="auto-replied",
-                        attachments=attachments)
-
-
-# --- the check-in answer -----------------------------------------------------------------------------------------
+# --- the check-in answer --------------------------------------------------------------------------
 
 def checkin_received(ctx: Context) -> str:
-    """A participant answers 'how is it going?': the mentorship is active again and the coordinators read it."""
+    """A participant answers 'how is it going?': the mentorship is active again and the
+    coordinators read it."""
     mentorship = ctx.session.get(Mentorship, ctx.inbound.token.object_id)
-    if mentorship is None or ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+    if mentorship is None or not is_party(mentorship, ctx.person):
         raise Refused(Refusal.CHECKIN_FROM_OUTSIDE)
     mentorship.last_activity_at = ctx.now
+    remind = f"{coordinator_word(ctx.settings, Keyword.REMIND)} {mentorship.id}"
+    values = dict(who=ctx.person.name, email=ctx.person.email, id=mentorship.id,
+                  text=ctx.inbound.new_text.strip()[:4000],
+                  remind=command_link(ctx.signer, remind))
     for address in ctx.settings.coordinators:
-        ctx.send(OutgoingMail(template="checkin_answer", to=address, language=ctx.settings.language, values=dict(
-            who=ctx.person.name, email=ctx.person.email, id=mentorship.id, text=ctx.inbound.new_text.strip()[:4000],
-            remind=command_link(ctx.signer, f"{coordinator_word(ctx.settings, 'REMIND')} {mentorship.id}"))))
+        ctx.send(OutgoingMail(template="checkin_answer", to=address,
+                              language=ctx.settings.language, values=values))
     ctx.answer("checkin_thanks")
     return f"check-in answer for mentorship {mentorship.id} passed to the coordinators"
-
-

@@ -10,6 +10,7 @@ def send_help(ctx: Context) -> str:
 
 
 def not_understood(ctx: Context) -> str:
-    first_line = next((line.strip() for line in ctx.inbound.new_text.splitlines() if line.strip()), "")
+    lines = (line.strip() for line in ctx.inbound.new_text.splitlines())
+    first_line = next((line for line in lines if line), "")
     ctx.answer("not_understood", heard=first_line[:80])
     return "not understood; help sent"

@@ -1,4 +1,5 @@
-"""Joining by mail: a stranger gets the application form; a valid application makes them a participant."""
+"""Joining by mail: a stranger gets the application form; a valid application makes them a
+participant."""
 from __future__ import annotations
 
 import functools
@@ -7,15 +8,18 @@ from sqlalchemy import select
 
 from ..domain import achievements
 from ..domain.people import new_person
-from ..parsers.form_fields import FormResult, explain, field_label
+from ..parsers.commands import Keyword, command_word
 from ..parsers.forms import read_application, render_form
 from ..store.models import Person
 from .confirm import ask_confirmation, speaks_for_self
 from .context import Context
+from .form_answers import form_errors
 
 
-def send_application_form(ctx: Context, errors: list[str] | None = None, values: dict | None = None) -> str:
-    """The form, prefilled with what we know (the sender's name) or with what they wrote last time."""
+def send_application_form(ctx: Context, errors: list[str] | None = None,
+                          values: dict | None = None) -> str:
+    """The form, prefilled with what we know (the sender's name) or with what they wrote last
+    time."""
     values = values or {"name": ctx.inbound.mail.sender_name, "language": ctx.language,
                         "time_zone": ctx.settings.timezone}
     ctx.answer("application_form", reply_token=ctx.token_for("apply", 0, None),
@@ -29,14 +33,17 @@ def application_received(ctx: Context) -> str:
     if not result.found_any:
         return send_application_form(ctx)
     if not result.ok:
-        ctx.language = result.values.get("language") or ctx.language  # answer in the language they chose
-        return send_application_form(ctx, _explained(result, ctx.language), result.raw)
+        # answer in the language they chose
+        ctx.language = result.values.get("language") or ctx.language
+        return send_application_form(ctx, form_errors(result, ctx.language), result.raw)
     if ctx.person is not None and not (ctx.inbound.authenticated or speaks_for_self(ctx)):
-        return ask_confirmation(ctx)  # an application from a known address would rewrite their profile
+        # an application from a known address would rewrite their profile
+        return ask_confirmation(ctx)
     person = _save_application(ctx, result.values)
     ctx.language = person.language
     ctx.person = person
-    ctx.answer("welcome", role=person.role, handle=person.handle, mentors=ctx.hello_link(_word("MENTORS", ctx)))
+    mentors = ctx.hello_link(command_word(Keyword.MENTORS, ctx.language))
+    ctx.answer("welcome", role=person.role, handle=person.handle, mentors=mentors)
     return f"application of {person.email} as {person.role} saved"
 
 
@@ -52,15 +59,11 @@ def stranger_or(flow):
     return guarded
 
 
-def _explained(result: FormResult, language: str) -> list[str]:
-    return [f"{field_label(e.field, language)}: {explain(e, language)}" for e in result.errors]
-
-
 def _save_application(ctx: Context, values: dict) -> Person:
     person = ctx.session.scalar(select(Person).where(Person.email == ctx.inbound.sender))
     if person is None:
-        person = new_person(ctx.session, ctx.settings, email=ctx.inbound.sender, name=values["name"],
-                            role=values["role"], now=ctx.now)
+        person = new_person(ctx.session, ctx.settings, email=ctx.inbound.sender,
+                            name=values["name"], role=values["role"], now=ctx.now)
     person.name, person.role, person.deleted_at = values["name"], values["role"], None
     person.language = values.get("language") or ctx.language
     person.timezone = values.get("time_zone") or person.timezone
@@ -71,7 +74,3 @@ def _save_application(ctx: Context, values: dict) -> Person:
     ctx.session.flush()
     achievements.record(ctx.session, person, "joined", ctx.now)
     return person
-
-
-def _word(english: str, ctx: Context) -> str:
-    return {"MENTORS": "MENTOREN"}.get(english, english) if ctx.language == "de" else english

@@ -1,7 +1,7 @@
-"""Meetings by mail: proposing one with the meeting form (MEETING / TREFFEN), answering the invitation mail with
-YES / NO, moving it (a new form for the same meeting), cancelling it (CANCEL / ABSAGEN), and the feedback after it.
-Calendar clients' answers (REPLY, COUNTER, CANCEL, a REQUEST from a person's own calendar) are in
-calendar_answers.py."""
+"""Meetings by mail: proposing one with the meeting form (MEETING / TREFFEN), answering the
+invitation mail with YES / NO, moving it (a new form for the same meeting), cancelling it
+(CANCEL / ABSAGEN), and the feedback after it. Calendar clients' answers (REPLY, COUNTER, CANCEL,
+a REQUEST from a person's own calendar) are in calendar_answers.py."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -11,72 +11,76 @@ from sqlalchemy import func, select
 
 from ..domain import achievements
 from ..domain import meetings as svc
-from ..domain.mentorships import current_agreement, other_side, running_of
+from ..domain.mentorships import current_agreement, is_party, other_side, running_of
 from ..outcomes import Polite
-from ..parsers.form_fields import explain, field_label
+from ..parsers.commands import Keyword
 from ..parsers.forms import read_feedback, read_meeting, render_form
 from ..reasons import Reason
 from ..store.models import Feedback, Meeting, Mentorship, Person
+from ..store.states import AGREED, PLANNED, MeetingState
 from ..tokens import Token
 from .context import Context
-
-MENTORSHIP_PURPOSES = ("agree", "approve", "request", "mentorship", "meetform")
-
+from .finding import meeting_and_mentorship, mentorship_of, named_meeting
+from .form_answers import field_error, form_errors, no_form
 
 # ---------------------------------------------------------------- proposing and moving
 
 def propose(ctx: Context) -> str:
-    """MEETING with the form: a new meeting (or, in reply to an invitation, a new date for that meeting)."""
-    meeting = _meeting_from_token(ctx, required=False)
-    mentorship = ctx.session.get(Mentorship, meeting.mentorship_id) if meeting else _mentorship(ctx)
+    """MEETING with the form: a new meeting (or, in reply to an invitation, a new date for that
+    meeting)."""
+    meeting = named_meeting(ctx)
+    mentorship = mentorship_of(ctx)
     require_agreement(ctx, mentorship)
     result = read_meeting(ctx.inbound.mail.text)
     if not result.found_any:
         send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting)
         return f"meeting form sent for mentorship {mentorship.id}"
-    errors = [f"{field_label(e.field, ctx.language)}: {explain(e, ctx.language)}" for e in result.errors]
-    start = end = None
-    if not errors:
-        zone = ZoneInfo(ctx.person.timezone or ctx.settings.timezone)
-        start = datetime.combine(result.values["date"], result.values["time"], tzinfo=zone)
-        end = start + timedelta(minutes=result.values["duration_minutes"])
-        if start <= ctx.now:
-            errors.append(f"{field_label('date', ctx.language)}: {_past(ctx.language)}")
+    errors, start, end = _form_time(ctx, result)
     if errors:
-        send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting, errors=errors, values=result.raw)
+        send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting, errors=errors,
+                          values=result.raw)
         return f"meeting form with {len(errors)} errors"
     values = result.values
+    details = dict(mentorship=mentorship, proposer=ctx.person, start=start, end=end,
+                   place=values["place"], topic=values["topic"],
+                   closing=bool(values.get("closing_meeting")), now=ctx.now)
     if meeting is not None:
-        return _move(ctx, meeting, mentorship, start, end, values)
-    meeting = Meeting(mentorship_id=mentorship.id, uid=svc.new_uid(ctx.settings), sequence=0,
-                      starts_at=start, ends_at=end, tzid=ctx.person.timezone or ctx.settings.timezone,
-                      place=values["place"], topic=values["topic"], closing=bool(values.get("closing_meeting")),
-                      state="proposed", created_at=ctx.now, proposed_by_id=ctx.person.id)
-    ctx.session.add(meeting)
-    ctx.session.flush()
-    mentorship.last_activity_at = ctx.now
-    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,))
+        return _move(ctx, meeting, details)
+    meeting = svc.new_meeting(ctx.session, ctx.settings,
+                              tzid=ctx.person.timezone or ctx.settings.timezone, **details)
+    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now,
+                         accepted=(ctx.person.id,))
     return f"meeting {meeting.id} proposed for {start.isoformat()}"
 
 
-def _move(ctx: Context, meeting: Meeting, mentorship: Mentorship, start, end, values: dict) -> str:
-    """A new date for the same meeting: REQUEST with SEQUENCE+1, and the other side must accept again."""
-    if meeting.state == "cancelled":
+def _form_time(ctx: Context, result) -> tuple[list[str], datetime | None, datetime | None]:
+    """The errors of a meeting form, and when the meeting it proposes starts and ends (in the
+    proposer's time zone; a moment in the past is an error too)."""
+    errors = form_errors(result, ctx.language)
+    if errors:
+        return errors, None, None
+    zone = ZoneInfo(ctx.person.timezone or ctx.settings.timezone)
+    start = datetime.combine(result.values["date"], result.values["time"], tzinfo=zone)
+    end = start + timedelta(minutes=result.values["duration_minutes"])
+    if start <= ctx.now:
+        errors.append(field_error("date", _past(ctx.language), ctx.language))
+    return errors, start, end
+
+
+def _move(ctx: Context, meeting: Meeting, details: dict) -> str:
+    """A new date for the same meeting: REQUEST with SEQUENCE+1, and the other side must accept
+    again."""
+    if meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
-    meeting.starts_at, meeting.ends_at, meeting.sequence = start, end, meeting.sequence + 1
-    meeting.place, meeting.topic = values["place"], values["topic"]
-    meeting.closing = bool(values.get("closing_meeting"))
-    meeting.tzid = ctx.person.timezone or meeting.tzid
-    meeting.state, meeting.proposed_by_id = "proposed", ctx.person.id
-    meeting.counter_starts_at = meeting.counter_ends_at = None
-    mentorship.last_activity_at = ctx.now
-    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=(ctx.person.id,),
-                         values={"moved": True})
-    return f"meeting {meeting.id} moved to {start.isoformat()} (sequence {meeting.sequence})"
+    svc.move_meeting(meeting, tzid=ctx.person.timezone or meeting.tzid, **details)
+    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, details["mentorship"],
+                         ctx.now, accepted=(ctx.person.id,), values={"moved": True})
+    return (f"meeting {meeting.id} moved to {meeting.starts_at.isoformat()} "
+            f"(sequence {meeting.sequence})")
 
 
-def send_meeting_form(ctx: Context, mentorship: Mentorship, person: Person, *, meeting: Meeting | None = None,
-                      errors=(), values=None) -> None:
+def send_meeting_form(ctx: Context, mentorship: Mentorship, person: Person, *,
+                      meeting: Meeting | None = None, errors=(), values=None) -> None:
     """The meeting form to person; their reply proposes (or, for a meeting, moves it)."""
     token = (Token("reply", "meeting", meeting.id, person.id) if meeting is not None
              else ctx.token_for("meetform", mentorship.id, person))
@@ -97,66 +101,76 @@ def form_received(ctx: Context) -> str:
 
 def accept_by_reply(ctx: Context) -> str:
     """A plain YES / JA to the invitation mail confirms, like ACCEPTED from a calendar."""
-    meeting, mentorship = _meeting_and_mentorship(ctx)
+    meeting, mentorship = meeting_and_mentorship(ctx)
     return set_answer(ctx, meeting, mentorship, ctx.person, "ACCEPTED")
 
 
 def decline_by_reply(ctx: Context) -> str:
-    meeting, mentorship = _meeting_and_mentorship(ctx)
+    meeting, mentorship = meeting_and_mentorship(ctx)
     return set_answer(ctx, meeting, mentorship, ctx.person, "DECLINED")
 
 
-def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person, partstat: str) -> str:
+# what an acceptor's PARTSTAT makes of the meeting
+ANSWERED = {"ACCEPTED": MeetingState.CONFIRMED, "DECLINED": MeetingState.DECLINED,
+            "TENTATIVE": MeetingState.TENTATIVE}
+
+
+def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person,
+               partstat: str) -> str:
     """What an answer of person means for the meeting; the proposer hears of it."""
-    if meeting.state == "cancelled":
+    if meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
-    acceptor, proposer = svc.acceptor_of(meeting, mentorship), svc.proposer_of(meeting, mentorship)
-    if person.id != acceptor.id:
-        if partstat == "DECLINED" and ctx.inbound.address_kind == "reply":
-            raise Polite(Reason.OWN_PROPOSAL, meeting=meeting.id)
-        if partstat == "DECLINED" and meeting.ends_at > ctx.now:
-            # the proposer's calendar declines (or they deleted the meeting there): it cannot take place
-            return cancel_meeting(ctx, meeting, mentorship, person)
-        return f"meeting {meeting.id}: {partstat} from the proposer noted"
-    state = {"ACCEPTED": "confirmed", "DECLINED": "declined", "TENTATIVE": "tentative"}.get(partstat)
+    if person.id != svc.acceptor_of(meeting, mentorship).id:
+        return _proposer_answered(ctx, meeting, mentorship, person, partstat)
+    state = ANSWERED.get(partstat)
     if state is None:
         return f"meeting {meeting.id}: {partstat} noted"
     if meeting.state == state:
         return f"meeting {meeting.id} already {state}"
     meeting.state = state
     mentorship.last_activity_at = ctx.now
+    proposer = svc.proposer_of(meeting, mentorship)
     values = svc.meeting_values(meeting, mentorship, proposer)
-    if state == "declined":
-        # the new date moves this very meeting (same UID, SEQUENCE+1): the proposer's calendar entry follows it
-        token = Token("reply", "meeting", meeting.id, proposer.id)
+    if state == MeetingState.DECLINED:
+        # the new date moves this very meeting (same UID, SEQUENCE+1): the proposer's calendar
+        # entry follows it
         values.update(form=render_form("meeting", {"place": meeting.place, "topic": meeting.topic},
                                        proposer.language))
-        ctx.send(ctx.mail_to(proposer, "meeting_declined", reply_token=token, values=values))
-    else:
-        ctx.send(ctx.mail_to(proposer, f"meeting_{state}", reply_token=Token("reply", "meeting", meeting.id,
-                                                                           proposer.id), values=values))
+    token = Token("reply", "meeting", meeting.id, proposer.id)
+    ctx.send(ctx.mail_to(proposer, f"meeting_{state}", reply_token=token, values=values))
     return f"meeting {meeting.id} {state} by {person.email}"
+
+
+def _proposer_answered(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person,
+                       partstat: str) -> str:
+    """The proposer's own answer: only a decline from their calendar means anything."""
+    if partstat == "DECLINED" and ctx.inbound.address_kind == "reply":
+        raise Polite(Reason.OWN_PROPOSAL, meeting=meeting.id)
+    if partstat == "DECLINED" and meeting.ends_at > ctx.now:
+        # the proposer's calendar declines (or they deleted the meeting there): it cannot take
+        # place
+        return cancel_meeting(ctx, meeting, mentorship, person)
+    return f"meeting {meeting.id}: {partstat} from the proposer noted"
 
 
 # ---------------------------------------------------------------- cancelling
 
 def cancel(ctx: Context) -> str:
-    """CANCEL / ABSAGEN: in reply to an invitation that meeting, otherwise the person's next planned meeting."""
-    meeting = _meeting_from_token(ctx, required=False)
-    if meeting is None:
-        meeting = _next_meeting(ctx)
+    """CANCEL / ABSAGEN: in reply to an invitation that meeting, otherwise the person's next
+    planned meeting."""
+    meeting = named_meeting(ctx) or _next_meeting(ctx)
     mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
-    if ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
+    if not is_party(mentorship, ctx.person):
         raise Polite(Reason.NOT_A_PARTICIPANT, meeting=meeting.id)
     return cancel_meeting(ctx, meeting, mentorship, ctx.person)
 
 
 def cancel_meeting(ctx: Context, meeting: Meeting, mentorship: Mentorship, by: Person) -> str:
-    if meeting.state == "cancelled":
+    if meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
     if meeting.ends_at <= ctx.now:
         raise Polite(Reason.MEETING_OVER, meeting=meeting.id)
-    meeting.state, meeting.sequence = "cancelled", meeting.sequence + 1
+    meeting.state, meeting.sequence = MeetingState.CANCELLED, meeting.sequence + 1
     meeting.counter_starts_at = meeting.counter_ends_at = None
     mentorship.last_activity_at = ctx.now
     svc.send_cancellations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, by)
@@ -166,16 +180,17 @@ def cancel_meeting(ctx: Context, meeting: Meeting, mentorship: Mentorship, by: P
 # ---------------------------------------------------------------- answering a counter proposal
 
 def accept_counter(ctx: Context) -> str:
-    """The proposer takes the other side's new time: the meeting moves (SEQUENCE+1) and is confirmed."""
+    """The proposer takes the other side's new time: the meeting moves (SEQUENCE+1) and is
+    confirmed."""
     meeting, mentorship = _counter_meeting(ctx)
     meeting.starts_at, meeting.ends_at = meeting.counter_starts_at, meeting.counter_ends_at
     meeting.counter_starts_at = meeting.counter_ends_at = None
     meeting.sequence += 1
-    meeting.state = "confirmed"
+    meeting.state = MeetingState.CONFIRMED
     mentorship.last_activity_at = ctx.now
     both = (mentorship.mentee_id, mentorship.mentor_id)
-    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now, accepted=both,
-                         values={"moved": True})
+    svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now,
+                         accepted=both, values={"moved": True})
     return f"counter accepted: meeting {meeting.id} moved to {meeting.starts_at.isoformat()}"
 
 
@@ -185,15 +200,17 @@ def decline_counter(ctx: Context) -> str:
     countered_by = other_side(mentorship, ctx.person)
     values = svc.meeting_values(meeting, mentorship, countered_by)
     values["proposed"] = svc.shown_time(meeting.counter_starts_at, meeting.counter_ends_at,
-                                        countered_by.timezone or meeting.tzid, countered_by.language)
+                                        countered_by.timezone or meeting.tzid,
+                                        countered_by.language)
     meeting.counter_starts_at = meeting.counter_ends_at = None
-    ctx.send(svc.decline_counter_mail(ctx.settings, ctx.signer, meeting, mentorship, ctx.now, countered_by, values))
+    ctx.send(svc.decline_counter_mail(ctx.settings, ctx.signer, meeting, mentorship, ctx.now,
+                                      countered_by, values))
     return f"counter for meeting {meeting.id} declined"
 
 
 def _counter_meeting(ctx: Context) -> tuple[Meeting, Mentorship]:
-    meeting, mentorship = _meeting_and_mentorship(ctx)
-    if meeting.counter_starts_at is None or meeting.state == "cancelled":
+    meeting, mentorship = meeting_and_mentorship(ctx)
+    if meeting.counter_starts_at is None or meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.NO_COUNTER, meeting=meeting.id)
     return meeting, mentorship
 
@@ -201,18 +218,40 @@ def _counter_meeting(ctx: Context) -> tuple[Meeting, Mentorship]:
 # ---------------------------------------------------------------- feedback after the meeting
 
 def feedback_received(ctx: Context) -> str:
-    """The filled feedback form: stored; "took place: yes" records the meeting in the person's profile."""
-    meeting, mentorship = _meeting_and_mentorship(ctx)
-    result = read_feedback(ctx.inbound.mail.text)
-    if not result.found_any and ctx.inbound.command is not None and ctx.inbound.command.keyword.name in ("YES", "NO"):
-        result = read_feedback(f"took place: {ctx.inbound.command.keyword.name.lower()}\n"
-                               f"rating: {ctx.inbound.command.argument}\n")
+    """The filled feedback form: stored; "took place: yes" records the meeting in the person's
+    profile."""
+    meeting, mentorship = meeting_and_mentorship(ctx)
+    result = _read_feedback(ctx)
     if not result.found_any or not result.ok:
-        errors = [f"{field_label(e.field, ctx.language)}: {explain(e, ctx.language)}" for e in result.errors]
+        errors = form_errors(result, ctx.language)
         svc.send_feedback_form(ctx.send, ctx.signer, meeting, mentorship, ctx.person,
-                           errors=errors or [_no_form(ctx.language)], values=result.raw if result.found_any else None)
+                               errors=errors or [no_form(ctx.language)],
+                               values=result.raw if result.found_any else None)
         return f"feedback form with {len(errors)} errors"
-    values = result.values
+    feedback = _store_feedback(ctx, meeting, result.values)
+    mentorship.last_activity_at = ctx.now
+    recorded = record_feedback_achievements(ctx, meeting, mentorship, ctx.person,
+                                            feedback.took_place)
+    ctx.answer("meeting_feedback_thanks", took_place=feedback.took_place, rating=feedback.rating,
+               achievements=recorded)
+    return (f"feedback on meeting {meeting.id} from {ctx.person.email}: "
+            f"{feedback.took_place}, {feedback.rating}")
+
+
+def _read_feedback(ctx: Context):
+    """The feedback form in the reply; a one-click YES / NO (with a rating after it) counts as
+    its first two fields."""
+    result = read_feedback(ctx.inbound.mail.text)
+    command = ctx.inbound.command
+    one_click = command is not None and command.keyword in (Keyword.YES, Keyword.NO)
+    if not result.found_any and one_click:
+        result = read_feedback(f"took place: {command.keyword.name.lower()}\n"
+                               f"rating: {command.argument}\n")
+    return result
+
+
+def _store_feedback(ctx: Context, meeting: Meeting, values: dict) -> Feedback:
+    """The sender's feedback on meeting, new or replacing what they said before."""
     feedback = ctx.session.scalar(select(Feedback).where(Feedback.meeting_id == meeting.id,
                                                          Feedback.person_id == ctx.person.id))
     if feedback is None:
@@ -221,79 +260,45 @@ def feedback_received(ctx: Context) -> str:
     feedback.took_place, feedback.rating = values["took_place"], values.get("rating")
     feedback.comment = values.get("comment") or ""
     ctx.session.flush()
-    mentorship.last_activity_at = ctx.now
-    recorded = record_feedback_achievements(ctx, meeting, mentorship, ctx.person, feedback.took_place)
-    ctx.answer("meeting_feedback_thanks", took_place=feedback.took_place, rating=feedback.rating,
-               achievements=recorded)
-    return f"feedback on meeting {meeting.id} from {ctx.person.email}: {feedback.took_place}, {feedback.rating}"
+    return feedback
 
 
-def record_feedback_achievements(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person,
-                                 took_place: bool) -> list[str]:
+def record_feedback_achievements(ctx: Context, meeting: Meeting, mentorship: Mentorship,
+                                 person: Person, took_place: bool) -> list[str]:
     new = []
-    record = achievements.record
-    if record(ctx.session, person, "feedback_given", ctx.now, ref=f"f{meeting.id}", mentorship_id=mentorship.id):
+
+    def record(kind: str, ref: str) -> bool:
+        return achievements.record(ctx.session, person, kind, ctx.now, ref=ref,
+                                   mentorship_id=mentorship.id)
+
+    if record("feedback_given", f"f{meeting.id}"):
         new.append(achievements.label("feedback_given", person.language))
     if not took_place:
         return new
-    if record(ctx.session, person, "meeting_held", ctx.now, ref=f"m{meeting.id}", mentorship_id=mentorship.id):
+    if record("meeting_held", f"m{meeting.id}"):
         new.append(achievements.label("meeting_held", person.language))
     ctx.session.flush()
-    held = ctx.session.scalar(select(func.count(Feedback.id)).join(Meeting, Meeting.id == Feedback.meeting_id).where(
-        Meeting.mentorship_id == mentorship.id, Feedback.person_id == person.id, Feedback.took_place.is_(True))) or 0
+    held = ctx.session.scalar(
+        select(func.count(Feedback.id)).join(Meeting, Meeting.id == Feedback.meeting_id)
+        .where(Meeting.mentorship_id == mentorship.id, Feedback.person_id == person.id,
+               Feedback.took_place.is_(True))) or 0
     for count, kind in ((1, "first_meeting"), (5, "fifth_meeting")):
-        if held >= count and record(ctx.session, person, kind, ctx.now, ref=f"ms{mentorship.id}",
-                                    mentorship_id=mentorship.id):
+        if held >= count and record(kind, f"ms{mentorship.id}"):
             new.append(achievements.label(kind, person.language))
     return new
 
 
 # ---------------------------------------------------------------- finding things
 
-def _mentorship(ctx: Context) -> Mentorship:
-    token = ctx.inbound.token
-    if token is not None and token.kind == "reply" and token.purpose in MENTORSHIP_PURPOSES and \
-            token.purpose not in ("approve",):
-        mentorship = ctx.session.get(Mentorship, token.object_id)
-    else:
-        running = running_of(ctx.session, ctx.person)
-        if len(running) != 1:
-            raise Polite(Reason.WHICH_MENTORSHIP, count=len(running))
-        mentorship = running[0]
-    if mentorship is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite(Reason.NOT_A_PARTY, mentorship=token.object_id)
-    return mentorship
-
-
 def require_agreement(ctx: Context, mentorship: Mentorship) -> None:
-    if mentorship.state not in ("active", "ending") or current_agreement(ctx.session, mentorship) is None:
+    if mentorship.state not in AGREED or current_agreement(ctx.session, mentorship) is None:
         raise Polite(Reason.MEETING_NEEDS_AGREEMENT, mentorship=mentorship.id)
-
-
-def _meeting_from_token(ctx: Context, *, required: bool) -> Meeting | None:
-    token = ctx.inbound.token
-    if token is None or token.purpose not in ("meeting", "meet", "counter", "feedback"):
-        if required:
-            raise Polite(Reason.NO_MEETING_NAMED)
-        return None
-    meeting = ctx.session.get(Meeting, token.object_id)
-    if meeting is None:
-        raise Polite(Reason.NO_SUCH_MEETING, meeting=token.object_id)
-    return meeting
-
-
-def _meeting_and_mentorship(ctx: Context) -> tuple[Meeting, Mentorship]:
-    meeting = _meeting_from_token(ctx, required=True)
-    mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
-    if ctx.person is None or ctx.person.id not in (mentorship.mentee_id, mentorship.mentor_id):
-        raise Polite(Reason.NOT_A_PARTICIPANT, meeting=meeting.id)
-    return meeting, mentorship
 
 
 def _next_meeting(ctx: Context) -> Meeting:
     ids = [m.id for m in running_of(ctx.session, ctx.person)]
     upcoming = list(ctx.session.scalars(select(Meeting).where(
-        Meeting.mentorship_id.in_(ids), Meeting.state.in_(svc.PLANNED), Meeting.ends_at > ctx.now)
+        Meeting.mentorship_id.in_(ids), Meeting.state.in_(PLANNED), Meeting.ends_at > ctx.now)
         .order_by(Meeting.starts_at).limit(2)))
     if not upcoming:
         raise Polite(Reason.NONE_PLANNED)
@@ -302,11 +307,6 @@ def _next_meeting(ctx: Context) -> Meeting:
 
 def _past(language: str) -> str:
     if language == "de":
-        return "Dieser Zeitpunkt liegt in der Vergangenheit. Erwartet wird: ein Datum und eine Uhrzeit in der Zukunft."
+        return ("Dieser Zeitpunkt liegt in der Vergangenheit. "
+                "Erwartet wird: ein Datum und eine Uhrzeit in der Zukunft.")
     return "This moment lies in the past. Accepted: a date and time in the future."
-
-
-def _no_form(language: str) -> str:
-    if language == "de":
-        return "Wir haben in Ihrer Antwort kein ausgefülltes Formular gefunden. Bitte füllen Sie das Formular unten aus."
-    return "We found no filled-in form in your reply. Please fill in the form below."

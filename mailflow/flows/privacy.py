@@ -1,6 +1,7 @@
-"""A person's rights over their data (GDPR / DSGVO): EXPORT sends all of it as JSON; DELETE / LÖSCHEN asks for a
-signed YES, then removes or anonymises it everywhere (raw mails included), keeping only what checking a
-certificate needs (its code, period and a keyed digest of the name), and tells the coordinators."""
+"""A person's rights over their data (GDPR / DSGVO): EXPORT sends all of it as JSON;
+DELETE / LÖSCHEN asks for a signed YES, then removes or anonymises it everywhere (raw mails
+included), keeping only what checking a certificate needs (its code, period and a keyed digest of
+the name), and tells the coordinators."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, LargeBinary, String, Text, cast, delete, literal, or_, select, update
 
 from ..domain.completion import name_digest
+from ..domain.mentorships import move_to, other_side
 from ..outcomes import Refused
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.commands import Keyword, command_word
@@ -17,25 +19,26 @@ from ..store.models import (
     Achievement, AgreementVersion, Base, Certificate, Feedback, InboundMessage, Meeting, Mentorship,
     OutboundMessage, Person,
 )
-from .closing import answer_with
+from ..store.states import RUNNING, MentorshipState
 from .context import Context
 
 REMOVED = "[deleted]"
-RUNNING = ("accepted", "active", "ending")
 
 
 def export(ctx: Context) -> str:
     data = exported(ctx.session, ctx.person, ctx.now)
     payload = json.dumps(data, ensure_ascii=False, indent=2, default=_plain).encode("utf-8")
-    answer_with(ctx, "export", (Attachment(f"my-data-{ctx.now.date().isoformat()}.json", "application/json",
-                                           payload),), mentorships=len(data["mentorships"]))
+    name = f"my-data-{ctx.now.date().isoformat()}.json"
+    attachment = Attachment(name, "application/json", payload)
+    ctx.answer("export", attachments=(attachment,), mentorships=len(data["mentorships"]))
     return f"export of person {ctx.person.id} sent"
 
 
 def request_delete(ctx: Context) -> str:
     token = ctx.token_for("delete", ctx.person.id, ctx.person)
     yes, no = (command_word(k, ctx.language) for k in (Keyword.YES, Keyword.NO))
-    ctx.answer("delete_confirm", reply_token=token, yes=ctx.link(token, yes), no=ctx.link(token, no))
+    ctx.answer("delete_confirm", reply_token=token, yes=ctx.link(token, yes),
+               no=ctx.link(token, no))
     return f"deletion of person {ctx.person.id} asked to confirm"
 
 
@@ -46,7 +49,8 @@ def delete_confirmed(ctx: Context) -> str:
     person_id, role = person.id, person.role
     ended = erase(ctx, person)
     for address in ctx.settings.coordinators:
-        ctx.send(OutgoingMail(template="deletion_notice", to=address, language=ctx.settings.language,
+        ctx.send(OutgoingMail(template="deletion_notice", to=address,
+                              language=ctx.settings.language,
                               values={"person_id": person_id, "role": role, "ended": ended}))
     return f"person {person_id} deleted; {len(ended)} mentorships ended"
 
@@ -63,33 +67,45 @@ def exported(session, person: Person, now: datetime) -> dict:
     ids = [m.id for m in mentorships]
     return {
         "exported_at": now, "person": _row(person),
-        "mentorships": [{**_row(m), "mentee": m.mentee.name, "mentor": m.mentor.name,
-                         "agreement_versions": [_row(v) for v in session.scalars(select(AgreementVersion).where(
-                             AgreementVersion.mentorship_id == m.id).order_by(AgreementVersion.version))],
-                         "meetings": [_row(x) for x in session.scalars(select(Meeting).where(
-                             Meeting.mentorship_id == m.id).order_by(Meeting.starts_at))]} for m in mentorships],
-        "feedback": [_row(f) for f in session.scalars(select(Feedback).where(Feedback.person_id == person.id))],
-        "achievements": [_row(a) for a in session.scalars(select(Achievement).where(
-            Achievement.person_id == person.id).order_by(Achievement.created_at))],
-        "certificates": [_row(c, skip=("pdf",)) for c in session.scalars(select(Certificate).where(
-            Certificate.person_id == person.id))],
-        "mails_from_you": [_row(r, skip=("raw", "dedup_key")) for r in session.scalars(select(InboundMessage).where(
-            InboundMessage.envelope_from == person.email).order_by(InboundMessage.id))],
-        "mails_to_you": [_row(r, skip=("raw",)) for r in session.scalars(select(OutboundMessage).where(
-            OutboundMessage.recipient == person.email).order_by(OutboundMessage.id))],
+        "mentorships": [_exported_mentorship(session, m) for m in mentorships],
+        "feedback": _rows(session, select(Feedback).where(Feedback.person_id == person.id)),
+        "achievements": _rows(session, select(Achievement).where(
+            Achievement.person_id == person.id).order_by(Achievement.created_at)),
+        "certificates": _rows(session, select(Certificate).where(
+            Certificate.person_id == person.id), skip=("pdf",)),
+        "mails_from_you": _rows(session, select(InboundMessage).where(
+            InboundMessage.envelope_from == person.email).order_by(InboundMessage.id),
+            skip=("raw", "dedup_key")),
+        "mails_to_you": _rows(session, select(OutboundMessage).where(
+            OutboundMessage.recipient == person.email).order_by(OutboundMessage.id),
+            skip=("raw",)),
         "mentorship_ids": ids,
     }
 
 
+def _exported_mentorship(session, mentorship: Mentorship) -> dict:
+    """A mentorship with its agreement versions and meetings, as plain data."""
+    return {**_row(mentorship), "mentee": mentorship.mentee.name,
+            "mentor": mentorship.mentor.name,
+            "agreement_versions": _rows(session, select(AgreementVersion).where(
+                AgreementVersion.mentorship_id == mentorship.id)
+                .order_by(AgreementVersion.version)),
+            "meetings": _rows(session, select(Meeting).where(
+                Meeting.mentorship_id == mentorship.id).order_by(Meeting.starts_at))}
+
+
 def erase(ctx: Context, person: Person) -> list[int]:
-    """Remove or anonymise everything about person; returns the ids of running mentorships this ended."""
+    """Remove or anonymise everything about person; returns the ids of running mentorships this
+    ended."""
     session, now = ctx.session, ctx.now
     secrets = [s for s in (person.email, person.name, person.handle or "") if len(s) >= 3]
     ended = _end_mentorships(ctx, person)
     session.execute(update(Feedback).where(Feedback.person_id == person.id).values(comment=""))
     session.execute(delete(Achievement).where(Achievement.person_id == person.id))
-    for certificate in session.scalars(select(Certificate).where(Certificate.person_id == person.id)):
-        certificate.holder_name, certificate.pdf = name_digest(ctx.settings, certificate.holder_name), b""
+    for certificate in session.scalars(select(Certificate).where(
+            Certificate.person_id == person.id)):
+        certificate.holder_name = name_digest(ctx.settings, certificate.holder_name)
+        certificate.pdf = b""
     _scrub_raw_mails(session, person.email, secrets)
     person.email, person.name, person.handle = f"deleted-{person.id}@invalid", "", None
     person.topics, person.about, person.bounce_reason, person.bounced_at = [], "", "", None
@@ -105,29 +121,33 @@ def _end_mentorships(ctx: Context, person: Person) -> list[int]:
     for mentorship in ctx.session.scalars(select(Mentorship).where(mine)):
         if mentorship.mentee_id == person.id:
             mentorship.request_note = ""
-        for meeting in ctx.session.scalars(select(Meeting).where(Meeting.mentorship_id == mentorship.id)):
+        for meeting in ctx.session.scalars(select(Meeting).where(
+                Meeting.mentorship_id == mentorship.id)):
             meeting.place, meeting.topic = "", ""
-        ctx.session.execute(update(AgreementVersion).where(AgreementVersion.mentorship_id == mentorship.id)
+        ctx.session.execute(update(AgreementVersion)
+                            .where(AgreementVersion.mentorship_id == mentorship.id)
                             .values(comment=""))
-        if mentorship.state == "requested":
-            mentorship.state, mentorship.answered_at = "declined", ctx.now
+        if mentorship.state == MentorshipState.REQUESTED:
+            move_to(mentorship, MentorshipState.DECLINED, ctx.now)
         elif mentorship.state in RUNNING:
-            mentorship.state, mentorship.completed_at = "completed", ctx.now
-            other = mentorship.mentor if mentorship.mentee_id == person.id else mentorship.mentee
-            ctx.send(ctx.mail_to(other, "partner_left", values={}))
+            move_to(mentorship, MentorshipState.COMPLETED, ctx.now)
+            ctx.send(ctx.mail_to(other_side(mentorship, person), "partner_left", values={}))
             ended.append(mentorship.id)
     return ended
 
 
 def _scrub_raw_mails(session, email: str, secrets: list[str]) -> None:
-    """Mails to them go; mails from them and sent mails that name them keep their row but lose the raw bytes."""
+    """Mails to them go; mails from them and sent mails that name them keep their row but lose
+    the raw bytes."""
     session.execute(delete(OutboundMessage).where(OutboundMessage.recipient == email))
     naming = [_bytes_like(InboundMessage.raw, s) for s in secrets]
-    session.execute(update(InboundMessage).where(or_(InboundMessage.envelope_from == email, *naming))
+    session.execute(update(InboundMessage)
+                    .where(or_(InboundMessage.envelope_from == email, *naming))
                     .values(raw=b"", message_id=None, envelope_from=None, envelope_to=[])
                     .execution_options(synchronize_session="fetch"))
     sent_naming = [_bytes_like(OutboundMessage.raw, s) for s in secrets]
-    session.execute(update(OutboundMessage).where(OutboundMessage.state.in_(("sent", "failed")), or_(*sent_naming))
+    session.execute(update(OutboundMessage)
+                    .where(OutboundMessage.state.in_(("sent", "failed")), or_(*sent_naming))
                     .values(raw=b"").execution_options(synchronize_session="fetch"))
 
 
@@ -143,14 +163,21 @@ def scrub_text_columns(session, secrets: list[str]) -> int:
     for table in Base.metadata.sorted_tables:
         key = list(table.primary_key.columns)[0]
         for column in table.columns:
-            if not isinstance(column.type, (String, Text, JSON)) or isinstance(column.type, LargeBinary):
+            if not _holds_text(column):
                 continue
             text = cast(column, Text)
-            found = or_(*(text.contains(form, autoescape=True) for s in secrets for form in forms[s]))
+            found = or_(*(text.contains(form, autoescape=True)
+                          for s in secrets for form in forms[s]))
             for row_id, value in session.execute(select(key, column).where(found)).all():
-                session.execute(update(table).where(key == row_id).values({column.name: _replaced(value, secrets)}))
+                session.execute(update(table).where(key == row_id)
+                                .values({column.name: _replaced(value, secrets)}))
                 changed += 1
     return changed
+
+
+def _holds_text(column) -> bool:
+    return (isinstance(column.type, (String, Text, JSON))
+            and not isinstance(column.type, LargeBinary))
 
 
 def _replaced(value, secrets: list[str]):
@@ -163,6 +190,10 @@ def _replaced(value, secrets: list[str]):
     if isinstance(value, dict):
         return {k: _replaced(v, secrets) for k, v in value.items()}
     return value
+
+
+def _rows(session, query, skip: tuple[str, ...] = ()) -> list[dict]:
+    return [_row(obj, skip) for obj in session.scalars(query)]
 
 
 def _row(obj, skip: tuple[str, ...] = ()) -> dict:

@@ -8,8 +8,10 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..domain.completion import Issuing, complete, send_end_question
+from ..domain.mentorships import other_side
 from ..domain.sending import outbox
 from ..store.models import JobRun, Mentorship, Person
+from ..store.states import MentorshipState
 
 REMINDER_JOB = "closing_reminder"
 
@@ -38,7 +40,7 @@ def _remind(app, session: Session, now: datetime, days: int) -> int:
     waiting = session.scalars(select(Mentorship)
                               .options(joinedload(Mentorship.mentee),
                                        joinedload(Mentorship.mentor))
-                              .where(Mentorship.state == "ending",
+                              .where(Mentorship.state == MentorshipState.ENDING,
                                      Mentorship.end_requested_at <= now - timedelta(days=days / 2))
                               .order_by(Mentorship.id).limit(BATCH)).all()
     keys = {_reminder_key(m.id, m.end_requested_at): m for m in waiting}
@@ -49,8 +51,8 @@ def _remind(app, session: Session, now: datetime, days: int) -> int:
         if key in sent_before:
             continue
         asker = session.get(Person, mentorship.end_requested_by_id)
-        other = mentorship.mentor if asker.id == mentorship.mentee_id else mentorship.mentee
-        send_end_question(app.signer, outbox(app.composer, session), mentorship, asker, other,
+        send_end_question(app.signer, outbox(app.composer, session), mentorship, asker,
+                          other_side(mentorship, asker),
                           deadline=mentorship.end_requested_at + timedelta(days=days),
                           reminder=True)
         session.add(JobRun(job=REMINDER_JOB, key=key, ran_at=now))
@@ -64,7 +66,7 @@ def _complete_silent(app, session: Session, now: datetime, days: int) -> int:
     due = session.execute(
         select(Mentorship, JobRun.key).join(JobRun, reminded)
         .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-        .where(Mentorship.state == "ending",
+        .where(Mentorship.state == MentorshipState.ENDING,
                Mentorship.end_requested_at <= now - timedelta(days=days))
         .order_by(Mentorship.id).limit(BATCH)).all()
     issuing = Issuing(session, app.settings, app.signer, app.documents, now,

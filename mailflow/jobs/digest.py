@@ -23,10 +23,12 @@ from ..domain.figures import figures
 from ..domain.reminders import quiet_mentorships
 from ..outgoing.chart import bar_chart_png
 from ..outgoing.compose import OutgoingMail, text_part
+from ..parsers.commands import Keyword
 from ..store.models import (
     AgreementVersion, Feedback, InboundMessage, JobRun, Meeting, Mentorship, OutboundMessage,
     Person,
 )
+from ..store.states import PLANNED, RUNNING, MeetingState, MentorshipState, VersionState
 
 log = logging.getLogger(__name__)
 SHOWN = 25  # items per section; the total is always given
@@ -83,7 +85,7 @@ def period(settings) -> timedelta:
 
 def build(session: Session, settings, signer, now: datetime) -> dict:
     """Everything the digest shows, as plain values for the templates."""
-    def link(word: str, argument) -> str:
+    def link(word: Keyword, argument) -> str:
         return command_link(signer, f"{coordinator_word(settings, word)} {argument}")
 
     since = now - period(settings)
@@ -96,8 +98,8 @@ def build(session: Session, settings, signer, now: datetime) -> dict:
         "meetings": _upcoming(session, now),
         "completed": _completed(session, since, link),
         "figures": figures(session, settings, now), "chart": _chart(session, now),
-        "stats_link": command_link(signer, coordinator_word(settings, "STATS")),
-        "export_link": command_link(signer, "EXPORT"),
+        "stats_link": command_link(signer, coordinator_word(settings, Keyword.STATS)),
+        "export_link": command_link(signer, coordinator_word(settings, Keyword.EXPORT)),
     }
 
 
@@ -114,12 +116,12 @@ def _count(session: Session, query) -> int:
 
 
 def _requests(session: Session, now: datetime, link) -> dict:
-    query = select(Mentorship).where(Mentorship.state == "requested")
+    query = select(Mentorship).where(Mentorship.state == MentorshipState.REQUESTED)
     rows = session.scalars(_with_people(query).order_by(Mentorship.requested_at)
                            .limit(SHOWN)).unique().all()
     return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name,
                       "since": m.requested_at, "days": (now - m.requested_at).days,
-                      "link": link("REMIND", m.id)} for m in rows],
+                      "link": link(Keyword.REMIND, m.id)} for m in rows],
                     _count(session, query))
 
 
@@ -128,23 +130,23 @@ def _agreements(session: Session, now: datetime, link) -> dict:
     back."""
     proposed = (select(AgreementVersion, Mentorship)
                 .join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
-                .where(AgreementVersion.state == "proposed",
-                       Mentorship.state.in_(("accepted", "active", "ending"))))
+                .where(AgreementVersion.state == VersionState.PROPOSED,
+                       Mentorship.state.in_(RUNNING)))
     rows = session.execute(proposed.options(joinedload(Mentorship.mentee),
                                             joinedload(Mentorship.mentor))
                            .order_by(AgreementVersion.proposed_at).limit(SHOWN)).unique().all()
     items = [{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "version": v.version,
               "since": v.proposed_at, "days": (now - v.proposed_at).days, "waiting_for": "approval",
-              "link": link("REMIND", m.id)} for v, m in rows]
+              "link": link(Keyword.REMIND, m.id)} for v, m in rows]
     versions = (select(AgreementVersion.id)
                 .where(AgreementVersion.mentorship_id == Mentorship.id).exists())
-    no_form = select(Mentorship).where(Mentorship.state == "accepted", ~versions)
+    no_form = select(Mentorship).where(Mentorship.state == MentorshipState.ACCEPTED, ~versions)
     forms = session.scalars(_with_people(no_form).order_by(Mentorship.answered_at)
                             .limit(SHOWN)).unique().all()
     since = lambda m: m.answered_at or m.requested_at  # noqa: E731
     items += [{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "version": None,
                "since": since(m), "days": (now - since(m)).days, "waiting_for": "form",
-               "link": link("REMIND", m.id)} for m in forms]
+               "link": link(Keyword.REMIND, m.id)} for m in forms]
     return _section(items, _count(session, proposed) + _count(session, no_form))
 
 
@@ -158,7 +160,7 @@ def _inactive(session: Session, now: datetime, days: int, link) -> dict:
         quiet = m.last_activity_at or m.answered_at or m.requested_at
         items.append({"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name, "since": quiet,
                       "days": (now - quiet).days, "nudged": m.nudged_at,
-                      "link": link("REMIND", m.id)})
+                      "link": link(Keyword.REMIND, m.id)})
     return _section(items, _count(session, query))
 
 
@@ -169,7 +171,7 @@ def _low_ratings(session: Session, since: datetime, link) -> dict:
     rows = session.execute(query.order_by(Feedback.created_at.desc()).limit(SHOWN)).all()
     return _section([{"id": meeting.mentorship_id, "who": person.name, "rating": feedback.rating,
                       "comment": feedback.comment, "meeting": meeting.starts_at,
-                      "link": link("REMIND", meeting.mentorship_id)}
+                      "link": link(Keyword.REMIND, meeting.mentorship_id)}
                      for feedback, meeting, person in rows],
                     _count(session, query))
 
@@ -178,7 +180,8 @@ def _bounces(session: Session, link) -> dict:
     query = select(Person).where(Person.bounced_at.is_not(None), Person.deleted_at.is_(None))
     rows = session.scalars(query.order_by(Person.bounced_at.desc()).limit(SHOWN)).all()
     return _section([{"who": p.name, "email": p.email, "since": p.bounced_at,
-                      "reason": p.bounce_reason, "link": link("RESEND", p.email)} for p in rows],
+                      "reason": p.bounce_reason, "link": link(Keyword.RESEND, p.email)}
+                     for p in rows],
                     _count(session, query))
 
 
@@ -203,7 +206,7 @@ def _undelivered(session: Session, now: datetime) -> dict:
 def _upcoming(session: Session, now: datetime) -> dict:
     query = (select(Meeting, Mentorship).join(Mentorship, Mentorship.id == Meeting.mentorship_id)
              .where(Meeting.starts_at >= now, Meeting.starts_at < now + timedelta(days=7),
-                    Meeting.state.in_(("proposed", "confirmed", "tentative"))))
+                    Meeting.state.in_(PLANNED)))
     rows = session.execute(query.options(joinedload(Mentorship.mentee),
                                          joinedload(Mentorship.mentor))
                            .order_by(Meeting.starts_at).limit(SHOWN)).unique().all()
@@ -214,12 +217,12 @@ def _upcoming(session: Session, now: datetime) -> dict:
 
 
 def _completed(session: Session, since: datetime, link) -> dict:
-    query = select(Mentorship).where(Mentorship.state == "completed",
+    query = select(Mentorship).where(Mentorship.state == MentorshipState.COMPLETED,
                                      Mentorship.completed_at >= since)
     rows = session.scalars(_with_people(query).order_by(Mentorship.completed_at)
                            .limit(SHOWN)).unique().all()
     return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name,
-                      "on": m.completed_at, "link": link("RESEND", m.id)} for m in rows],
+                      "on": m.completed_at, "link": link(Keyword.RESEND, m.id)} for m in rows],
                     _count(session, query))
 
 
@@ -236,7 +239,8 @@ def _chart(session: Session, now: datetime) -> list[dict]:
     held = [(Meeting.starts_at >= start) & (Meeting.starts_at < end) for start, end in bounds]
     active = session.execute(_week_sums(running)
                              .where(Mentorship.activated_at.is_not(None))).one()
-    meetings = session.execute(_week_sums(held).where(Meeting.state == "confirmed")).one()
+    meetings = session.execute(_week_sums(held)
+                               .where(Meeting.state == MeetingState.CONFIRMED)).one()
     return [{"week": start, "active": int(a or 0), "meetings": int(m or 0)}
             for start, a, m in zip(starts, active, meetings)]
 

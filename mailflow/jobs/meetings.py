@@ -17,6 +17,7 @@ from ..domain.sending import outbox
 from ..outgoing.compose import OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import AgreementVersion, JobRun, Meeting, Mentorship
+from ..store.states import PLANNED, MeetingState, MentorshipState, VersionState
 from ..tokens import Token
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ def _ask_for_feedback_batch(app, now: datetime) -> int:
     with app.store.transaction() as session:
         due = list(session.scalars(
             select(Meeting).where(Meeting.feedback_requested_at.is_(None),
-                                  Meeting.state == "confirmed", Meeting.ends_at <= now,
+                                  Meeting.state == MeetingState.CONFIRMED,
+                                  Meeting.ends_at <= now,
                                   Meeting.ends_at > now - FEEDBACK_WINDOW)
             .order_by(Meeting.ends_at, Meeting.id).limit(BATCH).with_for_update(skip_locked=True)))
         if not due:
@@ -86,7 +88,8 @@ def _candidates(app, now: datetime) -> list[int]:
                    figures.c.last, figures.c.held)
             .join(AgreementVersion, AgreementVersion.mentorship_id == Mentorship.id)
             .outerjoin(figures, figures.c.mentorship_id == Mentorship.id)
-            .where(Mentorship.state == "active", AgreementVersion.state == "approved")
+            .where(Mentorship.state == MentorshipState.ACTIVE,
+                   AgreementVersion.state == VersionState.APPROVED)
             .order_by(Mentorship.id)).all()
     found = []
     for mentorship_id, agreed, period_from, period_until, planned, first, last, done in rows:
@@ -100,12 +103,13 @@ def _candidates(app, now: datetime) -> list[int]:
 def _meeting_figures(now: datetime):
     """Per mentorship with meetings that still count: how many, the first and last start, and how
     many were held by now (one aggregate subquery)."""
-    held = case((and_(Meeting.state == "confirmed", Meeting.ends_at <= now), 1), else_=0)
+    held = case((and_(Meeting.state == MeetingState.CONFIRMED, Meeting.ends_at <= now), 1),
+                else_=0)
     return (select(Meeting.mentorship_id, func.count(Meeting.id).label("planned"),
                    func.min(Meeting.starts_at).label("first"),
                    func.max(Meeting.starts_at).label("last"),
                    func.sum(held).label("held"))
-            .where(Meeting.state.in_(svc.PLANNED)).group_by(Meeting.mentorship_id).subquery())
+            .where(Meeting.state.in_(PLANNED)).group_by(Meeting.mentorship_id).subquery())
 
 
 def _check_mentorships(app, now: datetime, ids: list[int]) -> int:
@@ -117,12 +121,12 @@ def _check_mentorships(app, now: datetime, ids: list[int]) -> int:
             select(AgreementVersion, Mentorship)
             .join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
             .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-            .where(Mentorship.id.in_(ids), Mentorship.state == "active",
-                   AgreementVersion.state == "approved")
+            .where(Mentorship.id.in_(ids), Mentorship.state == MentorshipState.ACTIVE,
+                   AgreementVersion.state == VersionState.APPROVED)
             .order_by(Mentorship.id)).unique().all()
         meetings: dict[int, list[Meeting]] = {}
         for meeting in session.scalars(select(Meeting).where(Meeting.mentorship_id.in_(ids),
-                                                             Meeting.state.in_(svc.PLANNED))):
+                                                             Meeting.state.in_(PLANNED))):
             meetings.setdefault(meeting.mentorship_id, []).append(meeting)
         found = [deviation for agreement, mentorship in rows
                  for deviation in _deviations(agreement, mentorship,
@@ -142,7 +146,7 @@ def _deviations(agreement: AgreementVersion, mentorship: Mentorship, planned: li
         if not agreement.period_from <= day <= agreement.period_until:
             found.append((f"outside:a{agreement.id}:m{meeting.id}", agreement, mentorship,
                           {"kind": "outside", "day": day}))
-    held = sum(1 for m in planned if m.ends_at <= now and m.state == "confirmed")
+    held = sum(1 for m in planned if m.ends_at <= now and m.state == MeetingState.CONFIRMED)
     if agreement.period_until < now.astimezone(zone).date() and held < agreement.meetings:
         found.append((f"left:a{agreement.id}", agreement, mentorship,
                       {"kind": "left", "count": held}))

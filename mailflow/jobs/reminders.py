@@ -13,11 +13,14 @@ from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..domain.coordinator_links import command_link
-from ..domain.reminders import Waiting, quiet_mentorships, send_checkin, send_reminder
+from ..domain.reminders import (
+    Waiting, approval_waiting, quiet_mentorships, request_waiting, send_checkin, send_reminder,
+)
 from ..domain.sending import outbox
 from ..outgoing.compose import OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import AgreementVersion, JobRun, Mentorship, Person
+from ..store.states import RUNNING, MentorshipState, VersionState
 
 log = logging.getLogger(__name__)
 STAGES = ("first", "second", "coordinators")
@@ -47,16 +50,13 @@ def remind_requests(app, now: datetime) -> int:
     def due(stage: str, days: int):
         query = (select(Mentorship).join(mentor, mentor.id == Mentorship.mentor_id)
                  .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-                 .where(Mentorship.state == "requested",
+                 .where(Mentorship.state == MentorshipState.REQUESTED,
                         Mentorship.requested_at <= now - timedelta(days=days),
                         _not_yet("request", stage, Mentorship.id))
                  .order_by(Mentorship.id).limit(BATCH))
         return query if stage == "coordinators" else query.where(mentor.bounced_at.is_(None))
 
-    def waiting(row: Mentorship) -> Waiting:
-        return Waiting("request", row.id, row.id, row.mentor, row.mentee, row.requested_at)
-
-    return _remind(app, now, due, waiting)
+    return _remind(app, now, due, request_waiting)
 
 
 def remind_approvals(app, now: datetime) -> int:
@@ -64,19 +64,15 @@ def remind_approvals(app, now: datetime) -> int:
         return (select(AgreementVersion, Mentorship)
                 .join(Mentorship, Mentorship.id == AgreementVersion.mentorship_id)
                 .options(joinedload(Mentorship.mentee), joinedload(Mentorship.mentor))
-                .where(AgreementVersion.state == "proposed",
-                       Mentorship.state.in_(("accepted", "active", "ending")),
+                .where(AgreementVersion.state == VersionState.PROPOSED,
+                       Mentorship.state.in_(RUNNING),
                        AgreementVersion.proposed_at <= now - timedelta(days=days),
                        _not_yet("approval", stage, AgreementVersion.id))
                 .order_by(AgreementVersion.id).limit(BATCH))
 
     def waiting(row) -> Waiting:
         version, mentorship = row
-        mentee_proposed = version.proposed_by_id == mentorship.mentee_id
-        approver, proposer = ((mentorship.mentor, mentorship.mentee) if mentee_proposed
-                              else (mentorship.mentee, mentorship.mentor))
-        return Waiting("approval", version.id, mentorship.id, approver, proposer,
-                       version.proposed_at, version)
+        return approval_waiting(version, mentorship)
 
     return _remind(app, now, due, waiting, rows=lambda result: result.unique().all())
 
