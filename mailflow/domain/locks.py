@@ -8,12 +8,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..store.models import AgreementVersion, Meeting, Mentorship, Person
-from ..tokens import Token
-
-MENTORSHIP_OBJECTS = frozenset({"agree", "request", "end", "meetform", "checkin", "plan"})
-MEETING_OBJECTS = frozenset({"meeting", "meet", "counter", "feedback"})
-VERSION_OBJECTS = frozenset({"approve"})
-SETTLED = ("completed", "declined")
+from ..store.states import FINISHED
+from ..tokens import AGREEMENT_VERSION_PURPOSES, MEETING_PURPOSES, MENTORSHIP_PURPOSES, Token
 
 
 def lock_for_decision(session: Session, token: Token | None, person: Person | None) -> list[int]:
@@ -25,7 +21,7 @@ def lock_for_decision(session: Session, token: Token | None, person: Person | No
     elif person is not None:
         ids = list(session.scalars(select(Mentorship.id).where(
             or_(Mentorship.mentee_id == person.id, Mentorship.mentor_id == person.id),
-            Mentorship.state.not_in(SETTLED)).order_by(Mentorship.id)))
+            Mentorship.state.not_in(FINISHED)).order_by(Mentorship.id)))
     else:
         return []
     if ids:  # populate_existing: what this session read before the lock is read again, as decided
@@ -37,11 +33,11 @@ def lock_for_decision(session: Session, token: Token | None, person: Person | No
 def _named_mentorship(session: Session, token: Token | None) -> int | None:
     if token is None:
         return None
-    if token.purpose in MENTORSHIP_OBJECTS:
+    if token.purpose in MENTORSHIP_PURPOSES:
         return token.object_id
-    if token.purpose in MEETING_OBJECTS:
+    if token.purpose in MEETING_PURPOSES:
         return session.scalar(select(Meeting.mentorship_id).where(Meeting.id == token.object_id))
-    if token.purpose in VERSION_OBJECTS:
+    if token.purpose in AGREEMENT_VERSION_PURPOSES:
         return session.scalar(select(AgreementVersion.mentorship_id)
                               .where(AgreementVersion.id == token.object_id))
     return None
