@@ -25,8 +25,9 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.ports import free_port  # noqa: E402
 from tests.support.processes import environment, start, stop, wait_for_port  # noqa: E402
-from tests.support.sink import SmtpSink, _free_port  # noqa: E402
+from tests.support.sink import SmtpSink  # noqa: E402
 
 WORKERS = 1
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -78,7 +79,7 @@ def peak_memory_mb(pid: int) -> float:
 
 def run(kind: str, database_url: str, count: int, clients: int, home: Path) -> dict[str, float]:
     with TimedSink() as sink:
-        port = _free_port()
+        port = free_port()
         env = environment(datetime.now(timezone.utc), home=str(home), database_url=database_url, domain="mentoring.test", secret="bench",
                           relay=sink.url, smtp_listen=f"127.0.0.1:{port}", auto_reply_limit="100000",
                           workers=str(WORKERS))

@@ -17,8 +17,9 @@ from mailflow.receive.smtp import smtp_controller
 from mailflow.store.migrations import upgrade
 
 from .postgres import postgres_missing_reason, running_postgres
+from .support.ports import free_port
 from .support.real_parts import missing
-from .support.sink import SmtpSink, _free_port
+from .support.sink import SmtpSink
 
 TEMPLATE_DB = f"mailflow_template_{os.getpid()}"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -133,7 +134,7 @@ def app(tmp_path, database_url, sink, clock) -> App:
 @pytest.fixture
 def receiver(app):
     """The app's real SMTP receiver (aiosmtpd) on a free port; yields the port."""
-    settings = replace(app.settings, smtp_listen=f"127.0.0.1:{_free_port()}", max_message_bytes=200_000)
+    settings = replace(app.settings, smtp_listen=f"127.0.0.1:{free_port()}", max_message_bytes=200_000)
     controller, handler = smtp_controller(settings, app.ingest)
     controller.start()
     yield controller.port

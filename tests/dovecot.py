@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from imapclient import IMAPClient
 
+from .support.ports import free_port
 from .support.real_parts import missing
 
 DOVECOT = Path("/usr/sbin/dovecot")
@@ -74,11 +75,6 @@ def dovecot_missing_reason() -> str | None:
         return f"{DOVECOT} is absent (apt-get install dovecot-imapd)"
     return None
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)

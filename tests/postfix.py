@@ -30,6 +30,7 @@ from email.policy import SMTP
 from pathlib import Path
 from typing import Iterator
 
+from .support.ports import free_port
 from .support.sink import SmtpSink
 
 POSTFIX, MASTER = Path("/usr/sbin/postfix"), Path("/usr/lib/postfix/sbin/master")
@@ -163,11 +164,6 @@ def postfix_missing_reason() -> str | None:
         return "the Postfix stack is started as root (a mount namespace for OpenDMARC's resolver)"
     return None
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)

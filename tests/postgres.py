@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .dovecot import free_port
+from .support.ports import free_port
 
 BINARIES = Path("/usr/lib/postgresql")
 RUN_AS = "postgres"  # created by the Debian package

@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from mailflow.store.models import InboundMessage, Mentorship, OutboundMessage, Person
 
-from .postfix import AUTHSERV_ID, PostfixStack, free_port, postfix_missing_reason, running_postfix
+from .postfix import AUTHSERV_ID, PostfixStack, postfix_missing_reason, running_postfix
+from .support.ports import free_port
 from .support.processes import environment, start, stop, wait_for_port, wait_until
 from .support.running import MENTEE, MENTOR, pdfs_of, running_mentorship
 from .support.sink import Received, SmtpSink

@@ -13,8 +13,8 @@ from mailflow.store.models import InboundMessage, OutboundMessage
 from mailflow.store.session import Store
 
 from .support.mails import person_mail, smtp_send
+from .support.ports import free_port
 from .support.processes import environment, start, stop, wait_for_port, wait_until
-from .support.sink import _free_port
 
 
 def serve_env(tmp_path, database_url, sink, clock, port: int, **more: str) -> dict[str, str]:
@@ -24,7 +24,7 @@ def serve_env(tmp_path, database_url, sink, clock, port: int, **more: str) -> di
 
 def test_serve_killed_right_after_250_answers_every_mail_once_after_restart(tmp_path, database_url, sink,
                                                                            clock):
-    port = _free_port()
+    port = free_port()
     env = serve_env(tmp_path, database_url, sink, clock, port)
     questions = [person_mail(f"p{n}@example.org", "hello@mentoring.test", "HELP", "") for n in range(12)]
 
@@ -60,7 +60,7 @@ def test_two_workers_on_postgresql_answer_500_messages_exactly_once(tmp_path, da
     for n in range(500):
         question = person_mail(f"q{n}@example.org", "hello@mentoring.test", "HELP", "")
         ingest(question.as_bytes(), Envelope(f"q{n}@example.org", ("hello@mentoring.test",), "test"))
-    env = serve_env(tmp_path, database_url, sink, clock, _free_port())
+    env = serve_env(tmp_path, database_url, sink, clock, free_port())
     workers = [start("worker", env, tmp_path / f"worker{n}.log") for n in range(2)]
 
     def all_done() -> bool:
@@ -114,7 +114,7 @@ def test_sending_killed_while_the_relay_accepts_sends_at_most_one_letter_again(
     """One SMTP transaction at a time, each 250 recorded before the next: a SIGKILL of run.py dispatch
     (or of serve) can only catch the one letter in flight, never the batch."""
     store = Store(database_url)
-    env = serve_env(tmp_path, database_url, sink, clock, _free_port())
+    env = serve_env(tmp_path, database_url, sink, clock, free_port())
     questions = [person_mail(f"d{n}@example.org", "hello@mentoring.test", "HELP", "") for n in range(40)]
     ingest = Ingest(store, clock)
     for question in questions:

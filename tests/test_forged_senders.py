@@ -19,8 +19,8 @@ from mailflow.tokens import Token
 from .conftest import make_settings
 from .support.conversation import Conversation, _address, one_to
 from .support.mails import person_mail, process, smtp_send
+from .support.ports import free_port
 from .support.running import HELLO, MENTEE, MENTEE_NAME, MENTOR, running_mentorship
-from .support.sink import _free_port
 
 ATTACKER = "mallory@evil.test"
 APPLICATION = """name: Mallory Takeover
@@ -116,7 +116,7 @@ def trusting_app(tmp_path, database_url, sink, clock):
 
 @pytest.fixture
 def trusting_receiver(trusting_app):
-    settings = replace(trusting_app.settings, smtp_listen=f"127.0.0.1:{_free_port()}")
+    settings = replace(trusting_app.settings, smtp_listen=f"127.0.0.1:{free_port()}")
     controller, handler = smtp_controller(settings, trusting_app.ingest)
     controller.start()
     yield controller.port

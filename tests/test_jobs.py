@@ -12,8 +12,8 @@ from mailflow.jobs import scheduler as jobs
 from mailflow.store.models import JobRun, Mentorship, OutboundMessage
 
 from .support.conversation import Conversation, one_to
+from .support.ports import free_port
 from .support.processes import environment, run, start, stop, wait_for_port, wait_until
-from .support.sink import _free_port
 from .test_crash_and_scale import serve_env
 from .test_joining_to_agreement import HELLO, MENTEE, MENTOR, WORDS, filled_form, imported, link_in
 
@@ -119,7 +119,7 @@ def test_jobs_once_beside_a_running_serve_sends_the_due_reminder_once(app, sink,
     queued."""
     imported(app, "en")
     requested(Conversation(app, sink), WORDS["en"])
-    port = _free_port()
+    port = free_port()
     env = serve_env(tmp_path, app.settings.database_url, sink, clock, port)
     later = (START + timedelta(days=4)).isoformat()
     serve = start("serve", env, tmp_path / "serve.log")

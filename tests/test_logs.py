@@ -11,8 +11,8 @@ import pytest
 from mailflow.config import ConfigError, load_settings
 
 from .support.mails import person_mail, smtp_send
+from .support.ports import free_port
 from .support.processes import start, stop, wait_for_port, wait_until
-from .support.sink import _free_port
 from .test_crash_and_scale import serve_env
 
 PRIVATE = "Meine Telefonnummer ist 0170 4711"  # a line of the mail, which no log may show
@@ -22,7 +22,7 @@ TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ (?P<level>[A-Z]+) (?P<logger>[
 
 def serve_one_mail(tmp_path, database_url, sink, clock, **settings: str) -> str:
     """serve's output from its start until it has answered one HELP: its first seconds."""
-    port = _free_port()
+    port = free_port()
     env = serve_env(tmp_path, database_url, sink, clock, port, **settings)
     log = tmp_path / "serve.log"
     serve = start("serve", env, log)

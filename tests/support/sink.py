@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default
 
 from aiosmtpd.controller import Controller
+
+from .ports import free_port
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class SmtpSink:
         self.drop_after_data: dict[str, int] = {}  # recipient -> how many times to keep the mail and hang up
         self.delay = 0.0  # seconds each DATA takes, like a relay that writes to disk: kills land mid-batch
         self._changed = threading.Condition()
-        self._controller = Controller(self, hostname="127.0.0.1", port=_free_port(),
+        self._controller = Controller(self, hostname="127.0.0.1", port=free_port(),
                                       enable_SMTPUTF8=smtputf8)
 
     @property
@@ -89,8 +90,3 @@ class SmtpSink:
     def __exit__(self, *exc) -> None:
         self._controller.stop()
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
