@@ -13,7 +13,7 @@ from fpdf import FPDF
 
 from .pdf_layout import (
     ACCENT, MARGIN, MUTED, PAGE_HEIGHT, TEXT_WIDTH, accent_bands, centered, clean, fact_row,
-    text_block,
+    first_page, text_block,
 )
 from .pdf_wording import Wording
 
@@ -43,11 +43,7 @@ def agreement_strings(data: AgreementData, words: Wording) -> list[str]:
 
 
 def draw_agreement(pdf: FPDF, data: AgreementData, words: Wording) -> None:
-    pdf.set_auto_page_break(False)
-    pdf.add_page()
-    accent_bands(pdf)
-    programme_bottom = centered(pdf, clean(data.programme).upper(), size=10, min_size=7,
-                                color=MUTED, top=30)
+    programme_bottom = first_page(pdf, data.programme, top=30)
     title_top = max(programme_bottom + 6, 40)
     centered(pdf, words.agreement_title, size=22, min_size=14, bold=True, color=ACCENT,
              top=title_top)

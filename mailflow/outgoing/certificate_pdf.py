@@ -12,8 +12,8 @@ from fpdf import FPDF
 
 from .fonts import FAMILY
 from .pdf_layout import (
-    ACCENT, MARGIN, MUTED, PAGE_WIDTH, TEXT_WIDTH, accent_bands, centered, clean, fact_row,
-    text_block,
+    ACCENT, MARGIN, MUTED, PAGE_WIDTH, TEXT_WIDTH, centered, clean, fact_row,
+    first_page, text_block,
 )
 from .pdf_wording import Wording
 
@@ -51,11 +51,7 @@ def certificate_sentence(data: CertificateData, words: Wording) -> str:
 
 
 def draw_certificate(pdf: FPDF, data: CertificateData, words: Wording) -> None:
-    pdf.set_auto_page_break(False)
-    pdf.add_page()
-    accent_bands(pdf)
-    programme_bottom = centered(pdf, clean(data.programme).upper(), size=10, min_size=7,
-                                color=MUTED, top=34)
+    programme_bottom = first_page(pdf, data.programme, top=34)
     top = max(programme_bottom + 6, 44)
     centered(pdf, words.certificate_title, size=26, min_size=16, bold=True, color=ACCENT, top=top)
     pdf.set_draw_color(*ACCENT)

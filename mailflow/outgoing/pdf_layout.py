@@ -32,6 +32,15 @@ def accent_bands(pdf: FPDF) -> None:
     pdf.rect(0, PAGE_HEIGHT - 4, PAGE_WIDTH, 4, style="F")
 
 
+def first_page(pdf: FPDF, programme: str, *, top: float) -> float:
+    """A new page with the accent bands and the programme's name on top (shrunk to fit); returns
+    where the name ends, so the title can stand below however many lines it took."""
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    accent_bands(pdf)
+    return centered(pdf, clean(programme).upper(), size=10, min_size=7, color=MUTED, top=top)
+
+
 def centered(pdf: FPDF, text: str, *, size: float, top: float, bold: bool = False,
              color: tuple[int, int, int] = INK, min_size: float | None = None) -> float:
     """Centred text, shrunk down to `min_size` to fit one line (wrapped if even that is too wide);
