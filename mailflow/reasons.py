@@ -79,6 +79,8 @@ class Reason(Told, Enum):
     VERSION_ALREADY = "already_done", None, "agreement version {version} is {state} already"
     REQUEST_ALREADY = "already_done", None, "request {mentorship} is {state} already"
     CONFIRMED_BEFORE = "already_done", None, "inbound {inbound} was confirmed before"
+    CONFIRMATION_EXPIRED = ("confirm_expired", None,
+                            "confirmation of inbound {inbound} came after its lifetime")
     # mail_unread: a mail too large or too complex to read in full (the parsers' caps)
     MAIL_UNREAD = "mail_unread", None, "mail not read: {what}"
 

@@ -37,6 +37,9 @@ from .tokens import ForgedToken, TokenSigner
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 CONFIRMED = " [confirmed]"
+# a YES to a confirmation question counts this long: a request kept in a mailbox for weeks (or found
+# in a leaked one) is not carried out long after the moment it was meant for
+CONFIRMATION_LIFETIME = timedelta(days=7)
 
 
 @dataclass
@@ -224,6 +227,8 @@ class Worker:
             raise Refused(Refusal.CONFIRMED_FOR_OTHERS, sender=confirmed_by)
         if row.outcome.endswith(CONFIRMED):
             raise Polite(Reason.CONFIRMED_BEFORE, inbound=inbound_id)
+        if row.received_at <= self.clock.now() - CONFIRMATION_LIFETIME:
+            raise Polite(Reason.CONFIRMATION_EXPIRED, inbound=inbound_id)
         row.outcome = row.outcome[: 2000 - len(CONFIRMED)] + CONFIRMED
         recipient = read_recipient(self.settings, self.signer, row.envelope_to)
         ctx = self._context(session, row.id, mail, recipient, authenticated=True)

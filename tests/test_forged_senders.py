@@ -147,3 +147,16 @@ def test_a_from_header_built_to_be_read_as_someone_else_names_nobody(trusting_ap
         assert session.get(Mentorship, mentorship).state == "ending"
         assert session.scalar(select(InboundMessage.state)) in ("refused", "ignored")
     assert sink.received == []
+
+
+def test_a_confirmation_after_its_week_carries_nothing_out(app, sink, receiver, clock):
+    """A confirmation question kept in a mailbox (or found in a leaked one) for more than a week no
+    longer acts: the owner is told to send the command again."""
+    mentorship = running_mentorship(app)
+    meeting = upcoming_meeting(app, mentorship)
+    talk = Conversation(app, sink, receiver)
+    [question] = talk.write(MENTEE, HELLO, "CANCEL", "CANCEL")
+    clock.advance(timedelta(days=8))
+    [expired] = talk.reply(question, MENTEE, "YES")
+    assert meeting_state(app, meeting) == "confirmed"
+    assert "more than a week" in expired.text() and expired.rcpt_tos == (MENTEE,)
