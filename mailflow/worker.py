@@ -166,7 +166,9 @@ class Worker:
         half-made change behind."""
         verdict = sender_verdict(mail.auth_results, self.settings.trusted_authserv_id, mail.sender)
         if recipient.kind == "meetings":
-            mail = _speaking_for(mail)
+            relayed = _speaking_for(mail, believed=self._believes_relay(verdict))
+            verdict = verdict if relayed is mail else None  # the relay's pass vouches for the relay
+            mail = relayed
         problem = self._sender_problem(session, recipient, mail, verdict)
         if problem:
             return refused(problem)
@@ -235,6 +237,12 @@ class Worker:
         flow = choose_flow(ctx.inbound)
         return f"{flow.__name__}: {flow(ctx)}"
 
+    def _believes_relay(self, verdict: str | None) -> bool:
+        """Anyone can write From: noreply@email.apple.com; behind a trusted MTA only its DKIM (or
+        DMARC) pass for the relay's domain makes it the relay. Without one, the relay's mail is
+        believed only for the attendee the signed meetings address belongs to (the caller's check)."""
+        return verdict == "pass" if self.settings.trusted_authserv_id else True
+
     def _sender_problem(self, session: Session, recipient: Recipient, mail: ParsedMail,
                         verdict: str | None) -> str:
         """Why this sender may not speak through this address, or "" when they may."""
@@ -279,12 +287,16 @@ def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
     return ""
 
 
-def _speaking_for(mail: ParsedMail) -> ParsedMail:
-    """A calendar service's mail to a meetings address (signed, so known only to the
-    participants) as from the person its calendar object names: they are the one who answered,
-    and the one to answer."""
+def _speaking_for(mail: ParsedMail, *, believed: bool) -> ParsedMail:
+    """A calendar service's mail to a meetings address (signed for one attendee, so known only to
+    them) as from the person its calendar object names: they are the one who answered, and the one
+    to answer. The token's person must then be that person (checked by the caller, as for anyone)."""
     person = relayed_for(mail.sender, mail.message)
     if person is None:
+        return mail
+    if not believed:
+        log.warning("calendar mail from %s for %s not believed: no DKIM pass for the relay at the "
+                    "trusted MTA", mail.sender, person)
         return mail
     log.info("calendar mail from %s relayed for %s", mail.sender, person)
     return replace(mail, sender=person)

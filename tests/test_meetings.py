@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from mailflow.app import build_app
 from mailflow.jobs import scheduler as jobs
 from mailflow.parsers.mime import parse_mail
 from mailflow.store.models import (
     Achievement, AgreementVersion, Feedback, JobRun, Meeting, Mentorship, Person,
 )
 
+from .conftest import make_settings
 from .support.conversation import Conversation, one_to
 from .support.mails import add_person
 from .support.vcal import read_calendar
@@ -668,3 +670,48 @@ def test_a_new_date_after_a_decline_moves_the_same_meeting(app, sink):
     again = meeting_row(app)
     assert again.id == meeting.id and again.state == "proposed"
     assert again.starts_at == datetime(2026, 12, 17, 10, 0, tzinfo=timezone.utc)
+
+
+def test_the_mentee_cannot_accept_for_the_mentor_through_her_own_organizer_address(app, sink):
+    """Each attendee's copy names its own ORGANIZER address, bound to them: the mentee, holding only
+    hers, sends the mentor's acceptance with the mentor's From (or through the iCloud relay): refused."""
+    talk = Conversation(app, sink)
+    active_pair(app)
+    sent = propose(app, talk, "en")
+    meeting = meeting_row(app)
+    hers, his = organizer_address(one_to(sent, MENTEE)), organizer_address(one_to(sent, MENTOR))
+    assert hers != his
+    forged = client_reply("google_accepted", meeting.uid, hers)
+    assert send_raw(app, talk, forged, MENTOR, hers) == []
+    relayed = client_reply("apple_ical5_accepted", meeting.uid, hers, sender=f"Otto <{ICLOUD}>")
+    assert send_raw(app, talk, relayed, ICLOUD, hers) == []
+    assert meeting_row(app).state == "proposed"
+
+
+@pytest.fixture
+def behind_trusted_mta(tmp_path, database_url, sink, clock):
+    built = build_app(make_settings(tmp_path, database_url, relay=sink.url,
+                                    trusted_authserv_id="mx.mentoring.test"), clock, migrate=False)
+    yield built
+    built.store.dispose()
+
+
+@pytest.mark.parametrize("results", [None, "mx.mentoring.test; dkim=fail header.d=icloud.com"])
+def test_behind_a_trusted_mta_a_relay_is_believed_only_with_its_dkim_pass(behind_trusted_mta, sink,
+                                                                          results):
+    app = behind_trusted_mta
+    talk = Conversation(app, sink)
+    active_pair(app)
+    invitation = one_to(propose(app, talk, "en"), MENTOR)
+    meeting = meeting_row(app)
+    organizer = organizer_address(invitation)
+    raw = client_reply("apple_ical5_accepted", meeting.uid, organizer, sender=f"Otto <{ICLOUD}>")
+    if results:
+        raw = f"Authentication-Results: {results}\r\n".encode() + raw
+    assert send_raw(app, talk, raw, ICLOUD, organizer) == []
+    assert meeting_row(app).state == "proposed"
+    signed = (b"Authentication-Results: mx.mentoring.test; dkim=pass header.d=icloud.com;"
+              b" dmarc=pass header.from=insideicloud.icloud.com\r\n" + raw)
+    told = one_to(send_raw(app, talk, signed.replace(b"Message-ID: <", b"Message-ID: <2"), ICLOUD,
+                           organizer), MENTEE)
+    assert "Otto Mentor" in told.message["Subject"] and meeting_row(app).state == "confirmed"

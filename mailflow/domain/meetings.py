@@ -58,11 +58,11 @@ def move_meeting(meeting: Meeting, *, mentorship: Mentorship, proposer: Person, 
     mentorship.last_activity_at = now
 
 
-def organizer_token(meeting: Meeting) -> Token:
-    """The ORGANIZER address of a meeting: calendar clients send their REPLY / COUNTER there; anyone
-    may write to it, the flow checks that the answer comes from an attendee answering for
-    themselves."""
-    return Token("meetings", "meet", meeting.id, 0)
+def organizer_token(meeting: Meeting, reader: Person) -> Token:
+    """The ORGANIZER address of a meeting in reader's copy of the invitation: their calendar sends
+    its REPLY / COUNTER there. It is bound to reader, so nobody answers through it for the other
+    attendee (invitations sent before carry person 0: still read, the flow checks who answers)."""
+    return Token("meetings", "meet", meeting.id, reader.id)
 
 
 def plan_token(mentorship: Mentorship, person: Person) -> Token:
@@ -110,9 +110,10 @@ def meeting_values(meeting: Meeting, mentorship: Mentorship, reader: Person, *,
 
 
 def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship,
-               now: datetime, *, language: str, accepted: tuple[int, ...] = ()) -> Invitation:
+               now: datetime, *, reader: Person, accepted: tuple[int, ...] = ()) -> Invitation:
     """The iTIP object of the meeting as it stands; people in accepted are ACCEPTED, the rest
     NEEDS-ACTION."""
+    language = reader.language
     people = (mentorship.mentee, mentorship.mentor)
     attendees = tuple(Attendee(p.email, p.name,
                                partstat="ACCEPTED" if p.id in accepted else "NEEDS-ACTION")
@@ -136,7 +137,7 @@ def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentor
         uid=meeting.uid, sequence=meeting.sequence, stamp=now, start=meeting.starts_at,
         end=meeting.ends_at, tzid=meeting.tzid, summary=summary, description=description,
         location=place or None, url=url,
-        organizer_email=signer.address(organizer_token(meeting)),
+        organizer_email=signer.address(organizer_token(meeting, reader)),
         organizer_name=settings.programme,
         attendees=attendees)
 
@@ -148,7 +149,7 @@ def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meetin
     takes YES."""
     for person in (mentorship.mentee, mentorship.mentor):
         ics = build_request(invitation(settings, signer, meeting, mentorship, now,
-                                       language=person.language, accepted=accepted))
+                                       reader=person, accepted=accepted))
         token = Token("reply", "meeting", meeting.id, person.id)
         acceptor = acceptor_of(meeting, mentorship)
         word = functools.partial(command_word, language=person.language)
@@ -165,8 +166,7 @@ def send_cancellations(send: Send, settings: Settings, signer: TokenSigner, meet
                        mentorship: Mentorship, now: datetime, cancelled_by: Person) -> None:
     """METHOD:CANCEL (sequence already raised by the caller) to both."""
     for person in (mentorship.mentee, mentorship.mentor):
-        ics = build_cancel(invitation(settings, signer, meeting, mentorship, now,
-                                      language=person.language))
+        ics = build_cancel(invitation(settings, signer, meeting, mentorship, now, reader=person))
         values = dict(meeting_values(meeting, mentorship, person), cancelled_by=cancelled_by.name,
                       by_you=cancelled_by.id == person.id)
         send(_mail(person, "meeting_cancelled", None, values, ics, "CANCEL"))
@@ -175,7 +175,7 @@ def send_cancellations(send: Send, settings: Settings, signer: TokenSigner, meet
 def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeting,
                          mentorship: Mentorship, now: datetime, counter_by: Person,
                          values: dict) -> OutgoingMail:
-    inv = invitation(settings, signer, meeting, mentorship, now, language=counter_by.language)
+    inv = invitation(settings, signer, meeting, mentorship, now, reader=counter_by)
     comment = ("Die vorgeschlagene Zeit passt nicht; der Termin bleibt wie eingeladen."
                if counter_by.language == "de"
                else "The proposed time does not suit; the meeting stays as invited.")
