@@ -174,7 +174,8 @@ class Worker:
             ctx.answer(told.template, **told.values)
             return done(f"not read, answered politely: {told}")
         person_wrote_in(ctx)
-        lock_for_decision(session, ctx.inbound.token, ctx.person)  # one decision, however many workers
+        # one decision, however many workers
+        lock_for_decision(session, ctx.inbound.token, ctx.person)
         flow = choose_flow(ctx.inbound)
         try:
             with session.begin_nested():
