@@ -212,8 +212,8 @@ def _decode(data: bytes, charset: str | None) -> str:
 
 def _read_text(text: str, mime_method: str, default_tz: tzinfo) -> CalendarReading:
     if len(text) > MAX_CALENDAR_CHARS:
-        return CalendarReading((), (f"calendar object of {len(text):,} characters not read (the most "
-                                    f"is {MAX_CALENDAR_CHARS:,})",))
+        return CalendarReading((), (f"calendar object of {len(text):,} characters not read "
+                                    f"(the most is {MAX_CALENDAR_CHARS:,})",))
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # old Exchange ends lines with a bare CR
     answers: list[CalendarAnswer] = []
     problems: list[str] = []
