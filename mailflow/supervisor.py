@@ -1,4 +1,5 @@
-"""Running the parts: each as a thread of one process (serve) or alone (smtp, imap, worker, dispatch)."""
+"""Running the parts: each as a thread of one process (serve) or alone (smtp, imap, worker,
+dispatch)."""
 from __future__ import annotations
 
 import ctypes
@@ -17,16 +18,19 @@ log = logging.getLogger(__name__)
 
 
 def stop_on_signals() -> threading.Event:
-    """An event set by SIGINT / SIGTERM, so every loop ends cleanly and in-flight work commits or rolls back."""
+    """An event set by SIGINT / SIGTERM, so every loop ends cleanly and in-flight work commits or
+    rolls back."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     return stop
 
 
-def run_parts(app: App, parts: list[str], stop: threading.Event, worker_processes: bool = False) -> None:
-    """Start the named parts and wait until stop is set. With worker_processes, workers run in child processes
-    so that parsing and rendering do not compete with the SMTP receiver for the interpreter lock."""
+def run_parts(app: App, parts: list[str], stop: threading.Event,
+              worker_processes: bool = False) -> None:
+    """Start the named parts and wait until stop is set. With worker_processes, workers run in
+    child processes so that parsing and rendering do not compete with the SMTP receiver for the
+    interpreter lock."""
     processes = _start_worker_processes(app) if worker_processes and "worker" in parts else []
     if processes:
         parts = [part for part in parts if part != "worker"]
@@ -54,8 +58,9 @@ def run_parts(app: App, parts: list[str], stop: threading.Event, worker_processe
 def _start_worker_processes(app: App) -> list:
     context = multiprocessing.get_context("spawn")
     app.signals.stored, app.signals.queued = context.Event(), context.Event()
+    args = (app.settings, app.clock, app.signals.stored, app.signals.queued)
     processes = [context.Process(target=_worker_process, name=f"worker-{number}", daemon=True,
-                                 args=(app.settings, app.clock, app.signals.stored, app.signals.queued))
+                                 args=args)
                  for number in range(max(1, app.settings.workers))]
     for process in processes:
         process.start()
@@ -63,8 +68,9 @@ def _start_worker_processes(app: App) -> list:
 
 
 def _worker_process(settings, clock, stored, queued) -> None:
-    """A worker in a child of serve: ends with its parent, even when the parent is killed. It keeps the parent's
-    clock (a RunningClock counts from the system-wide monotonic clock, so parent and child agree)."""
+    """A worker in a child of serve: ends with its parent, even when the parent is killed. It keeps
+    the parent's clock (a RunningClock counts from the system-wide monotonic clock, so parent and
+    child agree)."""
     _end_with_parent()
     configure_logging(settings.log_level, settings.log_format)  # spawned: nothing is set up yet
     from .app import build_app
@@ -81,7 +87,8 @@ def _end_with_parent() -> None:
         log.warning("cannot tie the worker's life to its parent on this system")
 
 
-def _targets(app: App, parts: list[str], stop: threading.Event) -> list[tuple[str, Callable[[], None]]]:
+def _targets(app: App, parts: list[str],
+             stop: threading.Event) -> list[tuple[str, Callable[[], None]]]:
     targets = []
     if "worker" in parts:
         for number in range(max(1, app.settings.workers)):
@@ -97,13 +104,15 @@ def _targets(app: App, parts: list[str], stop: threading.Event) -> list[tuple[st
 
 
 def imap_poller(app: App):
-    """The poller for MAILFLOW_IMAP, handing each mail to ingest with the recipients its headers name."""
+    """The poller for MAILFLOW_IMAP, handing each mail to ingest with the recipients its headers
+    name."""
     from .receive.imap import ImapPoller, parse_imap_url
 
     def ingest(raw: bytes) -> object:
         return app.ingest(raw, envelope_from_headers(raw, app.settings.domain, "imap"))
 
-    return ImapPoller(parse_imap_url(app.settings.imap), ingest, log=logging.getLogger("mailflow.imap"))
+    return ImapPoller(parse_imap_url(app.settings.imap), ingest,
+                      log=logging.getLogger("mailflow.imap"))
 
 
 def _thread(name: str, target: Callable[[], None]) -> threading.Thread:

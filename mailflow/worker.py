@@ -22,7 +22,8 @@ from .flows.context import Context, Inbound
 from .outcomes import Outcome, Polite, Refused, done, ignored, refused
 from .outgoing.compose import Composer
 from .parsers.authresults import sender_verdict
-from .parsers.calendar_reply import carries_calendar, relayed_for
+from .parsers.calendar_relay import relayed_for
+from .parsers.calendar_reply import carries_calendar
 from .parsers.commands import guess_language, read_command
 from .parsers.mime import ParsedMail, parse_mail
 from .parsers.reply_text import new_text
@@ -178,7 +179,8 @@ class Worker:
             ctx.answer(told.template, **told.values)
             return done(f"not read, answered politely: {told}")
         person_wrote_in(ctx)
-        lock_for_decision(session, ctx.inbound.token, ctx.person)  # one decision, however many workers
+        # one decision, however many workers
+        lock_for_decision(session, ctx.inbound.token, ctx.person)
         flow = choose_flow(ctx.inbound)
         try:
             with session.begin_nested():

@@ -1,7 +1,8 @@
-"""Taking a decision once: before a flow reads the state it decides on, the worker locks the mentorship
-the mail is about (SELECT … FOR UPDATE on PostgreSQL; SQLite's one writer serialises already). A second
-worker with the same answer then waits, reads the decided state and gets the polite "already done".
-Locks are taken in mentorship-id order, so two workers never wait on each other in a circle."""
+"""Taking a decision once: before a flow reads the state it decides on, the worker locks the
+mentorship the mail is about (SELECT … FOR UPDATE on PostgreSQL; SQLite's one writer serialises
+already). A second worker with the same answer then waits, reads the decided state and gets the
+polite "already done". Locks are taken in mentorship-id order, so two workers never wait on each
+other in a circle."""
 from __future__ import annotations
 
 from sqlalchemy import or_, select

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
+from ..parsers.bounce_reports import bounce_report
 from ..parsers.mime import ParsedMail
-from ..parsers.robots import bounce_report
 from ..store.models import OutboundMessage, Person
 from ..tokens import Token
 

@@ -1,7 +1,7 @@
-"""The scheduler: our own schedule.Scheduler, every job idempotent (a JobRun row per job and key, or a state
-column), each wrapped so one failure is logged and does not stop the others. One pass of the jobs
-runs at a time: it holds a lock while it runs (on PostgreSQL an advisory lock on a connection of
-its own, on SQLite an exclusive lock on a file beside the database), so `jobs --once` waits for a
+"""The scheduler: our own schedule.Scheduler, every job idempotent (a JobRun row per job and key, or
+a state column), each wrapped so one failure is logged and does not stop the others. One pass of the
+jobs runs at a time: it holds a lock while it runs (on PostgreSQL an advisory lock on a connection
+of its own, on SQLite an exclusive lock on a file beside the database), so `jobs --once` waits for a
 running pass of `serve` and then runs its own."""
 from __future__ import annotations
 
@@ -91,8 +91,10 @@ class SchedulerLock:
 
     def _try_advisory(self) -> bool:
         # Autocommit: the lock belongs to the session; no transaction stays open while jobs run.
-        connection = self._app.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
+        engine = self._app.store.engine
+        connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        query = text("SELECT pg_try_advisory_lock(:key)")
+        if connection.execute(query, {"key": LOCK_KEY}).scalar():
             self._connection = connection
             return True
         connection.close()
@@ -151,7 +153,8 @@ def run_scheduler(app: JobApp, stop: threading.Event, every_seconds: int = 60) -
             log.exception("jobs: could not run; trying again at the next tick")
             return
         if any(results.values()):
-            log.info("jobs: %s", ", ".join(f"{name} {count}" for name, count in results.items() if count))
+            done = (f"{name} {count}" for name, count in results.items() if count)
+            log.info("jobs: %s", ", ".join(done))
 
     scheduler = schedule.Scheduler()
     scheduler.every(every_seconds).seconds.do(tick)

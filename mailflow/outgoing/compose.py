@@ -234,8 +234,8 @@ class Composer:
 
 
 WIRE = compat32.clone(linesep="\r\n", max_line_length=78)
-# compat32 would RFC 2047-encode a UTF-8 addr-spec (which must stay as it is, RFC 6532): the header is
-# written with this stand-in, and the address put in its place in the finished bytes
+# compat32 would RFC 2047-encode a UTF-8 addr-spec (which must stay as it is, RFC 6532): the header
+# is written with this stand-in, and the address put in its place in the finished bytes
 UTF8_RECIPIENT = "utf8-recipient@stand-in.invalid"
 
 

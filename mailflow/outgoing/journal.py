@@ -1,7 +1,7 @@
-"""The dispatcher's local journal of relay acceptances it could not record in the database: one id per line,
-fsynced before the dispatcher goes on, applied (and emptied) before anything is leased again. Without it an
-outage between the relay's 250 and the commit would send the letter a second time. Dispatchers sharing one
-MAILFLOW_HOME share the journal under a file lock."""
+"""The dispatcher's local journal of relay acceptances it could not record in the database: one id
+per line, fsynced before the dispatcher goes on, applied (and emptied) before anything is leased
+again. Without it an outage between the relay's 250 and the commit would send the letter a second
+time. Dispatchers sharing one MAILFLOW_HOME share the journal under a file lock."""
 from __future__ import annotations
 
 import fcntl
@@ -29,7 +29,8 @@ class SentJournal:
     def clear(self, ids: list[int]) -> None:
         """Forget ids (recorded in the database now); ids added meanwhile stay."""
         with self._locked("r+") as journal:
-            left = [line for line in journal.read().split() if line.isdigit() and int(line) not in ids]
+            left = [line for line in journal.read().split()
+                    if line.isdigit() and int(line) not in ids]
             journal.seek(0)
             journal.truncate()
             journal.write("".join(f"{line}\n" for line in left))

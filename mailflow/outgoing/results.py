@@ -1,5 +1,5 @@
-"""What can become of one letter at the relay, kept apart because each asks for something else: retry later,
-give up, send once more not knowing, or simply try again (it never left)."""
+"""What can become of one letter at the relay, kept apart because each asks for something else:
+retry later, give up, send once more not knowing, or simply try again (it never left)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,9 +24,11 @@ class PermanentFailure(Exception):
 
 
 class UnknownFate(TemporaryFailure):
-    """The connection ended after the message and before the relay's reply: it may have it. Sent once more
-    with the same Message-ID, and logged, since that is the one way a letter can arrive twice."""
+    """The connection ended after the message and before the relay's reply: it may have it. Sent
+    once more with the same Message-ID, and logged, since that is the one way a letter can arrive
+    twice."""
 
 
 class NotTried(Exception):
-    """The letter never reached the relay (the connection failed before its turn): no attempt is spent."""
+    """The letter never reached the relay (the connection failed before its turn): no attempt is
+    spent."""

@@ -1,7 +1,8 @@
-"""The outbox dispatcher: delivers committed outbound rows through the relay (or into a folder), with retries
-and growing back-off. A leased batch is sent letter by letter and each relay acceptance is recorded right after
-its 250 (its own small commit, or the journal when the database is away), so a crash re-sends at most the one
-letter in flight, with the same Message-ID; several dispatchers never send the same row at once."""
+"""The outbox dispatcher: delivers committed outbound rows through the relay (or into a folder),
+with retries and growing back-off. A leased batch is sent letter by letter and each relay acceptance
+is recorded right after its 250 (its own small commit, or the journal when the database is away), so
+a crash re-sends at most the one letter in flight, with the same Message-ID; several dispatchers
+never send the same row at once."""
 from __future__ import annotations
 
 import logging
@@ -25,7 +26,8 @@ from .journal import SentJournal
 from .results import Letter, NotTried, PermanentFailure, TemporaryFailure, UnknownFate
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=30)  # a killed dispatcher's rows go out again after this (same Message-ID)
+# a killed dispatcher's rows go out again after this (same Message-ID)
+LEASE = timedelta(seconds=30)
 LIFETIME = timedelta(days=5)  # Postfix's maximal_queue_lifetime: then we give up and say so
 
 Record = Callable[[int, Exception | None], None]
@@ -33,11 +35,13 @@ Record = Callable[[int, Exception | None], None]
 
 class Transport(Protocol):
     def send(self, letters: list[Letter], record: Record) -> None:
-        """Deliver letters in order, calling record(row_id, error or None) right after each one's fate."""
+        """Deliver letters in order, calling record(row_id, error or None) right after each one's
+        fate."""
 
 
 class FolderTransport:
-    """No relay configured: each mail becomes a readable .eml file, written atomically under a stable name."""
+    """No relay configured: each mail becomes a readable .eml file, written atomically under a
+    stable name."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -47,18 +51,21 @@ class FolderTransport:
         for letter in letters:
             target = self.folder / f"{letter.row_id:08d}.eml"
             temporary = target.with_suffix(".tmp")
-            temporary.write_bytes(f"Return-Path: <{letter.envelope_from}>\r\n".encode() + letter.raw)
+            return_path = f"Return-Path: <{letter.envelope_from}>\r\n".encode()
+            temporary.write_bytes(return_path + letter.raw)
             os.replace(temporary, target)
             record(letter.row_id, None)
 
 
 class SmtpRelay:
-    """Sends through MAILFLOW_RELAY (smtp://host:port), one connection per batch, one transaction per letter:
-    each letter's MAIL, RCPT and DATA replies are its own, so one refusal or a drop touches only that letter."""
+    """Sends through MAILFLOW_RELAY (smtp://host:port), one connection per batch, one transaction
+    per letter: each letter's MAIL, RCPT and DATA replies are its own, so one refusal or a drop
+    touches only that letter."""
 
     def __init__(self, url: str, timeout: float = 30) -> None:
         parts = urlsplit(url)
-        self.host, self.port, self.timeout = parts.hostname or "localhost", parts.port or 25, timeout
+        self.host, self.port = parts.hostname or "localhost", parts.port or 25
+        self.timeout = timeout
         self.starttls = parts.scheme == "smtp+starttls"
         self.login = (parts.username, parts.password) if parts.username else None
 
@@ -86,12 +93,13 @@ class SmtpRelay:
 
 
 class _LostAfterData(Exception):
-    """The connection ended after the message was sent and before the relay's reply: we cannot know."""
+    """The connection ended after the message was sent and before the relay's reply: we cannot
+    know."""
 
 
 def _send_one(smtp: smtplib.SMTP, letter: Letter) -> Exception | None:
-    """One SMTP transaction. A refusal is this letter's result; a dropped connection before DATA is raised as
-    is (nothing of this letter was taken), after DATA as _LostAfterData."""
+    """One SMTP transaction. A refusal is this letter's result; a dropped connection before DATA is
+    raised as is (nothing of this letter was taken), after DATA as _LostAfterData."""
     recipient = wire_address(letter.recipient)
     try:
         code, text = smtp.mail(letter.envelope_from, [] if recipient.isascii() else ["SMTPUTF8"])
@@ -124,7 +132,8 @@ def _by_code(code: int, text: bytes | str) -> Exception:
 
 
 class Dispatcher:
-    """Moves due outbox rows to the transport and records each letter's fate as soon as it is known."""
+    """Moves due outbox rows to the transport and records each letter's fate as soon as it is
+    known."""
 
     def __init__(self, store: Store, clock: Clock, transport: Transport, *, journal: SentJournal,
                  batch: int = 50, lifetime: timedelta = LIFETIME) -> None:
@@ -137,7 +146,8 @@ class Dispatcher:
             try:
                 sent = self.dispatch_due()
                 self.outage.over(self.clock.now())
-            except OperationalError as exc:  # the database is away: one line now, one when it is back
+            except OperationalError as exc:
+                # the database is away: one line now, one when it is back
                 stop.wait(self.outage.begun(self.clock.now(), exc))
                 continue
             except Exception:  # noqa: BLE001 - a bug must not end the dispatcher
@@ -165,7 +175,8 @@ class Dispatcher:
         now = self.clock.now()
         with self.store.transaction() as session:
             query = (select(OutboundMessage)
-                     .where(or_(OutboundMessage.state == "pending", OutboundMessage.state == "sending"),
+                     .where(or_(OutboundMessage.state == "pending",
+                                OutboundMessage.state == "sending"),
                             OutboundMessage.next_attempt_at <= now)
                      .order_by(OutboundMessage.id).limit(self.batch))
             if self.store.is_postgresql:
@@ -176,8 +187,8 @@ class Dispatcher:
             return [Letter(r.id, r.envelope_from, r.recipient, r.raw) for r in rows]
 
     def _record(self, row_id: int, error: Exception | None) -> None:
-        """One letter's fate in its own commit; an accepted letter the database cannot take now goes to the
-        journal (fsynced), which is applied before anything is leased again."""
+        """One letter's fate in its own commit; an accepted letter the database cannot take now goes
+        to the journal (fsynced), which is applied before anything is leased again."""
         try:
             with self.store.transaction() as session:
                 self._apply(session, session.get(OutboundMessage, row_id), error, self.clock.now())
@@ -188,7 +199,8 @@ class Dispatcher:
 
     def _apply(self, session, row: OutboundMessage, error: Exception | None, now: datetime) -> None:
         if isinstance(error, NotTried):
-            row.state, row.next_attempt_at = "pending", now  # never reached the relay: no attempt spent
+            # never reached the relay: no attempt spent
+            row.state, row.next_attempt_at = "pending", now
             return
         row.attempts += 1
         if error is None:
@@ -204,8 +216,8 @@ class Dispatcher:
             return
         row.state, row.next_attempt_at = "pending", now + _backoff(row.attempts)
         if isinstance(error, UnknownFate):
-            log.warning("outbound %s to %s: %s; the relay may have it, sending once more with the same "
-                        "Message-ID", row.id, row.recipient, error)
+            log.warning("outbound %s to %s: %s; the relay may have it, sending once more with the "
+                        "same Message-ID", row.id, row.recipient, error)
         else:
             log.warning("outbound %s to %s: %s (will retry)", row.id, row.recipient, error)
 
@@ -224,8 +236,8 @@ class Dispatcher:
 
 
 def _mark_bouncing(session, row: OutboundMessage, now: datetime, how: str) -> None:
-    """A participant whose mail the relay will not take is marked like a bounce: nothing more goes there, and
-    the coordinators' digest lists the address with the reason."""
+    """A participant whose mail the relay will not take is marked like a bounce: nothing more goes
+    there, and the coordinators' digest lists the address with the reason."""
     person = session.scalar(select(Person).where(Person.email == row.recipient))
     if person is not None and person.bounced_at is None:
         person.bounced_at, person.bounce_reason = now, f"relay: {how}: {row.last_error}"[:500]

@@ -23,12 +23,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from email.message import Message
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from icalendar import Calendar, Event
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
+from .calendar_zones import zone_for
 from .mime_parts import MAX_PARTS
 
 MAX_CALENDAR_CHARS = 200_000  # real invitations are a few kB; icalendar reads ~300 kB a second
@@ -37,13 +35,8 @@ CALENDAR_TYPES = frozenset({"text/calendar", "text/x-vcalendar", "application/ic
                             "application/calendar", "text/x-calendar", "application/x-ics"})
 CALENDAR_SUFFIXES = (".ics", ".vcs", ".ical", ".ifb")
 _BEGIN = re.compile(r"^BEGIN:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
-_GMT_OFFSET = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?:[.:]?(\d{2}))?", re.IGNORECASE)
 _MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
 _log = logging.getLogger(__name__)
-# Calendar services that send their users' invitations and answers from an address of their own
-# (iCloud: From noreply@insideicloud.icloud.com, the ORGANIZER a proxy whose EMAIL= parameter holds
-# the person's address).
-CALENDAR_RELAY_DOMAINS = frozenset({"insideicloud.icloud.com", "email.apple.com"})
 
 
 @dataclass(frozen=True)
@@ -102,21 +95,6 @@ def carries_calendar(message: Message) -> bool:
         return any(_is_calendar(part) for part in _leaf_parts(message)[:MAX_PARTS])
     except Exception:  # noqa: BLE001 - a MIME tree too broken to walk carries nothing we can read
         return False
-
-
-def relayed_for(sender: str | None, message: Message) -> str | None:
-    """The person a calendar service's mail speaks for: the one ORGANIZER of an invitation or the
-    one ATTENDEE of an answer. None when sender is no such service or the objects do not name
-    exactly one person."""
-    if not sender or sender.rpartition("@")[2] not in CALENDAR_RELAY_DOMAINS:
-        return None
-    speakers: set[str] = set()
-    for answer in read_calendar(message).answers:
-        if answer.method in ("REPLY", "COUNTER", "REFRESH"):
-            speakers.update(attendee.email for attendee in answer.attendees)
-        elif answer.organizer:
-            speakers.add(answer.organizer)
-    return speakers.pop() if len(speakers) == 1 else None
 
 
 def find_calendar_parts(message: Message) -> list[bytes]:
@@ -234,8 +212,8 @@ def _decode(data: bytes, charset: str | None) -> str:
 
 def _read_text(text: str, mime_method: str, default_tz: tzinfo) -> CalendarReading:
     if len(text) > MAX_CALENDAR_CHARS:
-        return CalendarReading((), (f"calendar object of {len(text):,} characters not read (the most "
-                                    f"is {MAX_CALENDAR_CHARS:,})",))
+        return CalendarReading((), (f"calendar object of {len(text):,} characters not read "
+                                    f"(the most is {MAX_CALENDAR_CHARS:,})",))
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # old Exchange ends lines with a bare CR
     answers: list[CalendarAnswer] = []
     problems: list[str] = []
@@ -372,7 +350,7 @@ def _moment(value, default_tz: tzinfo) -> tuple[datetime | None, bool]:
     if isinstance(moment, datetime):
         if moment.tzinfo is None or moment.utcoffset() is None:
             tzid = (getattr(value, "params", {}) or {}).get("TZID")
-            zone = _zone_for(str(tzid)) if tzid else None
+            zone = zone_for(str(tzid)) if tzid else None
             moment = moment.replace(tzinfo=zone or default_tz)
         return moment.astimezone(timezone.utc), False
     if isinstance(moment, date):
@@ -387,40 +365,3 @@ def _value(prop):
         return getattr(prop, "dt", None)
     except Exception:  # noqa: BLE001 - icalendar raises on access to a broken property
         return None
-
-
-def _zone_for(tzid: str) -> tzinfo | None:
-    """A TZID without VTIMEZONE: an IANA name, a Windows name,
-    an Exchange ``(GMT+01.00) City/City`` label."""
-    name = tzid.strip().strip('"').strip()
-    for candidate in (name, WINDOWS_TO_OLSON.get(name), _zone_named_in_label(name)):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return _fixed_offset(name)
-
-
-def _zone_named_in_label(label: str) -> str | None:
-    """``(GMT+01.00) Sarajevo/Warsaw/Zagreb`` names cities;
-    the first one tzdata knows gives the zone with DST."""
-    words = re.split(r"[/,;]", re.sub(r"\(.*?\)", "", label))
-    by_city = _zones_by_city()
-    keys = (word.strip().replace(" ", "_").lower() for word in words)
-    return next((by_city[key] for key in keys if key in by_city), None)
-
-
-@lru_cache(maxsize=1)
-def _zones_by_city() -> dict[str, str]:
-    zones = sorted(available_timezones())
-    return {zone.rsplit("/", 1)[-1].lower(): zone for zone in zones if "/" in zone}
-
-
-def _fixed_offset(label: str) -> tzinfo | None:
-    match = _GMT_OFFSET.search(label)
-    if match is None:
-        return None
-    sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
-    offset = timedelta(hours=hours, minutes=minutes)
-    return timezone(-offset if sign == "-" else offset) if offset < timedelta(hours=24) else None

@@ -75,8 +75,9 @@ def _guess_note(declared: str | None, codec: str | None, used: str) -> str | Non
 
 def _utf8_else_cp1252(data: bytes) -> str:
     """Decode UTF-8, reading each invalid byte as Windows-1252 (mixed-charset bodies, e.g. a Latin
-    signature). Linear and at C speed whatever the number of bad bytes: surrogateescape keeps each bad
-    byte as U+DC80+byte (a fast path of the UTF-8 decoder), and one translate turns those into cp1252."""
+    signature). Linear and at C speed whatever the number of bad bytes: surrogateescape keeps each
+    bad byte as U+DC80+byte (a fast path of the UTF-8 decoder), and one translate turns those into
+    cp1252."""
     return data.decode("utf-8", "surrogateescape").translate(_ESCAPED_AS_CP1252)
 
 

@@ -19,8 +19,9 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.IGNO
 _BODY_TYPES = ("text/plain", "text/html")
 # a mail with more MIME parts is read only this far (the stdlib's parts are slow)
 MAX_PARTS = 500
-# What one mail may cost a worker: a command or a form sits at the top of a reply, so text beyond these
-# is not read (HTML to text runs at ~1.6 s per MB; 300,000 characters are well over any real reply).
+# What one mail may cost a worker: a command or a form sits at the top of a reply, so text beyond
+# these is not read (HTML to text runs at ~1.6 s per MB; 300,000 characters are well over any real
+# reply).
 MAX_HTML_CHARS = 300_000
 MAX_TEXT_CHARS = 1_000_000
 

@@ -92,10 +92,11 @@ def _row_problems(record: dict, seen: set[str]) -> list[tuple[str, str]]:
 
 
 def _control_problems(record: dict) -> list[tuple[str, str]]:
-    """A line break (or any control character) inside a field: a name like that would break every mail
-    header it goes into, so the row is refused rather than imported."""
+    """A line break (or any control character) inside a field: a name like that would break every
+    mail header it goes into, so the row is refused rather than imported."""
     return [(column, "contains a line break or another control character")
-            for column in COLUMNS if any(unicodedata.category(c) == "Cc" for c in _value(record, column))]
+            for column in COLUMNS
+            if any(unicodedata.category(c) == "Cc" for c in _value(record, column))]
 
 
 def _timezone_problem(zone: str) -> list[tuple[str, str]]:

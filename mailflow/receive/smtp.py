@@ -67,5 +67,6 @@ def smtp_controller(settings: Settings, ingest: Ingest) -> tuple[Controller, Rec
     controller = Controller(handler, hostname=host, port=port,
                             data_size_limit=settings.max_message_bytes,
                             server_hostname=settings.domain, ident="mailflow", decode_data=False,
-                            enable_SMTPUTF8=True)  # senders with internationalised addresses (RFC 6531)
+                            # senders with internationalised addresses (RFC 6531)
+                            enable_SMTPUTF8=True)
     return controller, handler

@@ -1,5 +1,6 @@
-"""A database outage as the log should tell it: one line when it starts, one when it ends with its length, not a
-traceback per poll; and a growing pause between tries so a long outage costs nothing."""
+"""A database outage as the log should tell it: one line when it starts, one when it ends with its
+length, not a traceback per poll; and a growing pause between tries so a long outage costs
+nothing."""
 from __future__ import annotations
 
 import logging
@@ -26,5 +27,6 @@ class Outage:
 
     def over(self, now: datetime) -> None:
         if self.since is not None:
-            self.log.warning("%s: database back after %.0f s", self.part, (now - self.since).total_seconds())
+            seconds = (now - self.since).total_seconds()
+            self.log.warning("%s: database back after %.0f s", self.part, seconds)
             self.since, self.pause = None, 0.5

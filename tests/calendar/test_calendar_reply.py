@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mailflow.parsers.calendar_relay import relayed_for
 from mailflow.parsers.calendar_reply import (
     CalendarAnswer, find_calendar_parts, read_calendar, read_calendar_answers, read_ics,
-    read_ics_reading, relayed_for,
+    read_ics_reading,
 )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imip"

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from mailflow.parsers.bounce_reports import bounce_report
 from mailflow.parsers.mime import parse_mail
-from mailflow.parsers.robots import bounce_report, classify
+from mailflow.parsers.robots import classify
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 AUTOREPLIES = sorted((FIXTURES / "autoreplies").glob("*.eml"))
