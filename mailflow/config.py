@@ -40,7 +40,7 @@ class Settings:
     trusted_authserv_id: str | None = None
     workers: int = 1
     send_lifetime_days: int = 5  # retry a letter refused for now this long (Postfix: 5 days)
-    # scheduled work (jobs.py): days before reminders, telling coordinators, inactivity; the
+    # scheduled work (jobs/): days before reminders, telling coordinators, inactivity; the
     # digest's rhythm
     reminder_first_days: int = 3
     reminder_second_days: int = 7

@@ -51,7 +51,7 @@ class Worker:
     signer: TokenSigner
     composer: Composer
     after_commit: Callable[[], object] = lambda: None  # e.g. wake the dispatcher
-    documents: object = None  # certificates.DocumentRenderer, shared by all flows of this worker
+    documents: object = None  # outgoing.certificates.DocumentRenderer, shared by all its flows
 
     def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 1.0) -> None:
         """Work until stop is set; sleep when there is nothing to do until new mail wakes us (or
@@ -242,7 +242,8 @@ class Worker:
     def _believes_relay(self, verdict: str | None) -> bool:
         """Anyone can write From: noreply@email.apple.com; behind a trusted MTA only its DKIM (or
         DMARC) pass for the relay's domain makes it the relay. Without one, the relay's mail is
-        believed only for the attendee the signed meetings address belongs to (the caller's check)."""
+        believed only for the attendee the signed meetings address belongs to (the caller's
+        check)."""
         return verdict == "pass" if self.settings.trusted_authserv_id else True
 
     def _sender_problem(self, session: Session, recipient: Recipient, mail: ParsedMail,
@@ -292,7 +293,8 @@ def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
 def _speaking_for(mail: ParsedMail, *, believed: bool) -> ParsedMail:
     """A calendar service's mail to a meetings address (signed for one attendee, so known only to
     them) as from the person its calendar object names: they are the one who answered, and the one
-    to answer. The token's person must then be that person (checked by the caller, as for anyone)."""
+    to answer. The token's person must then be that person (checked by the caller, as for
+    anyone)."""
     person = relayed_for(mail.sender, mail.message)
     if person is None:
         return mail

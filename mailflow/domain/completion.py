@@ -43,7 +43,7 @@ class Issuing:
     session: Session
     settings: Settings
     signer: TokenSigner
-    documents: object  # certificates.DocumentRenderer
+    documents: object  # outgoing.certificates.DocumentRenderer
     now: datetime
     send: Send
 

@@ -17,9 +17,7 @@ import schedule
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from . import closing, digest
-from . import meetings as meeting_jobs
-from . import reminders as nudges
+from . import closing, digest, meetings, reminders
 from .context import JobApp
 
 log = logging.getLogger(__name__)
@@ -28,12 +26,12 @@ Job = Callable[[JobApp, datetime], int]
 
 # name -> job; each returns how many things it did. Filled by the flows that need time-driven work.
 JOBS: dict[str, Job] = {
-    "request_reminders": nudges.remind_requests,
-    "approval_reminders": nudges.remind_approvals,
-    "inactivity": nudges.nudge_inactive,
+    "request_reminders": reminders.remind_requests,
+    "approval_reminders": reminders.remind_approvals,
+    "inactivity": reminders.nudge_inactive,
     "digest": digest.send_digest,
-    "meeting_feedback": meeting_jobs.ask_for_feedback,
-    "agreement_deviations": meeting_jobs.check_agreements,
+    "meeting_feedback": meetings.ask_for_feedback,
+    "agreement_deviations": meetings.check_agreements,
     "closing_silence": closing.closing_silence,
 }
 

@@ -12,8 +12,8 @@ from fpdf import FPDF
 
 from .fonts import FAMILY
 from .pdf_layout import (
-    ACCENT, MARGIN, MUTED, PAGE_WIDTH, TEXT_WIDTH, centered, clean, fact_row,
-    first_page, text_block,
+    ACCENT, MARGIN, MUTED, PAGE_WIDTH, TEXT_WIDTH, centered, clean, fact_row, first_page,
+    text_block,
 )
 from .pdf_wording import Wording
 
