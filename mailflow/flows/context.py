@@ -59,7 +59,7 @@ class Context:
     inbound: Inbound
     person: Person | None
     language: str
-    documents: object = None  # outgoing.certificates.DocumentRenderer: agreement and certificate PDFs
+    documents: object = None  # outgoing.certificates.DocumentRenderer: the PDFs
     # run a stored mail again, now that its sender confirmed it
     replay: Callable[[int], str] = lambda inbound_id: "nothing to replay"
 
