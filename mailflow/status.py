@@ -14,6 +14,9 @@ from .store.models import InboundMessage, JobRun, OutboundMessage, Person
 from .store.session import Store
 
 STALE = timedelta(hours=1)  # mail due this long and still not handled or sent needs attention
+# outgoing mail that failed for good stays failed (the address is marked bouncing): it needs
+# attention for a week, like the digest lists it, not for ever after
+RECENT_FAILURES = timedelta(days=7)
 SHOWN = 5  # failed mails and bouncing addresses listed one by one
 
 
@@ -50,7 +53,8 @@ class Status:
             found.append(f"{self.inbound.overdue} received mail(s) due for over {_age(STALE)}: "
                          "are the workers running?")
         if self.outbox.failed:
-            found.append(f"{self.outbox.failed} outgoing mail(s) failed for good")
+            found.append(f"{self.outbox.failed} outgoing mail(s) failed for good in the last "
+                         f"{RECENT_FAILURES.days} days (their addresses are marked as bouncing)")
         if self.outbox.overdue:
             found.append(f"{self.outbox.overdue} outgoing mail(s) waiting for over {_age(STALE)}: "
                          "is the dispatcher running, does the relay take them?")
@@ -79,7 +83,8 @@ def _outbox(session: Session, now: datetime) -> Queue:
         return f"#{row.id} {row.template} to {row.recipient}: {_first_line(row.last_error)}"
     return _queue(session, OutboundMessage.state.in_(("pending", "sending")),
                   OutboundMessage.created_at, OutboundMessage.created_at <= now - STALE,
-                  OutboundMessage.state == "failed", line)
+                  (OutboundMessage.state == "failed")
+                  & (OutboundMessage.created_at >= now - RECENT_FAILURES), line)
 
 
 def _queue(session: Session, waiting, arrived, overdue, failed, line) -> Queue:
@@ -119,7 +124,7 @@ def render(status: Status) -> str:
              f"{inbound.failed} failed",
              *(f"  {line}" for line in inbound.failures),
              f"outbox:   {outbox.waiting} pending{_oldest(status, outbox)}, "
-             f"{outbox.failed} failed",
+             f"{outbox.failed} failed in {RECENT_FAILURES.days} days",
              *(f"  {line}" for line in outbox.failures),
              "jobs:     " + ("; ".join(f"{job} {_moment(at)}" for job, at in status.job_runs)
                              or "no job has done anything yet"),
