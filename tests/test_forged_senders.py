@@ -68,7 +68,7 @@ def test_a_command_through_a_strangers_reply_address_with_a_forged_from_needs_th
     assert meeting_state(app, meeting) == "confirmed"
     question = one_to(sent, MENTEE)
     assert len(sent) == 1, "neither the mentor nor the attacker hears of it"
-    assert "CANCEL" in question.text() and "YES" in question.text()
+    assert question.message["Subject"] == "Please confirm: CANCEL"
 
     talk.reply(question, MENTEE, "YES")
     assert meeting_state(app, meeting) == "cancelled", "the owner's own YES acts"
@@ -83,7 +83,7 @@ def test_an_application_with_a_forged_from_does_not_rewrite_a_known_person(app, 
         person = session.scalar(select(Person).where(Person.email == MENTEE))
         assert (person.name, person.role, person.timezone) == (MENTEE_NAME, "mentee", "Europe/Berlin")
     assert [m.rcpt_tos for m in sent] == [(MENTEE,)], "only the real owner is asked"
-    assert "YES" in sent[0].text()
+    assert sent[0].message["Subject"] == "Please confirm: name: Mallory Takeover"
 
 
 def test_the_coordinators_link_with_a_forged_coordinator_from_asks_the_coordinator_first(

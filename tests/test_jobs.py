@@ -12,6 +12,7 @@ from mailflow.jobs import scheduler as jobs
 from mailflow.store.models import JobRun, Mentorship, OutboundMessage
 
 from .support.conversation import Conversation, one_to
+from .support.mails import process
 from .support.ports import free_port
 from .support.processes import environment, run, start, stop, wait_for_port, wait_until
 from .test_crash_and_scale import serve_env
@@ -156,7 +157,6 @@ def test_the_scheduler_runs_due_jobs_and_stops(app, sink):
     thread = threading.Thread(target=jobs.run_scheduler, args=(app, stop, 1))
     thread.start()
     try:
-        sink.wait_for(0)
         deadline = datetime.now() + timedelta(seconds=20)
         while datetime.now() < deadline:
             with app.store.reading() as session:
@@ -170,3 +170,7 @@ def test_the_scheduler_runs_due_jobs_and_stops(app, sink):
         thread.join(timeout=10)
     assert not thread.is_alive()
     assert jobs.SchedulerLock(app).acquire(), "the lock is released when the scheduler stops"
+    assert sink.received == [], "the scheduler queues mail; the dispatcher sends it"
+    process(app)
+    assert [(m.rcpt_tos, m.message["Subject"]) for m in sink.received] == [
+        ((COORDINATOR,), "Mentoring Test: Tagesübersicht 1.12.2026")]

@@ -78,7 +78,7 @@ def propose(app, talk: Conversation, lang: str, day: str = "2026-12-10", **field
     words = WORDS[lang]
     asked = one_to(talk.write(MENTEE, HELLO, words["meeting"], words["meeting"]), MENTEE)
     form_mail = one_to(talk.reply(asked, MENTEE, words["yes"]), MENTEE)
-    assert "Date" in form_mail.text() or "Datum" in form_mail.text()
+    assert {"en": "\nDate / Datum:", "de": "\nDatum / Date:"}[lang] in form_mail.text()
     return talk.reply(form_mail, MENTEE, form(lang, day, **fields), style=words["style"])
 
 
@@ -257,10 +257,11 @@ def test_propose_invite_accept_by_calendar_then_feedback(app, sink, clock, recei
     assert not [m for m in talk.new_mail() if words["took"] in m.text()], "one feedback mail each, once"
 
     yes = "yes" if lang == "en" else "ja"
-    for person, rating in ((MENTEE, "5"), (MENTOR, "4/5")):
+    rated = {"en": " with your rating {} of 5.", "de": ", mit Ihrer Bewertung {} von 5."}[lang]
+    for person, rating, stars in ((MENTEE, "5", 5), (MENTOR, "4/5", 4)):
         thanks = one_to(talk.reply(forms[person], person, f"{words['took']}: {yes}\n{words['rating']}: {rating}\n"
                                    f"{words['comment']}: very useful", style=words["style"]), person)
-        assert "5" in thanks.text()
+        assert rated.format(stars) in thanks.text()
     with app.store.transaction() as session:
         feedback = {f.person_id: f for f in session.scalars(select(Feedback))}
         people = {p.email: p.id for p in session.scalars(select(Person))}
@@ -287,7 +288,9 @@ def test_real_client_replies_are_understood(app, sink, client):
     assert meeting_row(app).state == expected
     told = one_to(answered, MENTEE)
     if partstat == "DECLINED":
-        assert ("Date" in told.text()) if lang == "en" else ("Datum" in told.text()), "asks for another date"
+        asks = {"en": "Please propose another date",
+                "de": "Bitte schlagen Sie einen anderen Termin vor"}
+        assert asks[lang] in told.text(), "asks for another date"
     assert not [m for m in answered if m.rcpt_tos == (MENTOR,)], "a calendar answer is not answered"
 
 

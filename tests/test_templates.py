@@ -41,7 +41,7 @@ def test_meeting_details_stand_on_lines_of_their_own(name, language, closing_lin
         _, text, _ = Templates().render(name, language, dict(values, closing=closing))
         lines = text.splitlines()
         topic = next(i for i, line in enumerate(lines) if line.endswith(": Career"))
-        assert lines[topic] in ("Topic: Career", "Thema: Career")
+        assert lines[topic] == {"en": "Topic: Career", "de": "Thema: Career"}[language]
         assert (closing_line in lines) is closing
         after = topic + 1 + closing
         assert lines[after] == "", "a blank line after the meeting's details"

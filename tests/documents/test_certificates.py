@@ -4,8 +4,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-import statistics
-import time
 import unicodedata
 from datetime import date, datetime, timezone
 
@@ -193,7 +191,7 @@ def test_english_draft_agreement_says_it_is_not_yet_approved(renderer):
                      "Number of meetings 6", "Kind of contact video calls", "Frequency of contact every two weeks",
                      "Topic plan 1.", "Draft: not yet approved by both sides."):
         assert expected in text, expected
-    assert "zugestimmt" not in text
+    assert "Both sides approved" not in text
 
 
 def test_agreement_with_a_long_topic_plan_continues_on_a_second_page(renderer):
@@ -202,26 +200,15 @@ def test_agreement_with_a_long_topic_plan_continues_on_a_second_page(renderer):
     assert len(read(pdf).pages) >= 2
     text = text_of(pdf)
     assert all(topic in text for topic in topics)
-    assert "zugestimmt" in text
+    last_page = read(pdf).pages[-1].extract_text()
+    assert "Beide Seiten haben am 10. Februar 2025 zugestimmt." in last_page
 
 
 def _naive_certificate(data: CertificateData) -> bytes:
     return DocumentRenderer(PlainFontFiles()).certificate_pdf(data, created=CREATED)
 
 
-def _median_ms(render, count: int = 5) -> float:
-    times = []
-    for number in range(count):
-        data = dataclasses.replace(GERMAN_MENTEE, holder_name=f"{KHAI} {number}")
-        start = time.perf_counter()
-        render(data)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
-def test_reusing_the_parsed_font_makes_a_certificate_at_least_twice_as_fast(renderer):
+def test_reusing_the_parsed_font_gives_the_same_certificate(renderer):
+    """How much faster it is: bench/certificates.py prints it."""
     naive_text = text_of(_naive_certificate(GERMAN_MENTEE))
     assert naive_text == text_of(renderer.certificate_pdf(GERMAN_MENTEE, created=CREATED))
-    cached = _median_ms(lambda data: renderer.certificate_pdf(data, created=CREATED))
-    naive = _median_ms(_naive_certificate)
-    assert cached * 2 < naive, (cached, naive)

@@ -516,6 +516,7 @@ def test_a_wrong_form_sent_back_prefilled_keeps_the_persons_values_and_errors():
 # ------------------------------------------------------------------ texts for the person
 
 def test_every_problem_has_a_sentence_in_both_languages_naming_what_is_accepted():
+    assert len(PROBLEM_TEXT) == 14
     for problem, texts in PROBLEM_TEXT.items():
         assert set(texts) == {"en", "de"}, problem
     error = FieldError("number_of_meetings", "out_of_range", "51")
@@ -529,9 +530,21 @@ def test_every_field_has_labels_in_both_languages():
 
 def test_every_problem_a_reader_reports_can_be_explained():
     nonsense = "\n".join(f"{label}: ???" for labels in FIELD_LABELS.values() for label in labels.values())
-    for reader in READERS.values():
-        for error in reader(nonsense).errors:
-            assert explain(error, "de") and explain(error, "en")
+    found = {name: {(error.field, error.problem) for error in reader(nonsense).errors}
+             for name, reader in READERS.items()}
+    assert found == {
+        "application": {("capacity", "not_a_number"), ("language", "not_a_choice"),
+                        ("role", "not_a_choice"), ("time_zone", "unknown_time_zone")},
+        "agreement": {("number_of_meetings", "not_a_number"), ("period_from", "not_a_date"),
+                      ("period_until", "not_a_date")},
+        "meeting": {("closing_meeting", "not_yes_no"), ("date", "missing"),
+                    ("duration_minutes", "not_a_duration"), ("time", "not_a_time")},
+        "feedback": {("rating", "not_a_rating"), ("took_place", "not_yes_no")},
+    }
+    for field, problem in set().union(*found.values()):
+        error = FieldError(field, problem, "???")
+        assert not explain(error, "en").endswith("Accepted: ."), error
+        assert not explain(error, "de").endswith("Erwartet wird: ."), error
 
 
 # ------------------------------------------------------------------ real replies from real clients

@@ -92,7 +92,9 @@ def test_real_mails_are_ingested_byte_exact_and_flagged_stored_and_seen(dovecot)
     assert poller.poll_once() == 2
 
     assert ingest.received == originals
-    assert all({STORED, SEEN} <= flags for flags in dovecot.flags().values())
+    flagged = dovecot.flags()
+    assert len(flagged) == 2, "both stay in the INBOX"
+    assert all({STORED, SEEN} <= flags for flags in flagged.values())
     poller.close()
 
 
