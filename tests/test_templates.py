@@ -4,6 +4,7 @@ renders the meeting mails with and without their optional lines."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,17 @@ def test_meeting_details_stand_on_lines_of_their_own(name, language, closing_lin
         assert (closing_line in lines) is closing
         after = topic + 1 + closing
         assert lines[after] == "", "a blank line after the meeting's details"
+
+
+@pytest.mark.parametrize(("language", "end", "check", "answer"), [
+    ("en", "in clear.", 'To check the name printed on it, send "VERIFY', "The name you sent"),
+    ("de", "im Klartext.", "Um den aufgedruckten Namen zu prüfen", "Der Name „Ann“ ist"),
+])
+def test_the_verify_answer_for_a_deleted_holder_keeps_its_sentences_apart(language, end, check,
+                                                                          answer):
+    values = dict(programme="P", hello="hello@x.test", domain="x.test", lang=language, name="",
+                  genuine=True, code="K7QM2XPA9C", holder="", removed=True, name_matches=True,
+                  period_from=date(2026, 1, 1), period_until=date(2026, 6, 1), typed="")
+    for asked, following in (("", check), ("Ann", answer)):
+        _, text, _ = Templates().render("verify_result", language, dict(values, asked_name=asked))
+        assert f"{end}\n{following}" in text
