@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Mutated real mails through the whole pipeline (ingest, worker, outbox) of a throwaway instance on
-SQLite: every fixture under tests/fixtures, each bitten, truncated, duplicated in part, re-encoded or
-given hostile headers, with its recipient rewritten to one of ours. Prints how many messages ended in
-each state, how many crashed the worker (must be 0) and ended failed (must be 0), and the slowest."""
+"""Mutated real mails through the whole pipeline (ingest, worker, outbox) of a throwaway instance
+on SQLite: every fixture under tests/fixtures, each bitten, truncated, duplicated in part,
+re-encoded or given hostile headers, with its recipient rewritten to one of ours. Prints how many
+messages ended in each state, how many crashed the worker (must be 0) and ended failed (must be 0),
+and the slowest."""
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,8 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 HOSTILE_HEADERS = [
     b"From: \"jonas@example.org\"@evil.test\r\n", b"From: a@x.org, b@y.org\r\n",
     b"Content-Type: multipart/mixed; boundary=\"\"\r\n", b"Content-Transfer-Encoding: base64\r\n",
-    b"Subject: =?utf-8?b?" + b"A" * 5000 + b"?=\r\n", b"Content-Type: text/calendar; method=REPLY\r\n",
+    b"Subject: =?utf-8?b?" + b"A" * 5000 + b"?=\r\n",
+    b"Content-Type: text/calendar; method=REPLY\r\n",
     b"Authentication-Results: mentoring.test; dmarc=pass header.from=example.org\r\n",
 ]
 
@@ -73,7 +75,8 @@ def main() -> None:
                 app.signer.address(Token("reply", "apply", 0, 0)),
                 app.signer.address(Token("meetings", "meet", 1, 0))]
         for number in range(args.mails):
-            raw = mutate(rng.choice(fixtures).read_bytes(), rng) + f"\r\nX-Fuzz: {number}\r\n".encode()
+            raw = mutate(rng.choice(fixtures).read_bytes(), rng)
+            raw += f"\r\nX-Fuzz: {number}\r\n".encode()
             app.ingest(raw, Envelope(f"fuzz{number}@example.org", (rng.choice(ours),), "fuzz"))
         crashes, slowest, began = 0, 0.0, time.perf_counter()
         while True:
@@ -89,7 +92,8 @@ def main() -> None:
         with app.store.reading() as session:
             states = Counter(session.scalars(select(InboundMessage.state)))
         print(f"{args.mails} mutated mails, {sum(states.values())} stored (the rest were copies "
-              f"ingest deduplicated), worked in {time.perf_counter() - began:.1f} s: {dict(states)}; "
+              f"ingest deduplicated), worked in {time.perf_counter() - began:.1f} s: "
+              f"{dict(states)}; "
               f"crashes {crashes}, failed {states.get('failed', 0) + states.get('new', 0)}, "
               f"slowest {1000 * slowest:.0f} ms")
 

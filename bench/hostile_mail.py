@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""How long hostile mail holds a worker: parse, robots, reply text and command for mails built to be slow
-(invalid UTF-8, a one-line HTML part, a broken calendar, many parts). Prints ms per mail; asserts nothing."""
+"""How long hostile mail holds a worker: parse, robots, reply text and command for mails built to
+be slow (invalid UTF-8, a one-line HTML part, a broken calendar, many parts). Prints ms per mail;
+asserts nothing."""
 from __future__ import annotations
 
 import sys
@@ -20,7 +21,8 @@ from mailflow.parsers.robots import classify  # noqa: E402
 def mail(subtype: str, payload: bytes, charset: str = "utf-8") -> bytes:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "x@example.org", "hello@m.test", "HELP"
-    message.set_content(payload, maintype="text", subtype=subtype, cte="8bit" if subtype == "plain" else "base64",
+    message.set_content(payload, maintype="text", subtype=subtype,
+                        cte="8bit" if subtype == "plain" else "base64",
                         params={"charset": charset})
     return message.as_bytes()
 
@@ -38,7 +40,8 @@ def many_parts(count: int) -> bytes:
 CASES = {
     "3.2 MB invalid UTF-8": lambda: mail("plain", b"\xff\xfe" * 1_600_000),
     "20 MB one-line HTML": lambda: mail("html", b"<p>" + b"a<b>b</b>" * 2_300_000),
-    "7 MB broken calendar": lambda: mail("calendar", b"BEGIN:VCALENDAR\r\n" + b"BEGIN:VEVENT\r\nX:" * 400_000),
+    "7 MB broken calendar": lambda: mail("calendar",
+                                         b"BEGIN:VCALENDAR\r\n" + b"BEGIN:VEVENT\r\nX:" * 400_000),
     "5,000 parts": lambda: many_parts(5_000),
 }
 
