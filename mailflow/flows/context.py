@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
@@ -119,10 +119,14 @@ class Context:
         local, _, domain = address.lower().rpartition("@")
         base = local.split("+", 1)[0]
         since = self.clock.now() - timedelta(hours=1)
+        recipient = OutboundMessage.recipient
+        # base+anything sorts from "base+" to just before "base," ("," follows "+"): a range the
+        # (recipient, created_at) index serves, where a LIKE would scan the whole outbox
+        tagged = and_(recipient >= f"{base}+", recipient < f"{base},",
+                      recipient.like(f"%@{_like(domain)}", escape="\\"))
         query = select(func.count(OutboundMessage.id)).where(
-            or_(OutboundMessage.recipient == f"{base}@{domain}",
-                OutboundMessage.recipient.like(f"{_like(base)}+%@{_like(domain)}", escape="\\")),
-            OutboundMessage.created_at >= since, OutboundMessage.answers_inbound_id.is_not(None))
+            or_(recipient == f"{base}@{domain}", tagged), OutboundMessage.created_at >= since,
+            OutboundMessage.answers_inbound_id.is_not(None))
         return self.session.scalar(query) or 0
 
 

@@ -1,8 +1,8 @@
 """The outbox dispatcher: delivers committed outbound rows through the relay (or into a folder),
 with retries and growing back-off. A leased batch is sent letter by letter and each relay acceptance
-is recorded right after its 250 (its own small commit, or the journal when the database is away), so
-a crash re-sends at most the one letter in flight, with the same Message-ID; several dispatchers
-never send the same row at once."""
+is journalled (fsynced) right after its 250, before the next letter; the batch's fates then go to
+the database in one commit. So a crash, or a database outage, re-sends at most the one letter in
+flight, with the same Message-ID; several dispatchers never send the same row at once."""
 from __future__ import annotations
 
 import logging
@@ -162,7 +162,9 @@ class Dispatcher:
         self._apply_journal()
         letters = self._lease()
         if letters:
-            self.transport.send(letters, self._record)
+            fates: dict[int, Exception | None] = {}
+            self.transport.send(letters, lambda row_id, error: self._note(fates, row_id, error))
+            self._record(fates)
         return len(letters)
 
     def drain(self) -> int:
@@ -186,16 +188,28 @@ class Dispatcher:
                 row.state, row.next_attempt_at = "sending", now + LEASE
             return [Letter(r.id, r.envelope_from, r.recipient, r.raw) for r in rows]
 
-    def _record(self, row_id: int, error: Exception | None) -> None:
-        """One letter's fate in its own commit; an accepted letter the database cannot take now goes
-        to the journal (fsynced), which is applied before anything is leased again."""
-        try:
-            with self.store.transaction() as session:
-                self._apply(session, session.get(OutboundMessage, row_id), error, self.clock.now())
-        except OperationalError:
-            if error is None:
-                self.journal.add(row_id)
-            raise
+    def _note(self, fates: dict[int, Exception | None], row_id: int,
+              error: Exception | None) -> None:
+        """A letter's fate as soon as the relay gave it: an acceptance is journalled (fsynced, a
+        fraction of a millisecond) before the next letter goes out, so a crash now re-sends at most
+        the letter in flight; the database takes the whole batch in one commit afterwards."""
+        if error is None:
+            self.journal.add(row_id)
+        fates[row_id] = error
+
+    def _record(self, fates: dict[int, Exception | None]) -> None:
+        """The batch's fates in one commit (one writer lock on SQLite, not one per letter), then the
+        journal forgets them; if the database cannot take them, the journal keeps the acceptances
+        for the next pass."""
+        now = self.clock.now()
+        with self.store.transaction() as session:
+            rows = session.scalars(select(OutboundMessage)
+                                   .where(OutboundMessage.id.in_(list(fates))))
+            for row in rows:
+                self._apply(session, row, fates[row.id], now)
+        accepted = [row_id for row_id, error in fates.items() if error is None]
+        if accepted:
+            self.journal.clear(accepted)
 
     def _apply(self, session, row: OutboundMessage, error: Exception | None, now: datetime) -> None:
         if isinstance(error, NotTried):
