@@ -132,6 +132,15 @@ def app(tmp_path, database_url, sink, clock) -> App:
 
 
 @pytest.fixture
+def trusting_mta_app(tmp_path, database_url, sink, clock) -> App:
+    """The app behind an MTA whose Authentication-Results (authserv-id mx.mentoring.test) it trusts."""
+    built = build_app(make_settings(tmp_path, database_url, relay=sink.url,
+                                    trusted_authserv_id="mx.mentoring.test"), clock, migrate=False)
+    yield built
+    built.store.dispose()
+
+
+@pytest.fixture
 def receiver(app):
     """The app's real SMTP receiver (aiosmtpd) on a free port; yields the port."""
     settings = replace(app.settings, smtp_listen=f"127.0.0.1:{free_port()}", max_message_bytes=200_000)

@@ -10,13 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from mailflow.app import build_app
 from mailflow.domain.coordinator_links import command_link
 from mailflow.receive.smtp import smtp_controller
 from mailflow.store.models import InboundMessage, Meeting, Mentorship, Person
 from mailflow.tokens import Token
 
-from .conftest import make_settings
 from .support.conversation import Conversation, _address, one_to
 from .support.mails import person_mail, process, smtp_send
 from .support.ports import free_port
@@ -106,18 +104,9 @@ def test_the_coordinators_link_with_a_forged_coordinator_from_asks_the_coordinat
 
 
 @pytest.fixture
-def trusting_app(tmp_path, database_url, sink, clock):
-    """The app behind an MTA whose Authentication-Results (authserv-id mx.mentoring.test) it trusts."""
-    built = build_app(make_settings(tmp_path, database_url, relay=sink.url,
-                                    trusted_authserv_id="mx.mentoring.test"), clock, migrate=False)
-    yield built
-    built.store.dispose()
-
-
-@pytest.fixture
-def trusting_receiver(trusting_app):
-    settings = replace(trusting_app.settings, smtp_listen=f"127.0.0.1:{free_port()}")
-    controller, handler = smtp_controller(settings, trusting_app.ingest)
+def trusting_receiver(trusting_mta_app):
+    settings = replace(trusting_mta_app.settings, smtp_listen=f"127.0.0.1:{free_port()}")
+    controller, handler = smtp_controller(settings, trusting_mta_app.ingest)
     controller.start()
     yield controller.port
     controller.stop()
@@ -127,11 +116,11 @@ def trusting_receiver(trusting_app):
 @pytest.mark.parametrize("from_header", [
     f"{MENTOR} <{ATTACKER}>", f"{MENTOR} (Minh) <{ATTACKER}>", f'"{MENTOR}"@evil.test',
     f"Minh <{MENTOR}>, {ATTACKER}"])
-def test_a_from_header_built_to_be_read_as_someone_else_names_nobody(trusting_app, trusting_receiver,
+def test_a_from_header_built_to_be_read_as_someone_else_names_nobody(trusting_mta_app, trusting_receiver,
                                                                       sink, from_header):
     """A stolen reply address of the mentor, a From that a lenient parser reads as the mentor, and the
     MTA's honest DMARC pass for the attacker's own domain: the YES to END is refused, nothing ends."""
-    app = trusting_app
+    app = trusting_mta_app
     mentorship = running_mentorship(app)
     with app.store.transaction() as session:
         row = session.get(Mentorship, mentorship)

@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from mailflow.app import build_app
 from mailflow.jobs import scheduler as jobs
 from mailflow.parsers.mime import parse_mail
 from mailflow.store.models import (
     Achievement, AgreementVersion, Feedback, JobRun, Meeting, Mentorship, Person,
 )
 
-from .conftest import make_settings
 from .support.conversation import Conversation, one_to
 from .support.mails import add_person
 from .support.vcal import read_calendar
@@ -691,18 +689,10 @@ def test_the_mentee_cannot_accept_for_the_mentor_through_her_own_organizer_addre
     assert meeting_row(app).state == "proposed"
 
 
-@pytest.fixture
-def behind_trusted_mta(tmp_path, database_url, sink, clock):
-    built = build_app(make_settings(tmp_path, database_url, relay=sink.url,
-                                    trusted_authserv_id="mx.mentoring.test"), clock, migrate=False)
-    yield built
-    built.store.dispose()
-
-
 @pytest.mark.parametrize("results", [None, "mx.mentoring.test; dkim=fail header.d=icloud.com"])
-def test_behind_a_trusted_mta_a_relay_is_believed_only_with_its_dkim_pass(behind_trusted_mta, sink,
+def test_behind_a_trusted_mta_a_relay_is_believed_only_with_its_dkim_pass(trusting_mta_app, sink,
                                                                           results):
-    app = behind_trusted_mta
+    app = trusting_mta_app
     talk = Conversation(app, sink)
     active_pair(app)
     invitation = one_to(propose(app, talk, "en"), MENTOR)
