@@ -7,6 +7,8 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
+from mailflow.parsers.calendar_reply import read_calendar
+from mailflow.parsers.mime import parse_mail
 from mailflow.store.models import InboundMessage
 
 from .support.mails import process, store_mail
@@ -65,6 +67,8 @@ def test_a_calendar_object_over_the_cap_is_skipped_not_parsed(app, sink):
     message.set_content("HELP")
     huge = "BEGIN:VCALENDAR\r\n" + "BEGIN:VEVENT\r\nX:y\r\n" * 20_000
     message.add_attachment(huge.encode(), maintype="text", subtype="calendar", filename="invite.ics")
+    reading = read_calendar(parse_mail(message.as_bytes()).message)
+    assert reading.answers == () and "not read (the most is 200,000)" in reading.problems[0]
     store_mail(app, message)
     process(app)
     assert outcome(app)[0] == "done"

@@ -12,7 +12,7 @@ from mailflow.domain.people import new_person
 from mailflow.ingest import Envelope, Ingest
 from mailflow.store.models import InboundMessage, Mentorship, OutboundMessage
 from mailflow.store.session import Store
-from mailflow.tokens import Token
+from mailflow.tokens import Token, TokenSigner
 
 from .conftest import make_settings
 from .support.mails import person_mail
@@ -42,14 +42,13 @@ def test_two_workers_accept_a_request_once_from_200_racing_copies(tmp_path, data
     settings = make_settings(tmp_path, database_url, relay=sink.url)
     store = Store(database_url)
     mentorship, mentor = requested(store, settings, clock.now())
-    signer_env = environment(clock.now(), home=str(tmp_path / "home"), database_url=database_url,
+    env = environment(clock.now(), home=str(tmp_path / "home"), database_url=database_url,
                              domain="mentoring.test", secret=settings.secret, relay=sink.url,
                              coordinators="coord@example.org")
-    from mailflow.tokens import TokenSigner
     address = TokenSigner(settings.secret, "mentoring.test").address(
         Token("reply", "request", mentorship, mentor))
     logs = [tmp_path / f"worker{n}.log" for n in range(2)]
-    workers = [start("worker", signer_env, log) for log in logs]
+    workers = [start("worker", env, log) for log in logs]
     wait_until(lambda: all(log.exists() and "worker ready" in log.read_text() for log in logs),
                timeout=60, what="both workers polling")  # so that they race for the copies
     ingest = Ingest(store, clock)
@@ -70,10 +69,10 @@ def test_two_workers_accept_a_request_once_from_200_racing_copies(tmp_path, data
         sent = dict(session.execute(select(OutboundMessage.template, func.count())
                                     .group_by(OutboundMessage.template)).all())
         state = session.get(Mentorship, mentorship).state
-        failed = session.scalar(select(func.count(InboundMessage.id))
-                                .where(InboundMessage.state != "done"))
+        not_done = session.scalar(select(func.count(InboundMessage.id))
+                                  .where(InboundMessage.state != "done"))
     store.dispose()
-    assert state == "accepted" and failed == 0
+    assert state == "accepted" and not_done == 0
     assert sent.get("agreement_form") == 1 and sent.get("kickoff_guide") == 2
     assert sent.get("already_done") == 1, "the mentor hears once that it was decided"
     shares = [log.read_text().count(" done: ") for log in logs]
