@@ -1,4 +1,4 @@
-"""Real calendar clients answer our invitations: aerc, headless in tmux, accepts, accepts tentatively
+"""Real calendar clients answer our invitations: aerc, headless in tmux, accepts, tentatively accepts
 or declines the invitation mail exactly as the mentor got it, sends the REPLY it built to the app's
 real SMTP receiver, and mailflow takes each answer as it should, on SQLite and PostgreSQL.
 
@@ -21,7 +21,8 @@ from .test_meetings import MENTEE, MENTOR, active_pair, meeting_row, propose
 
 # aerc's PARTSTAT, what the meeting becomes, and how the proposer (Mia) is told
 ANSWERED = {"accept": ("ACCEPTED", "confirmed", "Otto Mentor accepted the meeting on"),
-            "accept-tentative": ("TENTATIVE", "tentative", "Otto Mentor may come to the meeting on"),
+            "accept-tentative": ("TENTATIVE", "tentative",
+                                 "Otto Mentor may come to the meeting on"),
             "decline": ("DECLINED", "declined", "Otto Mentor cannot come on")}
 
 
@@ -58,7 +59,8 @@ def test_aerc_answers_a_single_meeting(app, sink, receiver, command):
     assert method == "REPLY" and reply.method.value == "REPLY"
     assert reply.vevent.uid.value == meeting_row(app).uid
     [attendee] = reply.vevent.attendee_list
-    assert attendee.value.lower() == f"mailto:{MENTOR}" and attendee.params["PARTSTAT"] == [partstat]
+    assert attendee.value.lower() == f"mailto:{MENTOR}"
+    assert attendee.params["PARTSTAT"] == [partstat]
     told = one_to(talk.new_mail(), MENTEE)
     assert meeting_row(app).state == state
     assert told.message["Subject"].startswith(subject), told.message["Subject"]

@@ -92,7 +92,8 @@ def time_for(reader: Person, mentorship: Mentorship, meeting: Meeting, start: da
     """start–end as reader's mails show it: in reader's zone, and in the other side's when the
     clock there shows another time."""
     other = other_side(mentorship, reader)
-    return MeetingTime(start, end, (reader.timezone or meeting.tzid, other.timezone or meeting.tzid))
+    zones = (reader.timezone or meeting.tzid, other.timezone or meeting.tzid)
+    return MeetingTime(start, end, zones)
 
 
 def meeting_values(meeting: Meeting, mentorship: Mentorship, reader: Person, *,
