@@ -26,7 +26,7 @@ def test_profile_lists_mentorships_meetings_achievements_and_certificates(app, s
     text = mail.text()
     assert MENTOR_NAME in text and "active" in text and "version 1" in text
     assert "Meetings held: 3 (2026-09-15, 2026-09-29, 2026-10-13)" in text
-    assert "2026-12-06 10:00 (closing meeting)" in text, text
+    assert "2026-12-06, 10:00–11:00 Berlin (closing meeting)" in text, text
     assert "2026-09-01  Mentorship started" in text and "Joined the programme" in text
     assert MENTOR_NAME in mail.html() and "Mentorship started" in mail.html()
 

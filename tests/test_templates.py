@@ -4,14 +4,17 @@ renders the meeting mails with and without their optional lines."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from mailflow.outgoing.compose import Templates
+from mailflow.outgoing.meeting_times import MeetingTime
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "mailflow" / "templates"
+WHEN = MeetingTime(datetime(2026, 12, 10, 14, tzinfo=timezone.utc),
+                   datetime(2026, 12, 10, 15, tzinfo=timezone.utc), ("Europe/Berlin",))
 _ENDS_IN_TAG = re.compile(r"\S.*\{%[^%]*[^+]%\}\s*$")
 
 
@@ -35,8 +38,8 @@ def test_no_text_template_line_runs_into_the_next():
                                   "meeting_declined", "meeting_tentative", "meeting_counter_declined"])
 def test_meeting_details_stand_on_lines_of_their_own(name, language, closing_line):
     values = dict(programme="Mentoring Test", hello="hello@mentoring.test", domain="mentoring.test", lang=language,
-                  name="Mia", when="2026-12-10, 15:00–16:00", minutes=60, place="Café", topic="Career",
-                  other="Otto", proposer="Otto", cancelled_by="Otto", proposed="2026-12-11", form="Date:",
+                  name="Mia", when=WHEN, minutes=60, place="Café", topic="Career",
+                  other="Otto", proposer="Otto", cancelled_by="Otto", proposed=WHEN, form="Date:",
                   yes="mailto:x", no="mailto:y", cancel="mailto:z", plan="meetings+plan@x", sequence=0)
     for closing in (True, False):
         _, text, _ = Templates().render(name, language, dict(values, closing=closing))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +14,7 @@ from ..outgoing.calendar import (
     Attendee, Invitation, build_cancel, build_decline_counter, build_request, imip_mime_part,
 )
 from ..outgoing.compose import OutgoingMail
+from ..outgoing.meeting_times import MeetingTime
 from ..parsers.commands import Keyword, command_word
 from ..parsers.form_values import MEETING_MINUTES
 from ..parsers.forms import render_form
@@ -87,22 +87,20 @@ def participant(mentorship: Mentorship, email: str) -> Person | None:
     return next((p for p in (mentorship.mentee, mentorship.mentor) if p.email == wanted), None)
 
 
-def shown_time(start: datetime, end: datetime, tzid: str, language: str) -> str:
-    """"10.12.2026, 15:00–16:00 Uhr (Europe/Berlin)" / "2026-12-10, 15:00–16:00 (Europe/Berlin)"."""
-    zone = ZoneInfo(tzid)
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    day = (f"{local_start.day}.{local_start.month}.{local_start.year}" if language == "de"
-           else local_start.date().isoformat())
-    hours = f"{local_start:%H:%M}–{local_end:%H:%M}"
-    return f"{day}, {hours}{' Uhr' if language == 'de' else ''} ({tzid})"
+def time_for(reader: Person, mentorship: Mentorship, meeting: Meeting, start: datetime,
+             end: datetime) -> MeetingTime:
+    """start–end as reader's mails show it: in reader's zone, and in the other side's when the
+    clock there shows another time."""
+    other = other_side(mentorship, reader)
+    zones = (reader.timezone or meeting.tzid, other.timezone or meeting.tzid)
+    return MeetingTime(start, end, zones)
 
 
 def meeting_values(meeting: Meeting, mentorship: Mentorship, reader: Person, *,
                    start: datetime | None = None, end: datetime | None = None) -> dict:
     """What every meeting mail shows, in the reader's language and time zone."""
     start, end = start or meeting.starts_at, end or meeting.ends_at
-    zone = reader.timezone or meeting.tzid
-    return dict(when=shown_time(start, end, zone, reader.language),
+    return dict(when=time_for(reader, mentorship, meeting, start, end),
                 minutes=int((end - start).total_seconds() // 60), place=meeting.place,
                 topic=meeting.topic,
                 closing=meeting.closing, other=other_side(mentorship, reader).name,

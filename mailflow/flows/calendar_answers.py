@@ -144,7 +144,7 @@ def _counter(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Per
     token = Token("reply", "counter", meeting.id, other.id)
     values = svc.meeting_values(meeting, mentorship, other)
     values.update(
-        proposed=svc.shown_time(start, end, other.timezone or meeting.tzid, other.language),
+        proposed=svc.time_for(other, mentorship, meeting, start, end),
         countered_by=person.name, comment=answer.comment,
         accept=ctx.link(token, command_word(Keyword.ACCEPT, other.language)),
         decline=ctx.link(token, command_word(Keyword.DECLINE, other.language)))

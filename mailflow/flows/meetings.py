@@ -199,9 +199,8 @@ def decline_counter(ctx: Context) -> str:
     meeting, mentorship = _counter_meeting(ctx)
     countered_by = other_side(mentorship, ctx.person)
     values = svc.meeting_values(meeting, mentorship, countered_by)
-    values["proposed"] = svc.shown_time(meeting.counter_starts_at, meeting.counter_ends_at,
-                                        countered_by.timezone or meeting.tzid,
-                                        countered_by.language)
+    values["proposed"] = svc.time_for(countered_by, mentorship, meeting,
+                                      meeting.counter_starts_at, meeting.counter_ends_at)
     meeting.counter_starts_at = meeting.counter_ends_at = None
     ctx.send(svc.decline_counter_mail(ctx.settings, ctx.signer, meeting, mentorship, ctx.now,
                                       countered_by, values))

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ..domain import achievements
+from ..domain import meetings as svc
 from ..domain.completion import held_meetings
 from ..domain.mentorships import current_agreement, other_side, role_in, running_of
 from ..domain.topics import phase_of, suggestions
@@ -66,8 +67,8 @@ def _mentorship(ctx: Context, mentorship: Mentorship, person: Person) -> dict:
                           "period_until": agreement.period_until, "meetings": agreement.meetings,
                           "topics": list(agreement.topics)} if agreement else None,
             "held": [m.starts_at.astimezone(zone) for m in held],
-            "planned": [{"at": m.starts_at.astimezone(zone), "state": m.state, "closing": m.closing}
-                        for m in planned]}
+            "planned": [{"when": svc.time_for(person, mentorship, m, m.starts_at, m.ends_at),
+                         "state": m.state, "closing": m.closing} for m in planned]}
 
 
 def _local(ctx: Context, moment):

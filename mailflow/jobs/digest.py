@@ -23,6 +23,7 @@ from ..domain.figures import figures
 from ..domain.reminders import quiet_mentorships
 from ..outgoing.chart import bar_chart_png
 from ..outgoing.compose import OutgoingMail, text_part
+from ..outgoing.meeting_times import MeetingTime
 from ..parsers.commands import Keyword
 from ..store.models import (
     AgreementVersion, Feedback, InboundMessage, JobRun, Meeting, Mentorship, OutboundMessage,
@@ -95,7 +96,7 @@ def build(session: Session, settings, signer, now: datetime) -> dict:
         "inactive": _inactive(session, now, settings.inactivity_days, link),
         "ratings": _low_ratings(session, since, link), "bounces": _bounces(session, link),
         "failed": _failed(session), "undelivered": _undelivered(session, now),
-        "meetings": _upcoming(session, now),
+        "meetings": _upcoming(session, now, settings.timezone),
         "completed": _completed(session, since, link),
         "figures": figures(session, settings, now), "chart": _chart(session, now),
         "stats_link": command_link(signer, coordinator_word(settings, Keyword.STATS)),
@@ -203,7 +204,8 @@ def _undelivered(session: Session, now: datetime) -> dict:
                       "reason": (r.last_error or "")[:160]} for r in rows], _count(session, query))
 
 
-def _upcoming(session: Session, now: datetime) -> dict:
+def _upcoming(session: Session, now: datetime, zone: str) -> dict:
+    """The next week's meetings, each in the programme's zone and in those of the pair."""
     query = (select(Meeting, Mentorship).join(Mentorship, Mentorship.id == Meeting.mentorship_id)
              .where(Meeting.starts_at >= now, Meeting.starts_at < now + timedelta(days=7),
                     Meeting.state.in_(PLANNED)))
@@ -211,7 +213,10 @@ def _upcoming(session: Session, now: datetime) -> dict:
                                          joinedload(Mentorship.mentor))
                            .order_by(Meeting.starts_at).limit(SHOWN)).unique().all()
     return _section([{"id": m.id, "mentee": m.mentee.name, "mentor": m.mentor.name,
-                      "starts": meeting.starts_at, "state": meeting.state, "topic": meeting.topic}
+                      "when": MeetingTime(meeting.starts_at, meeting.ends_at,
+                                          (zone, m.mentee.timezone or zone,
+                                           m.mentor.timezone or zone)),
+                      "state": meeting.state, "topic": meeting.topic}
                      for meeting, m in rows],
                     _count(session, query))
 

@@ -25,6 +25,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..store.models import OutboundMessage
 from ..tokens import Token, TokenSigner
+from .meeting_times import meeting_time
 
 LANGUAGES = ("de", "en")
 
@@ -88,6 +89,7 @@ class Templates:
         self._env.filters["replace_links"] = link_urls
         self._env.filters["day"] = format_day
         self._env.filters["state_word"] = state_word
+        self._env.filters["meeting_time"] = meeting_time
 
     def render(self, name: str, language: str, values: dict) -> tuple[str, str, str]:
         """Subject, text and HTML of mail name in language. A mail without its own HTML template
