@@ -7,8 +7,8 @@ from typing import Callable
 
 from .config import Settings
 from .flows import (
-    agreement, calendar_answers, closing, confirm, coordinators, help, joining, meetings,
-    opt_outs, privacy, profile, requests,
+    agreement, calendar_answers, closing, confirm, coordinators, help, joining, meetings, opt_outs,
+    privacy, profile, requests,
 )
 from .flows.confirm import confirmed
 from .flows.context import Context, Inbound
