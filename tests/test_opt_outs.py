@@ -25,6 +25,11 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 REMINDER = "Reminder: Mia Mentee is waiting for your answer"
 
 
+def said(mail) -> str:
+    """The text part as one line: the words, whatever the line breaks."""
+    return " ".join(mail.text().split())
+
+
 @pytest.fixture
 def app(tmp_path, database_url, sink, clock):
     from mailflow.app import build_app
@@ -78,7 +83,7 @@ def test_a_mentor_who_unsubscribes_from_a_reminder_gets_no_second_one_but_the_co
     [ack] = talk.write(MENTOR, address, subject, subject)
     assert ack.rcpt_tos == (MENTOR,)
     assert ack.message["Subject"] == "No more reminders – unsubscribed"
-    assert "send SUBSCRIBE to hello@mentoring.test: mailto:hello@mentoring.test?subject=SUBSCRIBE" in ack.text()
+    assert "send SUBSCRIBE to hello@mentoring.test: mailto:hello@mentoring.test?subject=SUBSCRIBE" in said(ack)
 
     later = at(talk, START + timedelta(days=7))
     assert to(later, MENTOR) == [], "no second reminder"
@@ -120,11 +125,11 @@ def test_a_coordinator_unsubscribes_from_the_digest_and_the_other_coordinator_st
     assert sorted(m.rcpt_tos[0] for m in at(talk, START + timedelta(days=1))) == BOTH
     not_hers = one_to(talk.write(OTHER_COORDINATOR, address, subject, subject), OTHER_COORDINATOR)
     assert not_hers.message["Subject"] == "This link no longer works – nothing changed"
-    assert "came in a mail to another coordinator" in not_hers.text()
+    assert "came in a mail to another coordinator" in said(not_hers)
 
     [ack] = talk.write(COORDINATOR, address, subject, subject)
     assert ack.message["Subject"] == "No more digests – unsubscribed"
-    assert "mailto:coordinators@mentoring.test?subject=SUBSCRIBE" in ack.text()
+    assert "mailto:coordinators@mentoring.test?subject=SUBSCRIBE" in said(ack)
     assert [m.rcpt_tos[0] for m in at(talk, START + timedelta(days=2))] == [OTHER_COORDINATOR]
 
     asked = one_to(talk.write(COORDINATOR, "coordinators@mentoring.test", "SUBSCRIBE", "SUBSCRIBE"), COORDINATOR)
