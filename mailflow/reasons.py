@@ -55,6 +55,10 @@ class Reason(Told, Enum):
                   "no counter proposal waiting on meeting {meeting}")
     NONE_PLANNED = "meeting_problem", "none_planned", "no planned meeting to cancel"
     MEETING_OVER = "meeting_problem", "over", "meeting {meeting} is over"
+    ANSWER_AFTER_MEETING = ("meeting_problem", "answer_over",
+                            "answer to meeting {meeting} after it ended")
+    COUNTER_PASSED = ("meeting_problem", "counter_past",
+                      "the counter proposal for meeting {meeting} lies in the past")
     IMPOSSIBLE_COUNTER = ("meeting_problem", "bad_counter",
                           "counter to an impossible time {start}..{end}")
     INVITATION_WITHOUT_TIME = ("meeting_problem", "no_time",
@@ -81,6 +85,12 @@ class Reason(Told, Enum):
     CONFIRMED_BEFORE = "already_done", None, "inbound {inbound} was confirmed before"
     CONFIRMATION_EXPIRED = ("confirm_expired", None,
                             "confirmation of inbound {inbound} came after its lifetime")
+    # link_expired: a reply address that no longer acts, or acts for another coordinator only
+    LINK_EXPIRED = "link_expired", "expired", "{purpose} link used after its lifetime ({ended})"
+    DELETION_EXPIRED = ("link_expired", "deletion",
+                        "deletion confirmed after its lifetime ({ended})")
+    LINK_OF_ANOTHER = ("link_expired", "not_yours",
+                       "{sender} used a {purpose} link sent to another coordinator")
     # mail_unread: a mail too large or too complex to read in full (the parsers' caps)
     MAIL_UNREAD = "mail_unread", None, "mail not read: {what}"
 
@@ -159,7 +169,6 @@ class Refusal(Enum):
     PLANNED_FROM_OUTSIDE = "own-calendar invitation from someone outside the mentorship"
     NOT_A_COORDINATOR = "{sender} is no coordinator"
     CHECKIN_FROM_OUTSIDE = "check-in answer from someone outside the mentorship"
-    DELETION_FOR_OTHERS = "deletion confirmed for someone else"
 
     def note(self, values: dict) -> str:
         return _fill(self.value, values)

@@ -7,8 +7,8 @@ from typing import Callable
 
 from .config import Settings
 from .flows import (
-    agreement, calendar_answers, closing, confirm, coordinators, help, joining, meetings, privacy,
-    profile, requests,
+    agreement, calendar_answers, closing, confirm, coordinators, help, joining, meetings, opt_outs,
+    privacy, profile, requests,
 )
 from .flows.confirm import confirmed
 from .flows.context import Context, Inbound
@@ -36,6 +36,7 @@ HELLO: dict[Keyword, Flow] = {
     Keyword.TOPICS: stranger_or(profile.topics),
     Keyword.EXPORT: stranger_or(privacy.export),
     Keyword.DELETE: stranger_or(privacy.request_delete),
+    Keyword.SUBSCRIBE: stranger_or(confirmed(opt_outs.subscribe)),
 }
 HELLO_DEFAULT: Flow = stranger_or(help.not_understood)
 # An invitation (or its cancellation) from a participant's own calendar, sent to hello@ instead of
@@ -53,7 +54,10 @@ COORDINATORS: dict[Keyword, Flow] = {
     Keyword.RESEND: coordinator_only(confirmed(coordinators.resend)),
     Keyword.EXPORT: coordinator_only(coordinators.export),
     Keyword.STATS: coordinator_only(coordinators.stats),
+    Keyword.SUBSCRIBE: coordinator_only(confirmed(opt_outs.subscribe_digest)),
 }
+# A List-Unsubscribe address: whatever the mail to it says, it opts out (RFC 2369).
+OPTING_OUT: dict[Keyword, Flow] = dict.fromkeys(Keyword, opt_outs.unsubscribed)
 
 # Replies to our mails: the token's purpose names the conversation, the keyword the answer.
 REPLIES: dict[str, dict[Keyword, Flow]] = {
@@ -74,6 +78,7 @@ REPLIES: dict[str, dict[Keyword, Flow]] = {
             Keyword.END: closing.request_end},
     "delete": {Keyword.YES: privacy.delete_confirmed, Keyword.NO: privacy.keep},
     "coord": COORDINATORS,  # the digest's one-click links: a signed coordinators' address
+    "optout": OPTING_OUT, "coordout": OPTING_OUT,
 }
 
 # Conversations whose replies may carry calendar answers of their own (read there, not taken as a
@@ -88,6 +93,7 @@ REPLY_DEFAULTS: dict[str, Flow] = {
     "meeting": calendar_answers.reply_default,
     "feedback": meetings.feedback_received,
     "checkin": coordinators.checkin_received,
+    "optout": opt_outs.unsubscribed, "coordout": opt_outs.unsubscribed,
 }
 
 

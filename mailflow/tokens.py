@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
 
 KINDS = ("reply", "meetings", "bounces")
@@ -15,6 +16,14 @@ MENTORSHIP_PURPOSES = frozenset({"agree", "request", "end", "meetform", "checkin
                                  "plan"})  # plan: a person's own meetings+ address
 MEETING_PURPOSES = frozenset({"meeting", "meet", "counter", "feedback"})
 AGREEMENT_VERSION_PURPOSES = frozenset({"approve"})
+# Tokens whose person field names a coordinator (coordinator_number of their address: coordinators
+# are addresses in MAILFLOW_COORDINATORS, not Person rows): the digest's one-click links and a
+# coordinator's opt-out of the digest.
+COORDINATOR_PURPOSES = frozenset({"coord", "coordout"})
+# Tokens whose object field is the day they were made (day_number) and that act only this long:
+# a digest's links are kept and forwarded; a deletion confirmed weeks later is not what was meant.
+LIFETIMES = {"coord": timedelta(days=14), "delete": timedelta(days=7)}
+_EPOCH = date(1970, 1, 1)
 _SIGNATURE_CHARS = 20  # hex digits: 80 bits
 _LOCAL = re.compile(r"^(reply|meetings|bounces)\+([a-z0-9]{1,12})"  # kind+purpose
                     r"\.(\d{1,12})\.(\d{1,12})\.([0-9a-f]+)$")  # .object.person.signature
@@ -70,6 +79,29 @@ class TokenSigner:
     def _sign(self, body: str) -> str:
         digest = hmac.new(self._key, body.encode("utf-8"), hashlib.sha256).hexdigest()
         return digest[:_SIGNATURE_CHARS]
+
+
+def day_number(moment: datetime) -> int:
+    """The UTC day of moment as a token's object field: days since 1970-01-01."""
+    return (moment.astimezone(timezone.utc).date() - _EPOCH).days
+
+
+def expires_at(token: Token) -> datetime | None:
+    """When a dated token stops acting (the end of its day plus its lifetime); None when its
+    purpose has no lifetime of its own (its conversation's state says whether it still acts)."""
+    lifetime = LIFETIMES.get(token.purpose)
+    if lifetime is None:
+        return None
+    issued = datetime.combine(_EPOCH, datetime.min.time(), timezone.utc)
+    return issued + timedelta(days=token.object_id + 1) + lifetime
+
+
+def coordinator_number(address: str) -> int:
+    """A stable number for a coordinator's address, for the person field of their tokens: 36 bits
+    of its SHA-256, so no list order or database row is needed. The HMAC signs it with the rest,
+    so it can only be compared with a sender's, never chosen."""
+    digest = hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
+    return int(digest[:9], 16)
 
 
 def is_token_local_part(local: str) -> bool:

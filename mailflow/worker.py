@@ -18,6 +18,7 @@ from .clock import Clock
 from .config import Settings
 from .domain.locks import lock_for_decision
 from .flows.bounces import person_wrote_in, record_bounce
+from .flows.confirm import check_link
 from .flows.context import Context, Inbound
 from .outcomes import Outcome, Polite, Refused, done, ignored, refused
 from .outgoing.compose import Composer
@@ -33,7 +34,7 @@ from .routing import Recipient, choose_flow, read_recipient
 from .store.models import InboundMessage, JobRun, OutboundMessage, Person
 from .store.outage import Outage
 from .store.session import Store
-from .tokens import ForgedToken, TokenSigner
+from .tokens import COORDINATOR_PURPOSES, ForgedToken, TokenSigner
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -184,6 +185,7 @@ class Worker:
         flow = choose_flow(ctx.inbound)
         try:
             with session.begin_nested():
+                check_link(ctx)
                 return done(f"{flow.__module__.rsplit('.', 1)[-1]}.{flow.__name__}: {flow(ctx)}")
         except Refused as exc:
             return refused(str(exc))
@@ -252,6 +254,11 @@ class Worker:
         if verdict == "fail":
             return f"DMARC failed for {mail.sender} at the trusted receiving MTA"
         token = recipient.token
+        if token is not None and token.purpose in COORDINATOR_PURPOSES:
+            # which coordinator: checked by the flows, which tell a coordinator why not
+            if mail.sender not in self.settings.coordinators:
+                return f"{mail.sender}, no coordinator, wrote to a coordinators' address"
+            return ""
         if token is None or token.person_id == 0:
             return ""
         owner = session.get(Person, token.person_id)

@@ -8,8 +8,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from mailflow.domain.coordinator_links import coordinator_token
 from mailflow.store.models import Mentorship, OutboundMessage, Person
-from mailflow.tokens import Token
 
 from .conftest import make_settings
 from .support.conversation import Conversation, one_to
@@ -29,7 +29,7 @@ def app(tmp_path, database_url, sink, clock):
 def command(talk: Conversation, text: str, sender: str = COORDINATOR) -> list:
     """A command through the digest's signed coordinators' address. A digest is forwarded and kept, so a
     state-changing command is confirmed in the coordinator's own mailbox first; the coordinator says YES."""
-    address = talk.app.signer.address(Token("reply", "coord", 0, 0))
+    address = talk.app.signer.address(coordinator_token(sender, talk.app.clock.now()))
     sent = talk.write(sender, address, text, text)
     asked = [m for m in sent if str(m.message["Subject"]).startswith("Please confirm")]
     if not asked:

@@ -88,7 +88,7 @@ def test_the_coordinators_link_with_a_forged_coordinator_from_asks_the_coordinat
         app, sink, receiver):
     mentorship = running_mentorship(app)
     talk = Conversation(app, sink, receiver)
-    link = command_link(app.signer, f"END {mentorship}")
+    link = command_link(app.signer, f"END {mentorship}", "coord@example.org", app.clock.now())
     address = link.removeprefix("mailto:").split("?")[0]
 
     sent = talk.write("coord@example.org", address, f"END {mentorship}", f"END {mentorship}")

@@ -2,14 +2,22 @@
 reminders."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..parsers.commands import Keyword, command_word
-from ..tokens import Token
+from ..tokens import Token, coordinator_number, day_number
 
 
-def command_link(signer, command: str) -> str:
-    """A one-click mailto: to a signed coordinators' address with command prefilled. The signature
-    spares the confirmation round; the sender must still be a coordinator."""
-    return signer.mailto(Token("reply", "coord", 0, 0), command)
+def command_link(signer, command: str, coordinator: str, sent: datetime) -> str:
+    """A one-click mailto: with command prefilled, to a coordinators' address signed for the one
+    coordinator it is sent to and the day it is sent (it acts for 14 days: tokens.LIFETIMES). The
+    signature spares no confirmation: a digest is forwarded and kept, so its state-changing
+    commands are still confirmed in the coordinator's own mailbox."""
+    return signer.mailto(coordinator_token(coordinator, sent), command)
+
+
+def coordinator_token(coordinator: str, sent: datetime) -> Token:
+    return Token("reply", "coord", day_number(sent), coordinator_number(coordinator))
 
 
 def coordinator_word(settings, keyword: Keyword) -> str:

@@ -15,6 +15,7 @@ from ..store.models import AgreementVersion, Meeting, Mentorship, Person
 from ..store.states import MAY_GO_QUIET, PLANNED
 from ..tokens import Token, TokenSigner
 from .mentorships import other_side, role_in
+from .opt_outs import participant_opt_out
 from .sending import Send
 
 # What the check-in's one-click answer says. Not a command: checkin_received passes whatever the
@@ -63,7 +64,8 @@ def send_reminder(signer: TokenSigner, send: Send, item: Waiting, stage: str) ->
                   yes=signer.mailto(token, yes), no=signer.mailto(token, no, f"{no} "),
                   version=item.version.version if item.version else None)
     send(OutgoingMail(template="reminder", to=person.email, to_name=person.name,
-                      language=person.language, values=values, reply_token=token))
+                      language=person.language, values=values, reply_token=token,
+                      unsubscribe=participant_opt_out(person)))
 
 
 def quiet_mentorships(now: datetime, days: int):
@@ -90,4 +92,5 @@ def send_checkin(settings: Settings, signer: TokenSigner, send: Send, mentorship
                   good=signer.mailto(token, ALL_GOOD.get(person.language, ALL_GOOD["en"])),
                   topics=f"mailto:{settings.hello_address}?subject={topics}")
     send(OutgoingMail(template="checkin", to=person.email, to_name=person.name,
-                      language=person.language, values=values, reply_token=token))
+                      language=person.language, values=values, reply_token=token,
+                      unsubscribe=participant_opt_out(person)))

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import functools
 
+from ..outcomes import Polite
 from ..parsers.commands import Keyword, command_word
+from ..reasons import Reason
+from ..tokens import COORDINATOR_PURPOSES, coordinator_number, expires_at
 from .context import Context
 
 
@@ -23,8 +26,28 @@ def confirmed(flow):
 
 
 def speaks_for_self(ctx: Context) -> bool:
+    """The token is bound to the sender's Person row (a coordinator's token names an address,
+    and a digest is forwarded: it never spares the confirmation)."""
     token = ctx.inbound.token
-    return token is not None and ctx.person is not None and token.person_id == ctx.person.id
+    return (token is not None and ctx.person is not None and token.person_id == ctx.person.id
+            and token.purpose not in COORDINATOR_PURPOSES)
+
+
+def check_link(ctx: Context) -> None:
+    """A reply address bound to one coordinator acts only for that coordinator, and a dated one
+    only within its lifetime (tokens.LIFETIMES): a forwarded or old digest's link, or a deletion
+    confirmed weeks later, does nothing, and the sender is told why (Polite)."""
+    token = ctx.inbound.token
+    if token is None:
+        return
+    told = dict(purpose=token.purpose, coordinators=ctx.settings.coordinators_address)
+    bound = token.purpose in COORDINATOR_PURPOSES
+    if bound and coordinator_number(ctx.inbound.sender) != token.person_id:
+        raise Polite(Reason.LINK_OF_ANOTHER, sender=ctx.inbound.sender, **told)
+    ends = expires_at(token)
+    if ends is not None and ctx.now >= ends:
+        expired = Reason.DELETION_EXPIRED if token.purpose == "delete" else Reason.LINK_EXPIRED
+        raise Polite(expired, ended=ends, **told)
 
 
 def ask_confirmation(ctx: Context) -> str:

@@ -308,10 +308,10 @@ def checkin_received(ctx: Context) -> str:
     mentorship.last_activity_at = ctx.now
     remind = f"{coordinator_word(ctx.settings, Keyword.REMIND)} {mentorship.id}"
     values = dict(who=ctx.person.name, email=ctx.person.email, id=mentorship.id,
-                  text=ctx.inbound.new_text.strip()[:4000],
-                  remind=command_link(ctx.signer, remind))
+                  text=ctx.inbound.new_text.strip()[:4000])
     for address in ctx.settings.coordinators:
+        link = command_link(ctx.signer, remind, address, ctx.now)
         ctx.send(OutgoingMail(template="checkin_answer", to=address,
-                              language=ctx.settings.language, values=values))
+                              language=ctx.settings.language, values=dict(values, remind=link)))
     ctx.answer("checkin_thanks")
     return f"check-in answer for mentorship {mentorship.id} passed to the coordinators"

@@ -117,9 +117,12 @@ ANSWERED = {"ACCEPTED": MeetingState.CONFIRMED, "DECLINED": MeetingState.DECLINE
 
 def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: Person,
                partstat: str) -> str:
-    """What an answer of person means for the meeting; the proposer hears of it."""
+    """What an answer of person means for the meeting; the proposer hears of it. An invitation
+    acts until its meeting ends (whether it took place is the feedback form's question)."""
     if meeting.state == MeetingState.CANCELLED:
         raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
+    if meeting.ends_at <= ctx.now:
+        raise Polite(Reason.ANSWER_AFTER_MEETING, meeting=meeting.id)
     if person.id != svc.acceptor_of(meeting, mentorship).id:
         return _proposer_answered(ctx, meeting, mentorship, person, partstat)
     state = ANSWERED.get(partstat)
@@ -181,8 +184,10 @@ def cancel_meeting(ctx: Context, meeting: Meeting, mentorship: Mentorship, by: P
 
 def accept_counter(ctx: Context) -> str:
     """The proposer takes the other side's new time: the meeting moves (SEQUENCE+1) and is
-    confirmed."""
+    confirmed; not to a time that has begun meanwhile."""
     meeting, mentorship = _counter_meeting(ctx)
+    if meeting.counter_starts_at <= ctx.now:
+        raise Polite(Reason.COUNTER_PASSED, meeting=meeting.id)
     meeting.starts_at, meeting.ends_at = meeting.counter_starts_at, meeting.counter_ends_at
     meeting.counter_starts_at = meeting.counter_ends_at = None
     meeting.sequence += 1

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..domain.coordinator_links import command_link, coordinator_word
 from ..domain.figures import figures
+from ..domain.opt_outs import DIGEST, coordinator_opt_out, opted_out
 from ..domain.reminders import quiet_mentorships
 from ..outgoing.chart import bar_chart_png
 from ..outgoing.compose import OutgoingMail, text_part
@@ -71,11 +72,14 @@ def send_digest(app, now: datetime) -> int:
 
 
 def queue_digest(app, session: Session, now: datetime) -> None:
-    data = build(session, app.settings, app.signer, now)
-    png = chart_png(data["chart"])
-    for address in app.settings.coordinators:
+    """One digest per coordinator who has not opted out, each with links bound to them and to
+    the day (built for each: the links are in every section)."""
+    quiet = opted_out(session, DIGEST, app.settings.coordinators)
+    for address in (a for a in app.settings.coordinators if a.lower() not in quiet):
+        data = build(session, app.settings, app.signer, now, coordinator=address)
+        png = chart_png(data["chart"])
         mail = OutgoingMail(template="digest", to=address, language=app.settings.language,
-                            values=data)
+                            values=data, unsubscribe=coordinator_opt_out(address))
         app.composer.queue(session, mail,
                            finish=lambda message: with_inline_css_and_chart(message, png))
 
@@ -84,10 +88,14 @@ def period(settings) -> timedelta:
     return timedelta(days=7 if settings.digest_frequency == "weekly" else 1)
 
 
-def build(session: Session, settings, signer, now: datetime) -> dict:
-    """Everything the digest shows, as plain values for the templates."""
+def build(session: Session, settings, signer, now: datetime, coordinator: str = "") -> dict:
+    """Everything the digest shows, as plain values for the templates; its links act for
+    coordinator only."""
+    def command(words: str) -> str:
+        return command_link(signer, words, coordinator, now)
+
     def link(word: Keyword, argument) -> str:
-        return command_link(signer, f"{coordinator_word(settings, word)} {argument}")
+        return command(f"{coordinator_word(settings, word)} {argument}")
 
     since = now - period(settings)
     return {
@@ -99,8 +107,8 @@ def build(session: Session, settings, signer, now: datetime) -> dict:
         "meetings": _upcoming(session, now, settings.timezone),
         "completed": _completed(session, since, link),
         "figures": figures(session, settings, now), "chart": _chart(session, now),
-        "stats_link": command_link(signer, coordinator_word(settings, Keyword.STATS)),
-        "export_link": command_link(signer, coordinator_word(settings, Keyword.EXPORT)),
+        "stats_link": command(coordinator_word(settings, Keyword.STATS)),
+        "export_link": command(coordinator_word(settings, Keyword.EXPORT)),
     }
 
 

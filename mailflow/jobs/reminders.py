@@ -13,6 +13,7 @@ from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..domain.coordinator_links import command_link
+from ..domain.opt_outs import REMINDERS, opted_out
 from ..domain.reminders import (
     Waiting, approval_waiting, quiet_mentorships, request_waiting, send_checkin, send_reminder,
 )
@@ -99,24 +100,26 @@ def _remind_batch(app, now: datetime, stage: str, query, waiting: Callable, rows
             session.add(JobRun(job="reminders", key=f"{item.kind}:{stage}:{item.object_id}",
                                ran_at=now))
         if stage == "coordinators":
-            _tell_coordinators(app, session, found)
+            _tell_coordinators(app, session, found, now)
         else:
-            for item in found:
-                send_reminder(app.signer, outbox(app.composer, session), item, stage)
+            quiet = opted_out(session, REMINDERS, [item.waiting_on.email for item in found])
+            for item in found:  # marked done either way: an opt-out is not caught up on later
+                if item.waiting_on.email.lower() not in quiet:
+                    send_reminder(app.signer, outbox(app.composer, session), item, stage)
     return len(found)
 
 
-def _tell_coordinators(app, session: Session, found: list[Waiting]) -> None:
+def _tell_coordinators(app, session: Session, found: list[Waiting], now: datetime) -> None:
     if not found:
         return
     language = app.settings.language
     word = command_word(Keyword.REMIND, language)
-    items = [dict(kind=i.kind, mentorship=i.mentorship_id, waiting_on=i.waiting_on.name,
-                  waiting_on_email=i.waiting_on.email, other=i.other.name, since=i.since,
-                  bounced=i.waiting_on.bounced_at is not None,
-                  remind=command_link(app.signer, f"{word} {i.mentorship_id}"))
-             for i in found]
     for address in app.settings.coordinators:
+        items = [dict(kind=i.kind, mentorship=i.mentorship_id, waiting_on=i.waiting_on.name,
+                      waiting_on_email=i.waiting_on.email, other=i.other.name, since=i.since,
+                      bounced=i.waiting_on.bounced_at is not None,
+                      remind=command_link(app.signer, f"{word} {i.mentorship_id}", address, now))
+                 for i in found]
         values = dict(items=items, days=app.settings.escalate_days)
         app.composer.queue(session, OutgoingMail(template="overdue", to=address, language=language,
                                                  values=values))
@@ -132,10 +135,13 @@ def nudge_inactive(app, now: datetime) -> int:
     while True:
         with app.store.transaction() as session:
             found = session.scalars(query).unique().all()
+            quiet = opted_out(session, REMINDERS, [p.email for m in found
+                                                   for p in (m.mentee, m.mentor)])
             for mentorship in found:
                 mentorship.nudged_at = now
                 for person in (mentorship.mentee, mentorship.mentor):
-                    if person.bounced_at is None and person.deleted_at is None:
+                    reachable = person.bounced_at is None and person.deleted_at is None
+                    if reachable and person.email.lower() not in quiet:
                         send_checkin(app.settings, app.signer, outbox(app.composer, session),
                                      mentorship, person)
         done += len(found)

@@ -28,6 +28,8 @@ from ..tokens import Token, TokenSigner
 from .meeting_times import meeting_time
 
 LANGUAGES = ("de", "en")
+# the subject of the mail a client sends to a List-Unsubscribe address (any mail to it counts)
+UNSUBSCRIBE_WORD = {"de": "ABBESTELLEN", "en": "UNSUBSCRIBE"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class OutgoingMail:
     # extra parts of multipart/alternative, e.g. text/calendar
     alternatives: tuple[EmailMessage, ...] = ()
     auto_submitted: str = "auto-generated"
+    # bulk mail a person may opt out of: the signed address that opts them out (List-Unsubscribe)
+    unsubscribe: Token | None = None
 
 
 class _OptionalInIf(StrictUndefined):
@@ -229,10 +233,19 @@ class Composer:
         if in_reply_to:
             message["In-Reply-To"] = in_reply_to
             message["References"] = references
+        if mail.unsubscribe is not None:
+            self._set_unsubscribe(message, mail)
         message["Auto-Submitted"] = mail.auto_submitted
         # asks Exchange not to send out-of-office notes back
         message["X-Auto-Response-Suppress"] = "All"
         message["Content-Language"] = mail.language
+
+    def _set_unsubscribe(self, message: Message, mail: OutgoingMail) -> None:
+        """List-Unsubscribe (RFC 2369) with the signed mailto: that opts the recipient out. No
+        List-Unsubscribe-Post: RFC 8058 one-click needs an HTTPS URI in the header (section 3.1),
+        and the service answers mail only."""
+        word = UNSUBSCRIBE_WORD.get(mail.language, UNSUBSCRIBE_WORD["en"])
+        message["List-Unsubscribe"] = f"<{self._signer.mailto(mail.unsubscribe, word)}>"
 
 
 WIRE = compat32.clone(linesep="\r\n", max_line_length=78)

@@ -44,6 +44,7 @@ class Keyword(enum.Enum):
     IMPORT = "IMPORT"
     STATS = "STATS"
     APPLY = "APPLY"
+    SUBSCRIBE = "SUBSCRIBE"  # reminders (or, for a coordinator, the digest) again after an opt-out
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ GERMAN_WORDS: Mapping[str, Keyword] = MappingProxyType({
     "LOESCHEN": Keyword.DELETE, "PRÜFEN": Keyword.VERIFY, "PRUEFEN": Keyword.VERIFY,
     "ERINNERN": Keyword.REMIND, "ZUORDNEN": Keyword.MATCH, "ERNEUT": Keyword.RESEND,
     "IMPORT": Keyword.IMPORT, "STATISTIK": Keyword.STATS, "BEWERBEN": Keyword.APPLY,
+    "ABONNIEREN": Keyword.SUBSCRIBE,
 })
 
 # The word our mails show for each keyword in German: its first spelling above (with umlauts).

@@ -220,3 +220,15 @@ class JobRun(Base):
     job: Mapped[str] = mapped_column(String(60))
     key: Mapped[str] = mapped_column(String(120))
     ran_at: Mapped[datetime]
+
+
+class OptOut(Base):
+    """A person's (or a coordinator's) wish to get no more of one kind of bulk mail (reminders,
+    the digest), from the List-Unsubscribe address of such a mail; SUBSCRIBE removes it. Kept by
+    address: coordinators have no Person row."""
+    __tablename__ = "opt_out"
+    __table_args__ = (UniqueConstraint("address", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
