@@ -4,7 +4,8 @@ built by one renderer per process.
 Both are drawn with fpdf2 in the shipped Unicode font, in German or English. The creation date is
 passed in, so the same input gives the same bytes (golden tests, resending a stored certificate).
 The renderer is built once per process: it holds the parsed font, which is the expensive part (see
-mailflow.outgoing.fonts). What each document draws is in certificate_pdf and agreement_pdf, their
+mailflow.outgoing.fonts). A certificate with a credential carries it as an embedded file
+(credential.jwt, PDF 1.7 section 7.11.4), so the PDF alone can be checked by machine. What each document draws is in certificate_pdf and agreement_pdf, their
 words in pdf_wording, the shared page and text helpers in pdf_layout.
 """
 from __future__ import annotations
@@ -18,6 +19,8 @@ from .certificate_pdf import CertificateData, certificate_strings, draw_certific
 from .fonts import FontSource, load_font_set
 from .pdf_layout import INK, MARGIN
 from .pdf_wording import wording_for
+
+CREDENTIAL_FILE = "credential.jwt"
 
 
 class DocumentRenderer:
@@ -35,6 +38,10 @@ class DocumentRenderer:
         pdf = self._new_pdf(data.language, created, words.certificate_title,
                             certificate_strings(data, words))
         draw_certificate(pdf, data, words)
+        if data.credential:
+            pdf.embed_file(bytes=data.credential.encode("ascii"), basename=CREDENTIAL_FILE,
+                           modification_date=pdf.creation_date, mime_type="application/vc+jwt",
+                           desc="Open Badges 3.0 credential (VC-JWT)")
         return bytes(pdf.output())
 
     def agreement_pdf(self, data: AgreementData, *, created: datetime) -> bytes:
