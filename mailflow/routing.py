@@ -7,8 +7,8 @@ from typing import Callable
 
 from .config import Settings
 from .flows import (
-    agreement, calendar_answers, closing, confirm, coordinators, help, joining, meetings, privacy,
-    profile, requests,
+    agreement, calendar_answers, closing, confirm, coordinators, credentials, help, joining,
+    meetings, privacy, profile, requests,
 )
 from .flows.confirm import confirmed
 from .flows.context import Context, Inbound
@@ -32,6 +32,7 @@ HELLO: dict[Keyword, Flow] = {
     Keyword.END: stranger_or(confirmed(closing.request_end)),
     Keyword.CERTIFICATE: stranger_or(closing.resend_certificates),
     Keyword.VERIFY: closing.verify,
+    Keyword.KEY: credentials.issuer_key,
     Keyword.PROFILE: stranger_or(profile.profile),
     Keyword.TOPICS: stranger_or(profile.topics),
     Keyword.EXPORT: stranger_or(privacy.export),
@@ -53,6 +54,7 @@ COORDINATORS: dict[Keyword, Flow] = {
     Keyword.RESEND: coordinator_only(confirmed(coordinators.resend)),
     Keyword.EXPORT: coordinator_only(coordinators.export),
     Keyword.STATS: coordinator_only(coordinators.stats),
+    Keyword.REVOKE: coordinator_only(confirmed(credentials.revoke)),
 }
 
 # Replies to our mails: the token's purpose names the conversation, the keyword the answer.

@@ -17,6 +17,7 @@ from fpdf import FPDF
 from .agreement_pdf import AgreementData, agreement_strings, draw_agreement
 from .certificate_pdf import CertificateData, certificate_strings, draw_certificate
 from .fonts import FontSource, load_font_set
+from .issuer_key import IssuerKey
 from .pdf_layout import INK, MARGIN
 from .pdf_wording import wording_for
 
@@ -26,8 +27,9 @@ CREDENTIAL_FILE = "credential.jwt"
 class DocumentRenderer:
     """Builds the PDFs; create one per process and reuse it (it holds the parsed font)."""
 
-    def __init__(self, fonts: FontSource | None = None):
+    def __init__(self, fonts: FontSource | None = None, issuer: IssuerKey | None = None):
         self.fonts = fonts or load_font_set()
+        self.issuer = issuer  # signs the certificates' credentials; None: PDFs alone
 
     def certificate_pdf(self, data: CertificateData, *, created: datetime) -> bytes:
         """One A4 page: title, programme, holder, partner, period, meetings, topics, verification
