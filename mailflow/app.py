@@ -8,9 +8,11 @@ from datetime import timedelta
 
 from .clock import Clock
 from .config import Settings
+from .domain.credentials import publish
 from .ingest import Ingest
 from .outgoing.certificates import DocumentRenderer
 from .outgoing.compose import Composer, Templates
+from .outgoing.issuer_key import issuer_key_path, load_issuer_key
 from .outgoing.journal import SentJournal
 from .outgoing.send import Dispatcher, FolderTransport, SmtpRelay, Transport
 from .store.migrations import upgrade
@@ -52,7 +54,10 @@ def build_app(settings: Settings, clock: Clock | None = None, *, transport: Tran
     signer = TokenSigner(settings.secret, settings.domain)
     composer = Composer(settings, clock, signer, Templates())
     signals = Signals()
-    documents = DocumentRenderer()
+    issuer = load_issuer_key(issuer_key_path(settings.home, settings.issuer_key))
+    documents = DocumentRenderer(issuer=issuer)
+    with store.transaction() as session:  # the issuer profile, keys and revocation list, fresh
+        publish(session, settings, issuer)
     worker = Worker(store, settings, clock, signer, composer,
                     after_commit=lambda: signals.queued.set(), documents=documents)
     transport = transport or (SmtpRelay(settings.relay) if settings.relay

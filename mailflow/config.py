@@ -54,6 +54,13 @@ class Settings:
     jobs_wait_seconds: int = 60  # how long `jobs --once` waits for a running pass of the jobs
     log_level: str = "INFO"  # mailflow's lines: DEBUG | INFO | WARNING | ERROR; libraries: WARNING
     log_format: str = "text"  # text | json (one object per line, for log collectors)
+    # Open Badges credentials: the issuer's private key (PEM, Ed25519 or P-256; unset: generated
+    # into home/issuer_key.pem), the URL of the issuer profile an operator serves (unset:
+    # https://<domain>/issuer.json), and a verification page the certificate's QR code opens
+    # (unset: a mailto: VERIFY <code>)
+    issuer_key: str = ""
+    issuer_url: str = ""
+    verify_url: str = ""
     # act as if it were this moment (tests and rehearsals); unset: the wall clock
     now: datetime | None = None
     extra: Mapping[str, str] = field(default_factory=dict)

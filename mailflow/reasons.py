@@ -108,6 +108,11 @@ class Reason(Told, Enum):
     END_DECLINED = "closing_refused", "declined", "cannot end a declined mentorship"
     END_COMPLETED = "closing_refused", "completed", "cannot end a completed mentorship"
 
+    # revoke_refused: a coordinator's REVOKE <code> <reason>
+    REVOKE_USAGE = "revoke_refused", "usage", "REVOKE without a code and a reason: {typed!r}"
+    REVOKE_UNKNOWN = "revoke_refused", "unknown", "REVOKE of unknown certificate {code}"
+    REVOKE_ALREADY = "revoke_refused", "already", "certificate {code} is revoked already"
+
     # import_summary: a coordinator's IMPORT (the mail branches on its files: there are none)
     IMPORT_WITHOUT_CSV = "import_summary", None, "IMPORT without a CSV attachment"
 

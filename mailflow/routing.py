@@ -7,8 +7,8 @@ from typing import Callable
 
 from .config import Settings
 from .flows import (
-    agreement, calendar_answers, closing, confirm, coordinators, help, joining, meetings, opt_outs,
-    privacy, profile, requests,
+    agreement, calendar_answers, closing, confirm, coordinators, credentials, help, joining,
+    meetings, opt_outs, privacy, profile, requests,
 )
 from .flows.confirm import confirmed
 from .flows.context import Context, Inbound
@@ -32,6 +32,7 @@ HELLO: dict[Keyword, Flow] = {
     Keyword.END: stranger_or(confirmed(closing.request_end)),
     Keyword.CERTIFICATE: stranger_or(closing.resend_certificates),
     Keyword.VERIFY: closing.verify,
+    Keyword.KEY: credentials.issuer_key,
     Keyword.PROFILE: stranger_or(profile.profile),
     Keyword.TOPICS: stranger_or(profile.topics),
     Keyword.EXPORT: stranger_or(privacy.export),
@@ -55,6 +56,7 @@ COORDINATORS: dict[Keyword, Flow] = {
     Keyword.EXPORT: coordinator_only(coordinators.export),
     Keyword.STATS: coordinator_only(coordinators.stats),
     Keyword.SUBSCRIBE: coordinator_only(confirmed(opt_outs.subscribe_digest)),
+    Keyword.REVOKE: coordinator_only(confirmed(credentials.revoke)),
 }
 # A List-Unsubscribe address: whatever the mail to it says, it opts out (RFC 2369).
 OPTING_OUT: dict[Keyword, Flow] = dict.fromkeys(Keyword, opt_outs.unsubscribed)

@@ -137,4 +137,4 @@ def test_end_completes_a_running_mentorship_and_resend_sends_the_certificates_ag
     assert "sent again to Mia Mentee, Otto Mentor" in answer(resent, "Done: mentorship 1")
     for person in (MENTEE, MENTOR):
         parts = list(one_to(resent, person).message.iter_attachments())
-        assert [p.get_content_type() for p in parts] == ["application/pdf"]
+        assert [p.get_content_type() for p in parts] == ["application/pdf", "image/png"], "the PDF and the badge"

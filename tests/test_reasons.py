@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import datetime
 from itertools import combinations
 from pathlib import Path
 
@@ -28,7 +29,8 @@ SAMPLE = dict(programme="Mentoring Test", hello="hello@mentoring.test", domain="
               name="Mia", count=2, wanted="zed", mentors="mailto:hello@mentoring.test",
               other="Otto", state="active", files=[], who="Ann", id=7, email="ann@example.org",
               command="REMIND", role="mentor", actual="mentee", capacity=2, reason="5.1.1",
-              resent=True, coordinators="coordinators@mentoring.test")
+              resent=True, coordinators="coordinators@mentoring.test",
+              code="K7QM-2XPA-9C", revoked_on=datetime(2026, 12, 2, 9, 0))
 RAISING = ("Polite", "Refused", "_no")
 _COMPARED = re.compile(r"\b(why|code) == [\"']([^\"']+)[\"']")
 

@@ -59,7 +59,8 @@ def test_the_verify_answer_for_a_deleted_holder_keeps_its_sentences_apart(langua
                                                                           answer):
     values = dict(programme="P", hello="hello@x.test", domain="x.test", lang=language, name="",
                   genuine=True, code="K7QM2XPA9C", holder="", removed=True, name_matches=True,
-                  period_from=date(2026, 1, 1), period_until=date(2026, 6, 1), typed="")
+                  period_from=date(2026, 1, 1), period_until=date(2026, 6, 1), typed="", revoked=False,
+                  credential_attached=False)
     for asked, following in (("", check), ("Ann", answer)):
         _, text, _ = Templates().render("verify_result", language, dict(values, asked_name=asked))
         assert f"{end}\n{following}" in text

@@ -1,7 +1,8 @@
 """Completing a mentorship and issuing its certificates: the one place that does it, whether the
 other side said YES, a coordinator ended it, or silence counted as consent (the closing job below).
-Each person gets a PDF certificate in their language, stored with a verification code, attached to
-their completion mail."""
+Each person gets a PDF certificate in their language, stored with a verification code, and its
+signed Open Badges credential (in the PDF and baked into a PNG badge), both attached to their
+completion mail (domain.credentials)."""
 from __future__ import annotations
 
 import hashlib
@@ -25,6 +26,7 @@ from ..store.models import Certificate, Feedback, Meeting, Mentorship, Person
 from ..store.states import MeetingState, MentorshipState
 from ..tokens import Token, TokenSigner
 from . import achievements
+from .credentials import linkedin_link, meeting_evidence, sign_certificate
 from .mentorships import current_agreement, move_to, other_side, role_in
 from .sending import Send
 
@@ -106,10 +108,12 @@ def complete(issuing: Issuing, mentorship: Mentorship, *, how: str) -> list[Cert
         issuing.send(OutgoingMail(
             template="mentorship_completed", to=person.email, to_name=person.name,
             language=person.language,
-            attachments=(certificate_attachment(certificate, person.language),),
+            attachments=certificate_attachments(certificate, person.language),
             values={"other": other_side(mentorship, person).name, "how": how,
                     "code": certificate.code, "period_from": certificate.period_from,
-                    "period_until": certificate.period_until}))
+                    "period_until": certificate.period_until, "hours": certificate.hours,
+                    "linkedin": linkedin_link(issuing.settings, certificate,
+                                              _certification_name(issuing, mentorship, person))}))
     return issued
 
 
@@ -121,18 +125,25 @@ def issue(issuing: Issuing, mentorship: Mentorship, person: Person) -> Certifica
     agreement = current_agreement(session, mentorship)
     role, partner = role_in(mentorship, person), other_side(mentorship, person)
     code = new_code()
+    held = held_meetings(session, mentorship, now)
+    signed = _signed(issuing, person, role, code, (period_from, period_until), agreement,
+                     meeting_evidence(session, held, zone))
     data = CertificateData(
         language=person.language, programme=settings.programme, holder_name=person.name,
         holder_role=role, partner_name=partner.name if partner.deleted_at is None else "–",
         period_from=period_from, period_until=period_until,
-        meeting_dates=tuple(m.starts_at.astimezone(zone).date()
-                            for m in held_meetings(session, mentorship, now)),
+        meeting_dates=tuple(m.starts_at.astimezone(zone).date() for m in held),
         topics=tuple(agreement.topics) if agreement else (), issued_on=now.astimezone(zone).date(),
-        verification_code=code, verify_address=settings.hello_address)
+        verification_code=code, verify_address=settings.hello_address,
+        minutes=sum(round((m.ends_at - m.starts_at).total_seconds() / 60) for m in held),
+        qr_link=signed.link if signed else "", credential=signed.credential if signed else "")
     certificate = Certificate(code=code, person_id=person.id, mentorship_id=mentorship.id,
                               holder_name=person.name, period_from=period_from,
                               period_until=period_until, issued_at=now,
-                              pdf=issuing.documents.certificate_pdf(data, created=now))
+                              pdf=issuing.documents.certificate_pdf(data, created=now),
+                              hours=round(data.minutes / 60, 2),
+                              credential=signed.credential if signed else "",
+                              badge_png=signed.badge if signed else None)
     session.add(certificate)
     achievements.record(session, person, "certificate_issued", now, ref=f"c{mentorship.id}",
                         mentorship_id=mentorship.id)
@@ -140,9 +151,37 @@ def issue(issuing: Issuing, mentorship: Mentorship, person: Person) -> Certifica
     return certificate
 
 
+def _signed(issuing: Issuing, person: Person, role: str, code: str, period: tuple[date, date],
+            agreement, evidence):
+    """The credential and badge, when the renderer has an issuer key (the composition root
+    gives it one; a bare renderer, as in a benchmark, issues the PDF alone)."""
+    key = getattr(issuing.documents, "issuer", None)
+    if key is None:
+        return None
+    return sign_certificate(issuing.settings, key, person=person, role=role, code=code,
+                            period=period, agreement=agreement, evidence=evidence,
+                            now=issuing.now)
+
+
+def _certification_name(issuing: Issuing, mentorship: Mentorship, person: Person) -> str:
+    role = role_in(mentorship, person)
+    if person.language == "de":
+        return f"{'Mentee' if role == 'mentee' else 'Mentor/in'} – {issuing.settings.programme}"
+    return f"{role.capitalize()} – {issuing.settings.programme}"
+
+
 def certificate_attachment(certificate: Certificate, language: str) -> Attachment:
     name = "Teilnahmebescheinigung" if language == "de" else "certificate"
     return Attachment(f"{name}-{certificate.code}.pdf", "application/pdf", certificate.pdf)
+
+
+def certificate_attachments(certificate: Certificate, language: str) -> tuple[Attachment, ...]:
+    """The PDF and, when it has one, the badge with its baked credential."""
+    pdf = certificate_attachment(certificate, language)
+    if not certificate.badge_png:
+        return (pdf,)
+    name = "Abzeichen" if language == "de" else "badge"
+    return pdf, Attachment(f"{name}-{certificate.code}.png", "image/png", certificate.badge_png)
 
 
 # --- silence counts as consent --------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Closing: END / BEENDEN from either side asks the other to confirm; YES / JA completes the
 mentorship (each gets a PDF certificate), NO / NEIN keeps it running and tells the first side;
 silence counts as consent after one reminder (completion.closing_silence).
-CERTIFICATE / BESCHEINIGUNG sends a person's certificates again; VERIFY <code> / PRÜFEN <code>
-tells anyone whether a certificate is genuine, for whom and which period, nothing more."""
+CERTIFICATE / BESCHEINIGUNG sends a person's certificates (PDF and badge) again; VERIFY <code> /
+PRÜFEN <code> tells anyone whether a certificate is genuine (or revoked), for whom and which
+period, nothing more, with its signed credential attached."""
 from __future__ import annotations
 
 import re
@@ -11,11 +12,12 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 
 from ..domain.completion import (
-    DELETED_PREFIX, Issuing, certificate_attachment, complete, name_digest, normalise_code,
+    DELETED_PREFIX, Issuing, certificate_attachments, complete, name_digest, normalise_code,
     send_end_question,
 )
 from ..domain.mentorships import is_party, move_to, other_side
 from ..outcomes import Polite
+from ..outgoing.compose import Attachment
 from ..reasons import Reason
 from ..store.models import Certificate, Meeting, Mentorship, Person
 from ..store.states import RUNNING, MeetingState, MentorshipState
@@ -79,7 +81,7 @@ def resend_certificates(ctx: Context) -> str:
         .order_by(Certificate.issued_at, Certificate.id)).all()
     if not certificates:
         raise Polite(Reason.NO_CERTIFICATES)
-    attachments = tuple(certificate_attachment(c, ctx.language) for c in certificates)
+    attachments = tuple(a for c in certificates for a in certificate_attachments(c, ctx.language))
     rows = [{"code": c.code, "period_from": c.period_from, "period_until": c.period_until}
             for c in certificates]
     ctx.answer("certificates", attachments=attachments, certificates=rows)
@@ -100,10 +102,22 @@ def verify(ctx: Context) -> str:
     name_matches = ((name_digest(ctx.settings, name) == certificate.holder_name)
                     if removed and name else None)
     holder = None if removed else certificate.holder_name
+    revoked = certificate.revoked_at is not None
     ctx.answer("verify_result", genuine=True, code=certificate.code, holder=holder, removed=removed,
                asked_name=name, name_matches=name_matches, period_from=certificate.period_from,
-               period_until=certificate.period_until)
-    return f"certificate {certificate.code} verified"
+               period_until=certificate.period_until, revoked=revoked,
+               revoked_on=certificate.revoked_at, reason=certificate.revoked_reason,
+               credential_attached=bool(certificate.credential),
+               attachments=_credential_file(certificate))
+    return f"certificate {certificate.code} verified{' (revoked)' if revoked else ''}"
+
+
+def _credential_file(certificate: Certificate) -> tuple[Attachment, ...]:
+    """The signed credential, for a verifier's own check against the published key."""
+    if not certificate.credential:
+        return ()
+    return (Attachment(f"credential-{certificate.code}.jwt", "application/vc+jwt",
+                       certificate.credential.encode("ascii")),)
 
 
 def _asked(ctx: Context) -> Mentorship:

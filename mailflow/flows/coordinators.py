@@ -12,7 +12,9 @@ import io
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..domain.completion import certificate_attachments
 from ..domain.coordinator_links import command_link, coordinator_word
+from ..domain.credentials import held_hours
 from ..domain.figures import figures
 from ..domain.mentorships import free_places, is_party, move_to, open_request_of
 from ..domain.people import import_rows
@@ -221,9 +223,8 @@ def resend(ctx: Context) -> str:
         holder = ctx.session.get(Person, certificate.person_id) if certificate.person_id else None
         if holder is None or holder.deleted_at is not None or holder.bounced_at is not None:
             continue
-        pdf = Attachment(f"certificate-{certificate.code}.pdf", "application/pdf", certificate.pdf)
         ctx.send(ctx.mail_to(holder, "certificate_resent", values={"code": certificate.code},
-                             attachments=(pdf,)))
+                             attachments=certificate_attachments(certificate, holder.language)))
         sent.append(holder.name)
     if not sent:
         raise _no(Answer.NO_HOLDER, id=mentorship.id)
@@ -251,7 +252,7 @@ def _unbounce(ctx: Context, address: str) -> str:
 EXPORT_COLUMNS = ("mentorship", "state", "mentee_email", "mentee_name", "mentor_email",
                   "mentor_name", "requested_at", "activated_at", "completed_at",
                   "agreement_version", "period_from", "period_until", "meetings_agreed",
-                  "meetings_held", "last_activity_at")
+                  "meetings_held", "last_activity_at", "hours_held")
 
 
 def export(ctx: Context) -> str:
@@ -267,11 +268,13 @@ def export(ctx: Context) -> str:
         select(Meeting.mentorship_id, func.count(Meeting.id))
         .where(Meeting.state == MeetingState.CONFIRMED, Meeting.ends_at <= ctx.now)
         .group_by(Meeting.mentorship_id)).all())
+    hours = held_hours(ctx.session, ctx.now)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     for m in mentorships:
-        writer.writerow(_export_row(m, agreements.get(m.id), held.get(m.id, 0)))
+        writer.writerow([*_export_row(m, agreements.get(m.id), held.get(m.id, 0)),
+                         f"{hours.get(m.id, 0):g}"])
     name = f"programme-{ctx.now.date().isoformat()}.csv"
     attachment = Attachment(name, "text/csv", buffer.getvalue().encode("utf-8"))
     ctx.answer("coordinator_export", attachments=(attachment,), count=len(mentorships))

@@ -131,6 +131,8 @@ def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: P
     if meeting.state == state:
         return f"meeting {meeting.id} already {state}"
     meeting.state = state
+    if state == MeetingState.CONFIRMED:  # named in the credential's evidence
+        meeting.confirmed_via = "calendar" if ctx.inbound.carries_calendar else "reply"
     mentorship.last_activity_at = ctx.now
     proposer = svc.proposer_of(meeting, mentorship)
     values = svc.meeting_values(meeting, mentorship, proposer)
@@ -191,7 +193,7 @@ def accept_counter(ctx: Context) -> str:
     meeting.starts_at, meeting.ends_at = meeting.counter_starts_at, meeting.counter_ends_at
     meeting.counter_starts_at = meeting.counter_ends_at = None
     meeting.sequence += 1
-    meeting.state = MeetingState.CONFIRMED
+    meeting.state, meeting.confirmed_via = MeetingState.CONFIRMED, "counter"
     mentorship.last_activity_at = ctx.now
     both = (mentorship.mentee_id, mentorship.mentor_id)
     svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now,

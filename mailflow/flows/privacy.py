@@ -70,7 +70,7 @@ def exported(session, person: Person, now: datetime) -> dict:
         "achievements": _rows(session, select(Achievement).where(
             Achievement.person_id == person.id).order_by(Achievement.created_at)),
         "certificates": _rows(session, select(Certificate).where(
-            Certificate.person_id == person.id), skip=("pdf",)),
+            Certificate.person_id == person.id), skip=("pdf", "badge_png")),
         "mails_from_you": _rows(session, select(InboundMessage).where(
             InboundMessage.envelope_from == person.email).order_by(InboundMessage.id),
             skip=("raw", "dedup_key")),
@@ -104,6 +104,7 @@ def erase(ctx: Context, person: Person) -> list[int]:
             Certificate.person_id == person.id)):
         certificate.holder_name = name_digest(ctx.settings, certificate.holder_name)
         certificate.pdf = b""
+        certificate.credential, certificate.badge_png = "", None  # they name the holder
     session.execute(delete(OptOut).where(OptOut.address == person.email))
     _scrub_raw_mails(session, person.email, secrets)
     person.email, person.name, person.handle = f"deleted-{person.id}@invalid", "", None

@@ -1,7 +1,8 @@
 """The certificate of participation: what it states, and how it fills its one A4 page.
 
 Its own module because the certificate has rules the agreement has not: it must fit one page, so the
-facts shrink until they end above the footer, and its footer carries the code to verify it by mail.
+facts shrink until they end above the footer, and its footer carries the code to verify it by mail
+and a QR code that opens the check (a prefilled VERIFY mail, or the operator's verification page).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from .pdf_layout import (
     ACCENT, MARGIN, MUTED, PAGE_WIDTH, TEXT_WIDTH, centered, clean, fact_row, first_page,
     text_block,
 )
+from .pdf_qr import QR_SIZE, draw_qr
 from .pdf_wording import Wording
 
 FOOTER_TOP = 238.0  # the certificate's body must end above this line
@@ -34,6 +36,9 @@ class CertificateData:
     issued_on: date
     verification_code: str
     verify_address: str  # where "VERIFY <code>" is sent to check the certificate
+    minutes: int | None = None  # of the meetings that took place; None: hours not kept
+    qr_link: str = ""  # what the QR code opens; "": no QR code
+    credential: str = ""  # the signed credential (VC-JWT) the PDF carries as credential.jwt
 
 
 def certificate_strings(data: CertificateData, words: Wording) -> list[str]:
@@ -72,12 +77,20 @@ def certificate_facts(data: CertificateData, words: Wording) -> list[tuple[str, 
     rows = [(words.partner_labels[data.holder_role], clean(data.partner_name)),
             (words.period, period),
             (words.meetings_held, str(len(data.meeting_dates)))]
+    if data.minutes is not None:
+        rows.append((words.hours, shown_hours(data.minutes, data.language)))
     if data.meeting_dates:
         days = ", ".join(words.short_day(day) for day in sorted(data.meeting_dates))
         rows.append((words.meeting_dates, days))
     if data.topics:
         rows.append((words.topics, "\n".join(f"• {clean(topic)}" for topic in data.topics)))
     return rows
+
+
+def shown_hours(minutes: int, language: str) -> str:
+    """Minutes as hours the way a reader writes them: 1.5 in English, 1,5 in German."""
+    hours = f"{round(minutes / 60, 2):g}"
+    return hours.replace(".", ",") if language == "de" else hours
 
 
 def _fitted_facts(pdf: FPDF, rows: list[tuple[str, str]], *, top: float) -> None:
@@ -95,12 +108,14 @@ def _facts_height(pdf: FPDF, rows: list[tuple[str, str]], size: float) -> float:
 
 def certificate_footer_lines(data: CertificateData, words: Wording) -> tuple[str, str, str]:
     """Issue date, verification code, and how to verify (with the note that no signature is
-    needed)."""
-    code = clean(data.verification_code)
-    how_to = words.how_to_verify.format(command=f"VERIFY {code}",
-                                        address=clean(data.verify_address))
+    needed, and what the QR code and the attached credential are)."""
+    code, address = clean(data.verification_code), clean(data.verify_address)
+    how_to = words.how_to_verify.format(command=f"VERIFY {code}", address=address)
+    notes = [how_to, words.unsigned_note]
+    if data.credential:
+        notes.append(words.credential_note.format(address=address))
     return (f"{words.issued_on} {words.day(data.issued_on)}", f"{words.code}: {code}",
-            f"{how_to}\n{words.unsigned_note}")
+            "\n".join(notes))
 
 
 def _certificate_footer(pdf: FPDF, data: CertificateData, words: Wording) -> None:
@@ -114,4 +129,7 @@ def _certificate_footer(pdf: FPDF, data: CertificateData, words: Wording) -> Non
     pdf.cell(TEXT_WIDTH / 2, 6, code, align="R")
     pdf.set_font(style="", size=8.5)
     pdf.set_text_color(*MUTED)
-    text_block(pdf, how_to, x=MARGIN, top=FOOTER_TOP + 18, width=TEXT_WIDTH, line_height=4.5)
+    width = TEXT_WIDTH - (QR_SIZE + 4 if data.qr_link else 0)
+    text_block(pdf, how_to, x=MARGIN, top=FOOTER_TOP + 18, width=width, line_height=4.5)
+    if data.qr_link:
+        draw_qr(pdf, data.qr_link, x=PAGE_WIDTH - MARGIN - QR_SIZE, top=FOOTER_TOP + 17)

@@ -4,7 +4,8 @@ built by one renderer per process.
 Both are drawn with fpdf2 in the shipped Unicode font, in German or English. The creation date is
 passed in, so the same input gives the same bytes (golden tests, resending a stored certificate).
 The renderer is built once per process: it holds the parsed font, which is the expensive part (see
-mailflow.outgoing.fonts). What each document draws is in certificate_pdf and agreement_pdf, their
+mailflow.outgoing.fonts). A certificate with a credential carries it as an embedded file
+(credential.jwt, PDF 1.7 section 7.11.4), so the PDF alone can be checked by machine. What each document draws is in certificate_pdf and agreement_pdf, their
 words in pdf_wording, the shared page and text helpers in pdf_layout.
 """
 from __future__ import annotations
@@ -16,15 +17,19 @@ from fpdf import FPDF
 from .agreement_pdf import AgreementData, agreement_strings, draw_agreement
 from .certificate_pdf import CertificateData, certificate_strings, draw_certificate
 from .fonts import FontSource, load_font_set
+from .issuer_key import IssuerKey
 from .pdf_layout import INK, MARGIN
 from .pdf_wording import wording_for
+
+CREDENTIAL_FILE = "credential.jwt"
 
 
 class DocumentRenderer:
     """Builds the PDFs; create one per process and reuse it (it holds the parsed font)."""
 
-    def __init__(self, fonts: FontSource | None = None):
+    def __init__(self, fonts: FontSource | None = None, issuer: IssuerKey | None = None):
         self.fonts = fonts or load_font_set()
+        self.issuer = issuer  # signs the certificates' credentials; None: PDFs alone
 
     def certificate_pdf(self, data: CertificateData, *, created: datetime) -> bytes:
         """One A4 page: title, programme, holder, partner, period, meetings, topics, verification
@@ -35,6 +40,10 @@ class DocumentRenderer:
         pdf = self._new_pdf(data.language, created, words.certificate_title,
                             certificate_strings(data, words))
         draw_certificate(pdf, data, words)
+        if data.credential:
+            pdf.embed_file(bytes=data.credential.encode("ascii"), basename=CREDENTIAL_FILE,
+                           modification_date=pdf.creation_date, mime_type="application/vc+jwt",
+                           desc="Open Badges 3.0 credential (VC-JWT)")
         return bytes(pdf.output())
 
     def agreement_pdf(self, data: AgreementData, *, created: datetime) -> bytes:

@@ -22,11 +22,13 @@ class Wording:
     period: str
     meetings_held: str
     meeting_dates: str
+    hours: str
     topics: str
     issued_on: str
     code: str
     how_to_verify: str  # {command}, {address}
     unsigned_note: str
+    credential_note: str
     agreement_title: str
     version: str
     mentee: str
@@ -64,11 +66,15 @@ GERMAN = Wording(
     period="Zeitraum",
     meetings_held="Anzahl der Treffen",
     meeting_dates="Termine",
+    hours="Stunden",
     topics="Themen",
     issued_on="Ausgestellt am",
     code="Prüfcode",
     how_to_verify="Echtheit prüfen: eine E-Mail mit „{command}“ an {address} senden.",
     unsigned_note="Diese Bescheinigung wurde maschinell erstellt und ist ohne Unterschrift gültig.",
+    credential_note=("Der QR-Code führt zur Prüfung. Beigefügt ist ein signierter Open-Badges-3.0-"
+                     "Nachweis (credential.jwt), prüfbar mit dem öffentlichen Schlüssel des "
+                     "Programms (SCHLÜSSEL an {address})."),
     agreement_title="Mentoring-Vereinbarung",
     version="Fassung",
     mentee="Mentee",
@@ -96,11 +102,15 @@ ENGLISH = Wording(
     period="Period",
     meetings_held="Number of meetings",
     meeting_dates="Meeting dates",
+    hours="Hours",
     topics="Topics",
     issued_on="Issued on",
     code="Verification code",
     how_to_verify="To verify, send an email with “{command}” to {address}.",
     unsigned_note="This certificate was issued automatically and is valid without a signature.",
+    credential_note=("The QR code leads to the check. Attached is a signed Open Badges 3.0 "
+                     "credential (credential.jwt), verifiable with the programme's public key "
+                     "(send KEY to {address})."),
     agreement_title="Mentoring Agreement",
     version="Version",
     mentee="Mentee",

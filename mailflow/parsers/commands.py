@@ -45,6 +45,8 @@ class Keyword(enum.Enum):
     STATS = "STATS"
     APPLY = "APPLY"
     SUBSCRIBE = "SUBSCRIBE"  # reminders (or, for a coordinator, the digest) again after an opt-out
+    KEY = "KEY"
+    REVOKE = "REVOKE"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ GERMAN_WORDS: Mapping[str, Keyword] = MappingProxyType({
     "ERINNERN": Keyword.REMIND, "ZUORDNEN": Keyword.MATCH, "ERNEUT": Keyword.RESEND,
     "IMPORT": Keyword.IMPORT, "STATISTIK": Keyword.STATS, "BEWERBEN": Keyword.APPLY,
     "ABONNIEREN": Keyword.SUBSCRIBE,
+    "SCHLÜSSEL": Keyword.KEY, "SCHLUESSEL": Keyword.KEY, "WIDERRUFEN": Keyword.REVOKE,
 })
 
 # The word our mails show for each keyword in German: its first spelling above (with umlauts).

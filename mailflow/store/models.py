@@ -124,6 +124,9 @@ class Meeting(Base):
     source_uid: Mapped[str | None] = mapped_column(String(300))
     counter_starts_at: Mapped[datetime | None]  # a COUNTER waiting for the proposer's answer
     counter_ends_at: Mapped[datetime | None]
+    # how the acceptor confirmed: calendar (iMIP REPLY) | reply (YES to the mail) | counter;
+    # "" before it was kept. Named in the credential's evidence.
+    confirmed_via: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class Feedback(Base):
@@ -161,6 +164,12 @@ class Certificate(Base):
     period_until: Mapped[date]
     issued_at: Mapped[datetime]
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    # the signed Open Badges 3.0 credential (VC-JWT) and its baked PNG badge; ""/None before
+    credential: Mapped[str] = mapped_column(Text, default="", server_default="")
+    badge_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    hours: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class InboundMessage(Base):
