@@ -8,7 +8,7 @@ from typing import Callable
 from .config import Settings
 from .flows import (
     agreement, calendar_answers, closing, confirm, coordinators, help, joining, meetings, privacy,
-    profile, requests,
+    profile, proposals, reports, requests,
 )
 from .flows.confirm import confirmed
 from .flows.context import Context, Inbound
@@ -48,11 +48,13 @@ COORDINATORS: dict[Keyword, Flow] = {
     Keyword.HELP: help.send_help,
     Keyword.IMPORT: coordinator_only(confirmed(coordinators.import_people)),
     Keyword.REMIND: coordinator_only(confirmed(coordinators.remind)),
-    Keyword.MATCH: coordinator_only(confirmed(coordinators.match)),
+    Keyword.MATCH: coordinator_only(confirmed(proposals.match)),  # also MATCH ALL / MATCH 3 5
     Keyword.END: coordinator_only(confirmed(coordinators.end)),
     Keyword.RESEND: coordinator_only(confirmed(coordinators.resend)),
     Keyword.EXPORT: coordinator_only(coordinators.export),
     Keyword.STATS: coordinator_only(coordinators.stats),
+    Keyword.PROPOSE: coordinator_only(proposals.propose),
+    Keyword.REPORT: coordinator_only(reports.report),
 }
 
 # Replies to our mails: the token's purpose names the conversation, the keyword the answer.
@@ -74,6 +76,7 @@ REPLIES: dict[str, dict[Keyword, Flow]] = {
             Keyword.END: closing.request_end},
     "delete": {Keyword.YES: privacy.delete_confirmed, Keyword.NO: privacy.keep},
     "coord": COORDINATORS,  # the digest's one-click links: a signed coordinators' address
+    "proposal": COORDINATORS,  # the answer to PROPOSE: its MATCH lines mean that proposal's
 }
 
 # Conversations whose replies may carry calendar answers of their own (read there, not taken as a

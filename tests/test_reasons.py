@@ -28,7 +28,7 @@ SAMPLE = dict(programme="Mentoring Test", hello="hello@mentoring.test", domain="
               name="Mia", count=2, wanted="zed", mentors="mailto:hello@mentoring.test",
               other="Otto", state="active", files=[], who="Ann", id=7, email="ann@example.org",
               command="REMIND", role="mentor", actual="mentee", capacity=2, reason="5.1.1",
-              resent=True)
+              resent=True, proposal=4, lines="9", typed="2026-13-01")
 RAISING = ("Polite", "Refused", "_no")
 _COMPARED = re.compile(r"\b(why|code) == [\"']([^\"']+)[\"']")
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..store.models import Mentorship, Person
@@ -110,12 +110,24 @@ def fit(mentee: Person, mentor: Person, now: datetime) -> Fit:
     return Fit(mentee, mentor, score, shared, same, apart)
 
 
+def open_places(session: Session, mentors: list[Person]) -> dict[int, int]:
+    """Free places not yet asked for: capacity minus running mentorships minus open requests, so
+    that a mentor with one place is not sent two requests at once."""
+    asked = dict(session.execute(
+        select(Mentorship.mentor_id, func.count(Mentorship.id))
+        .where(Mentorship.mentor_id.in_([m.id for m in mentors]),
+               Mentorship.state == MentorshipState.REQUESTED)
+        .group_by(Mentorship.mentor_id)).all())
+    free = free_places(session, mentors)
+    return {m.id: max(0, free[m.id] - asked.get(m.id, 0)) for m in mentors}
+
+
 def mentors_with_places(session: Session) -> list[tuple[Person, int]]:
-    """Reachable mentors with at least one free place, and how many."""
+    """Reachable mentors with at least one open place, and how many."""
     mentors = list(session.scalars(select(Person).where(
         Person.role == "mentor", Person.deleted_at.is_(None), Person.bounced_at.is_(None))
         .order_by(Person.id)))
-    places = free_places(session, mentors)
+    places = open_places(session, mentors)
     return [(m, places[m.id]) for m in mentors if places[m.id] > 0]
 
 

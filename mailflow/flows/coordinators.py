@@ -172,6 +172,7 @@ def match(ctx: Context) -> str:
 
 
 def match_note(language: str) -> str:
+    """The note a coordinator's match carries to the mentor (MATCH, and the lines of PROPOSE)."""
     if language == "de":
         return "Das Koordinationsteam schlägt Sie als Mentor:in vor."
     return "The programme coordinators suggest you as the mentor."

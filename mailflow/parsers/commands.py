@@ -44,6 +44,8 @@ class Keyword(enum.Enum):
     IMPORT = "IMPORT"
     STATS = "STATS"
     APPLY = "APPLY"
+    PROPOSE = "PROPOSE"
+    REPORT = "REPORT"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ GERMAN_WORDS: Mapping[str, Keyword] = MappingProxyType({
     "LOESCHEN": Keyword.DELETE, "PRÜFEN": Keyword.VERIFY, "PRUEFEN": Keyword.VERIFY,
     "ERINNERN": Keyword.REMIND, "ZUORDNEN": Keyword.MATCH, "ERNEUT": Keyword.RESEND,
     "IMPORT": Keyword.IMPORT, "STATISTIK": Keyword.STATS, "BEWERBEN": Keyword.APPLY,
+    "VORSCHLAG": Keyword.PROPOSE, "BERICHT": Keyword.REPORT,
 })
 
 # The word our mails show for each keyword in German: its first spelling above (with umlauts).

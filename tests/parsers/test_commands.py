@@ -15,7 +15,7 @@ GERMAN_WORDS = {
     Keyword.YES: "JA", Keyword.NO: "NEIN", Keyword.END: "BEENDEN", Keyword.CERTIFICATE: "BESCHEINIGUNG",
     Keyword.EXPORT: "EXPORT", Keyword.DELETE: "LÖSCHEN", Keyword.VERIFY: "PRÜFEN", Keyword.REMIND: "ERINNERN",
     Keyword.MATCH: "ZUORDNEN", Keyword.RESEND: "ERNEUT", Keyword.IMPORT: "IMPORT", Keyword.STATS: "STATISTIK",
-    Keyword.APPLY: "BEWERBEN",
+    Keyword.APPLY: "BEWERBEN", Keyword.PROPOSE: "VORSCHLAG", Keyword.REPORT: "BERICHT",
 }
 SHARED = {Keyword.EXPORT, Keyword.IMPORT}
 
