@@ -65,7 +65,7 @@ def match(ctx: Context) -> str:
     for line in lines:
         why = _stale(ctx, line, closed)
         if why:
-            stale.append(_line_values(ctx, line, why=why))
+            stale.append(_line_values(ctx, line, change=why))
             continue
         mentorship = _request(ctx, line)
         sent.append(_line_values(ctx, line, id=mentorship.id))

@@ -11,7 +11,7 @@ from datetime import date
 from fpdf import FPDF
 
 from .pdf_layout import (
-    ACCENT, MARGIN, MUTED, TEXT_WIDTH, centered, clean, fact_row, first_page, text_block,
+    ACCENT, INK, MARGIN, MUTED, TEXT_WIDTH, centered, clean, first_page, text_block,
 )
 
 # the report's figures in the order they are shown; the CSV's "figure" column
@@ -34,8 +34,9 @@ LABELS = {
                columns=("Nr.", "Mentee", "Mentor:in", "Stand", "Treffen", "Stunden"),
                period="{first} bis {last}"),
 }
-PAIRS_ON_PAGE = 24
-_COLUMN_X = (0, 12, 58, 104, 130, 152)  # mm from the margin
+PAIRS_ON_PAGE = 22
+FIGURE_LABEL_WIDTH = 90.0  # mm: the longest label on one line
+_COLUMN_X = (0, 10, 54, 98, 124, 146)  # mm from the margin
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,21 @@ def draw_report(pdf: FPDF, data: ReportData) -> None:
     top = centered(pdf, words["title"], size=20, bold=True, color=ACCENT, top=max(top + 6, 32))
     top = centered(pdf, period_line(data), size=11, color=MUTED, top=top + 3) + 10
     for name in FIGURES:
-        top = fact_row(pdf, words[name], data.values[name], size=11, top=top, gap=2.2)
+        top = _figure_row(pdf, words[name], data.values[name], top)
     if data.pairs:
         _pairs(pdf, data, words, top + 6)
+
+
+def _figure_row(pdf: FPDF, label: str, value: str, top: float) -> float:
+    """One figure on one line: the label in the accent colour, the value right of it."""
+    pdf.set_font(style="B", size=11)
+    pdf.set_text_color(*ACCENT)
+    text_block(pdf, label, x=MARGIN, top=top, width=FIGURE_LABEL_WIDTH, line_height=5.5)
+    pdf.set_font(style="", size=11)
+    pdf.set_text_color(*INK)
+    text_block(pdf, value, x=MARGIN + FIGURE_LABEL_WIDTH, top=top,
+               width=TEXT_WIDTH - FIGURE_LABEL_WIDTH, line_height=5.5)
+    return top + 7.4
 
 
 def _pairs(pdf: FPDF, data: ReportData, words: dict, top: float) -> None:
@@ -83,7 +96,7 @@ def _pairs(pdf: FPDF, data: ReportData, words: dict, top: float) -> None:
     top = text_block(pdf, words["pairs"], x=MARGIN, top=top, width=TEXT_WIDTH, line_height=6)
     for number, row in enumerate((words["columns"], *data.pairs[:PAIRS_ON_PAGE])):
         pdf.set_font(style="B" if number == 0 else "", size=8)
-        pdf.set_text_color(*(MUTED if number == 0 else (33, 37, 41)))
+        pdf.set_text_color(*(MUTED if number == 0 else INK))
         for x, width, cell in zip(_COLUMN_X, _widths(), row):
             text_block(pdf, clean(cell)[:40], x=MARGIN + x, top=top, width=width, line_height=4.2)
         top += 4.6
