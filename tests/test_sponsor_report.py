@@ -35,13 +35,14 @@ PAIRS = [
     ("declined", utc(2026, 11, 15), None, "expired"),
     ("declined", utc(2026, 10, 1), None, "declined"),
     ("accepted", utc(2026, 11, 20), None, ""),                 # started in the period
-    ("accepted", utc(2026, 11, 30, 23, 30), None, ""),         # 0:30 on 1 December in Berlin
+    ("accepted", utc(2026, 11, 30, 23, 30), None, ""),  # 0:30 on 1 December in Berlin
 ]
 # (pair index, start, minutes, state, rating)
 MEETINGS = [
     (0, utc(2026, 9, 20, 10), 60, "confirmed", 4), (0, utc(2026, 10, 5, 10), 90, "confirmed", 5),
     (1, utc(2026, 11, 2, 16), 45, "confirmed", 3), (1, utc(2026, 12, 5, 16), 60, "confirmed", None),
-    (2, utc(2026, 8, 10, 10), 60, "confirmed", 1), (1, utc(2026, 10, 12, 16), 60, "cancelled", None),
+    (2, utc(2026, 8, 10, 10), 60, "confirmed", 1),
+    (1, utc(2026, 10, 12, 16), 60, "cancelled", None),
 ]
 
 
