@@ -45,6 +45,7 @@ class Settings:
     reminder_first_days: int = 3
     reminder_second_days: int = 7
     escalate_days: int = 10
+    request_expiry_days: int = 14  # an unanswered request is withdrawn; the mentee offered others
     inactivity_days: int = 28
     digest_frequency: str = "daily"  # daily | weekly | off
     digest_time: str = "07:00"  # local time (MAILFLOW_TIMEZONE)

@@ -160,6 +160,9 @@ class Answer(Told, Enum):
     NO_HOLDER = (False, "no_holder",
                  "no holder of the certificates of mentorship {id} can be reached")
     NOT_BOUNCED = False, "not_bounced", "mail to {email} does not bounce"
+    NO_PROPOSAL = False, "no_proposal", "MATCH ALL / MATCH <lines> without a proposal"
+    UNKNOWN_LINES = False, "unknown_lines", "proposal {proposal} has no lines {lines}"
+    REPORT_DATES = False, "report_dates", "REPORT period {typed!r} not understood"
 
 
 @unique

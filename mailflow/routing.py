@@ -8,7 +8,7 @@ from typing import Callable
 from .config import Settings
 from .flows import (
     agreement, calendar_answers, closing, confirm, coordinators, credentials, help, joining,
-    meetings, opt_outs, privacy, profile, requests,
+    meetings, opt_outs, privacy, profile, proposals, reports, requests,
 )
 from .flows.confirm import confirmed
 from .flows.context import Context, Inbound
@@ -50,13 +50,15 @@ COORDINATORS: dict[Keyword, Flow] = {
     Keyword.HELP: help.send_help,
     Keyword.IMPORT: coordinator_only(confirmed(coordinators.import_people)),
     Keyword.REMIND: coordinator_only(confirmed(coordinators.remind)),
-    Keyword.MATCH: coordinator_only(confirmed(coordinators.match)),
+    Keyword.MATCH: coordinator_only(confirmed(proposals.match)),  # also MATCH ALL / MATCH 3 5
     Keyword.END: coordinator_only(confirmed(coordinators.end)),
     Keyword.RESEND: coordinator_only(confirmed(coordinators.resend)),
     Keyword.EXPORT: coordinator_only(coordinators.export),
     Keyword.STATS: coordinator_only(coordinators.stats),
     Keyword.SUBSCRIBE: coordinator_only(confirmed(opt_outs.subscribe_digest)),
     Keyword.REVOKE: coordinator_only(confirmed(credentials.revoke)),
+    Keyword.PROPOSE: coordinator_only(proposals.propose),
+    Keyword.REPORT: coordinator_only(reports.report),
 }
 # A List-Unsubscribe address: whatever the mail to it says, it opts out (RFC 2369).
 OPTING_OUT: dict[Keyword, Flow] = dict.fromkeys(Keyword, opt_outs.unsubscribed)
@@ -81,6 +83,7 @@ REPLIES: dict[str, dict[Keyword, Flow]] = {
     "delete": {Keyword.YES: privacy.delete_confirmed, Keyword.NO: privacy.keep},
     "coord": COORDINATORS,  # the digest's one-click links: a signed coordinators' address
     "optout": OPTING_OUT, "coordout": OPTING_OUT,
+    "proposal": COORDINATORS,  # the answer to PROPOSE: its MATCH lines mean that proposal's
 }
 
 # Conversations whose replies may carry calendar answers of their own (read there, not taken as a

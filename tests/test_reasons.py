@@ -30,7 +30,8 @@ SAMPLE = dict(programme="Mentoring Test", hello="hello@mentoring.test", domain="
               other="Otto", state="active", files=[], who="Ann", id=7, email="ann@example.org",
               command="REMIND", role="mentor", actual="mentee", capacity=2, reason="5.1.1",
               resent=True, coordinators="coordinators@mentoring.test",
-              code="K7QM-2XPA-9C", revoked_on=datetime(2026, 12, 2, 9, 0))
+              code="K7QM-2XPA-9C", revoked_on=datetime(2026, 12, 2, 9, 0),
+              proposal=4, lines="9", typed="2026-13-01")
 RAISING = ("Polite", "Refused", "_no")
 _COMPARED = re.compile(r"\b(why|code) == [\"']([^\"']+)[\"']")
 

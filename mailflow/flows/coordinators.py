@@ -168,12 +168,13 @@ def match(ctx: Context) -> str:
     if free_places(ctx.session, [mentor])[mentor.id] <= 0:
         raise _no(Answer.MATCH_FULL, who=mentor.name, capacity=mentor.capacity)
     _not_bounced(mentor)
-    mentorship = open_request(ctx, mentee, mentor, _match_note(mentor.language))
+    mentorship = open_request(ctx, mentee, mentor, match_note(mentor.language))
     ctx.send(ctx.mail_to(mentee, "request_sent", values={"mentor": mentor.name}))
     return _yes(ctx, Answer.MATCHED, id=mentorship.id, who=mentee.name, other=mentor.name)
 
 
-def _match_note(language: str) -> str:
+def match_note(language: str) -> str:
+    """The note a coordinator's match carries to the mentor (MATCH, and the lines of PROPOSE)."""
     if language == "de":
         return "Das Koordinationsteam schlägt Sie als Mentor:in vor."
     return "The programme coordinators suggest you as the mentor."
@@ -199,6 +200,7 @@ def end(ctx: Context) -> str:
         raise _no(Answer.END_STATE, id=mentorship.id, state=mentorship.state)
     if mentorship.state == MentorshipState.REQUESTED:
         move_to(mentorship, MentorshipState.DECLINED, ctx.now)
+        mentorship.request_closed_as = "withdrawn"
     else:
         closing.complete_mentorship(ctx, mentorship)
     return _yes(ctx, Answer.ENDED, id=mentorship.id, who=mentorship.mentee.name,

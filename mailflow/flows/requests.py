@@ -68,14 +68,23 @@ def accept(ctx: Context) -> str:
 
 
 def decline(ctx: Context) -> str:
+    """The mentor says no, perhaps with a reason (after the keyword, on its line or below): the
+    reason is kept for the coordinators and never reaches the mentee."""
     mentorship = _answerable(ctx)
     move_to(mentorship, MentorshipState.DECLINED, ctx.now)
+    mentorship.request_closed_as, mentorship.decline_reason = "declined", _reason(ctx)[:2000]
     mentee = mentorship.mentee
     word = command_word(Keyword.MENTORS, mentee.language)
     ctx.send(ctx.mail_to(mentee, "request_declined", values={"mentor": mentorship.mentor.name,
                                                             "mentors": ctx.hello_link(word)}))
-    ctx.answer("request_answered", mentee=mentee.name, accepted=False)
+    ctx.answer("request_answered", mentee=mentee.name, accepted=False,
+               reason=bool(mentorship.decline_reason))
     return f"mentorship {mentorship.id} declined"
+
+
+def _reason(ctx: Context) -> str:
+    below = "\n".join(ctx.inbound.new_text.strip().splitlines()[1:])
+    return "\n".join(p for p in (ctx.inbound.command.argument, below.strip()) if p).strip()
 
 
 def _answerable(ctx: Context) -> Mentorship:

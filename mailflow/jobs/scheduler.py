@@ -17,7 +17,7 @@ import schedule
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from . import closing, digest, meetings, reminders
+from . import closing, digest, meetings, reminders, requests
 from .context import JobApp
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ Job = Callable[[JobApp, datetime], int]
 
 # name -> job; each returns how many things it did. Filled by the flows that need time-driven work.
 JOBS: dict[str, Job] = {
+    "request_expiry": requests.expire_requests,  # first: a withdrawn request is reminded no more
     "request_reminders": reminders.remind_requests,
     "approval_reminders": reminders.remind_approvals,
     "inactivity": reminders.nudge_inactive,

@@ -20,6 +20,7 @@ from .fonts import FontSource, load_font_set
 from .issuer_key import IssuerKey
 from .pdf_layout import INK, MARGIN
 from .pdf_wording import wording_for
+from .report_pdf import LABELS, ReportData, draw_report, report_strings
 
 CREDENTIAL_FILE = "credential.jwt"
 
@@ -52,6 +53,13 @@ class DocumentRenderer:
         pdf = self._new_pdf(data.language, created, words.agreement_title,
                             agreement_strings(data, words))
         draw_agreement(pdf, data, words)
+        return bytes(pdf.output())
+
+    def report_pdf(self, data: ReportData, *, created: datetime) -> bytes:
+        """The sponsor report: one page of figures (and the first pairs, with NAMES)."""
+        pdf = self._new_pdf(data.language, created, LABELS[data.language]["title"],
+                            report_strings(data))
+        draw_report(pdf, data)
         return bytes(pdf.output())
 
     def _new_pdf(self, language: str, created: datetime, title: str, strings: list[str]) -> FPDF:

@@ -47,6 +47,8 @@ class Keyword(enum.Enum):
     SUBSCRIBE = "SUBSCRIBE"  # reminders (or, for a coordinator, the digest) again after an opt-out
     KEY = "KEY"
     REVOKE = "REVOKE"
+    PROPOSE = "PROPOSE"
+    REPORT = "REPORT"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ GERMAN_WORDS: Mapping[str, Keyword] = MappingProxyType({
     "IMPORT": Keyword.IMPORT, "STATISTIK": Keyword.STATS, "BEWERBEN": Keyword.APPLY,
     "ABONNIEREN": Keyword.SUBSCRIBE,
     "SCHLÜSSEL": Keyword.KEY, "SCHLUESSEL": Keyword.KEY, "WIDERRUFEN": Keyword.REVOKE,
+    "VORSCHLAG": Keyword.PROPOSE, "BERICHT": Keyword.REPORT,
 })
 
 # The word our mails show for each keyword in German: its first spelling above (with umlauts).

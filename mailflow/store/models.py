@@ -76,6 +76,11 @@ class Mentorship(Base):
     end_requested_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime | None]
     nudged_at: Mapped[datetime | None]  # the last inactivity mail (jobs: at most one per period)
+    # how a request closed without a match: declined (by the mentor) | expired (no answer in
+    # time) | withdrawn (a coordinator's END); "" while open, accepted, or from before 0003
+    request_closed_as: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # the mentor's reason for declining: for the coordinators only, never in a mail to the mentee
+    decline_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
@@ -217,6 +222,31 @@ class OutboundMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Proposal(Base):
+    """A batch of proposed pairs as a coordinator was shown it (PROPOSE), so that MATCH 3 means
+    the line they read, whatever changed since."""
+
+    __tablename__ = "proposal"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    requested_by: Mapped[str] = mapped_column(String(320))
+    lines: Mapped[list["ProposalLine"]] = relationship(order_by="ProposalLine.number")
+
+
+class ProposalLine(Base):
+    __tablename__ = "proposal_line"
+    __table_args__ = (UniqueConstraint("proposal_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), index=True)
+    number: Mapped[int]
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    score: Mapped[float]
+    explanation: Mapped[str] = mapped_column(Text)
+    # the request this line became, once a coordinator matched it
+    mentorship_id: Mapped[int | None] = mapped_column(ForeignKey("mentorship.id"))
 
 
 class JobRun(Base):

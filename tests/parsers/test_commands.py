@@ -17,6 +17,7 @@ GERMAN_WORDS = {
     Keyword.MATCH: "ZUORDNEN", Keyword.RESEND: "ERNEUT", Keyword.IMPORT: "IMPORT", Keyword.STATS: "STATISTIK",
     Keyword.APPLY: "BEWERBEN", Keyword.SUBSCRIBE: "ABONNIEREN", Keyword.KEY: "SCHLÜSSEL",
     Keyword.REVOKE: "WIDERRUFEN",
+    Keyword.PROPOSE: "VORSCHLAG", Keyword.REPORT: "BERICHT",
 }
 SHARED = {Keyword.EXPORT, Keyword.IMPORT}
 
