@@ -7,8 +7,8 @@ from typing import Callable
 
 from .config import Settings
 from .flows import (
-    agreement, calendar_answers, closing, confirm, coordinators, help, joining, meetings, privacy,
-    profile, requests,
+    agreement, calendar_answers, closing, concerns, confirm, coordinators, help, joining, meetings,
+    privacy, profile, pulse, requests,
 )
 from .flows.confirm import confirmed
 from .flows.context import Context, Inbound
@@ -36,6 +36,8 @@ HELLO: dict[Keyword, Flow] = {
     Keyword.TOPICS: stranger_or(profile.topics),
     Keyword.EXPORT: stranger_or(privacy.export),
     Keyword.DELETE: stranger_or(privacy.request_delete),
+    # not confirmed first: it changes nothing for anyone else (flows/concerns.py says why)
+    Keyword.CONCERN: stranger_or(concerns.concern),
 }
 HELLO_DEFAULT: Flow = stranger_or(help.not_understood)
 # An invitation (or its cancellation) from a participant's own calendar, sent to hello@ instead of
@@ -73,6 +75,7 @@ REPLIES: dict[str, dict[Keyword, Flow]] = {
     "end": {Keyword.YES: closing.confirm_end, Keyword.NO: closing.keep_running,
             Keyword.END: closing.request_end},
     "delete": {Keyword.YES: privacy.delete_confirmed, Keyword.NO: privacy.keep},
+    "concern": {Keyword.YES: concerns.owned, Keyword.NO: concerns.disowned},
     "coord": COORDINATORS,  # the digest's one-click links: a signed coordinators' address
 }
 
@@ -88,6 +91,7 @@ REPLY_DEFAULTS: dict[str, Flow] = {
     "meeting": calendar_answers.reply_default,
     "feedback": meetings.feedback_received,
     "checkin": coordinators.checkin_received,
+    "pulse": pulse.answer_received,
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..domain.coordinator_links import command_link
+from ..domain.quiet import record_nudge
 from ..domain.reminders import (
     Waiting, approval_waiting, quiet_mentorships, request_waiting, send_checkin, send_reminder,
 )
@@ -134,6 +135,7 @@ def nudge_inactive(app, now: datetime) -> int:
             found = session.scalars(query).unique().all()
             for mentorship in found:
                 mentorship.nudged_at = now
+                record_nudge(session, mentorship, now)
                 for person in (mentorship.mentee, mentorship.mentor):
                     if person.bounced_at is None and person.deleted_at is None:
                         send_checkin(app.settings, app.signer, outbox(app.composer, session),

@@ -17,7 +17,7 @@ import schedule
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from . import closing, digest, meetings, reminders
+from . import closing, digest, meetings, pulse, reminders, stalled
 from .context import JobApp
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ JOBS: dict[str, Job] = {
     "meeting_feedback": meetings.ask_for_feedback,
     "agreement_deviations": meetings.check_agreements,
     "closing_silence": closing.closing_silence,
+    "pulse": pulse.ask_pulse,
+    "stalled_closing": stalled.close_stalled,
 }
 
 LOCK_KEY = 0x6D666A62  # "mfjb": the advisory lock all mailflow schedulers of one database agree on

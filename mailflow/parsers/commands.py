@@ -44,6 +44,7 @@ class Keyword(enum.Enum):
     IMPORT = "IMPORT"
     STATS = "STATS"
     APPLY = "APPLY"
+    CONCERN = "CONCERN"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ GERMAN_WORDS: Mapping[str, Keyword] = MappingProxyType({
     "LOESCHEN": Keyword.DELETE, "PRÜFEN": Keyword.VERIFY, "PRUEFEN": Keyword.VERIFY,
     "ERINNERN": Keyword.REMIND, "ZUORDNEN": Keyword.MATCH, "ERNEUT": Keyword.RESEND,
     "IMPORT": Keyword.IMPORT, "STATISTIK": Keyword.STATS, "BEWERBEN": Keyword.APPLY,
+    "ANLIEGEN": Keyword.CONCERN,
 })
 
 # The word our mails show for each keyword in German: its first spelling above (with umlauts).
@@ -83,7 +85,7 @@ def command_word(keyword: Keyword, language: str) -> str:
 
 
 # Keywords whose argument is a free comment that may run on over the following lines.
-MULTILINE_ARGUMENT = frozenset({Keyword.CHANGES})
+MULTILINE_ARGUMENT = frozenset({Keyword.CHANGES, Keyword.CONCERN})
 
 _REPLY_PREFIXES = re.compile(
     r"^(\s*((re|aw|antw|antwort|wg|fwd?|wtr|sv)\s*(\[\d+\]|\(\d+\))?\s*:|\[[^\]\n]*\]))+\s*",
