@@ -41,9 +41,9 @@ def _ask_batch(app, now: datetime, periods: dict[int, int]) -> int:
                                        joinedload(Mentorship.mentor))
             .where(Mentorship.id.in_(list(periods)),
                    Mentorship.state == MentorshipState.ACTIVE)).unique().all()
-        asked_before = set(session.execute(
+        asked_before = {tuple(row) for row in session.execute(
             select(PulseCheck.mentorship_id, PulseCheck.person_id, PulseCheck.period)
-            .where(PulseCheck.mentorship_id.in_(list(periods)))).tuples())
+            .where(PulseCheck.mentorship_id.in_(list(periods))))}
         send = outbox(app.composer, session)
         asked = 0
         for mentorship in mentorships:
