@@ -15,7 +15,7 @@ GERMAN_WORDS = {
     Keyword.YES: "JA", Keyword.NO: "NEIN", Keyword.END: "BEENDEN", Keyword.CERTIFICATE: "BESCHEINIGUNG",
     Keyword.EXPORT: "EXPORT", Keyword.DELETE: "LÖSCHEN", Keyword.VERIFY: "PRÜFEN", Keyword.REMIND: "ERINNERN",
     Keyword.MATCH: "ZUORDNEN", Keyword.RESEND: "ERNEUT", Keyword.IMPORT: "IMPORT", Keyword.STATS: "STATISTIK",
-    Keyword.APPLY: "BEWERBEN",
+    Keyword.APPLY: "BEWERBEN", Keyword.CONCERN: "ANLIEGEN",
 }
 SHARED = {Keyword.EXPORT, Keyword.IMPORT}
 
@@ -23,7 +23,17 @@ SHARED = {Keyword.EXPORT, Keyword.IMPORT}
 @pytest.mark.parametrize("keyword", list(Keyword), ids=lambda k: k.name)
 def test_every_english_keyword_on_the_first_line(keyword):
     command = read_command("Re: Your mentoring agreement", f"{ENGLISH_WORDS[keyword]}\n\nThanks, Anna")
-    assert command == Command(keyword, "Thanks, Anna" if keyword is Keyword.CHANGES else "", "en")
+    multiline = keyword in (Keyword.CHANGES, Keyword.CONCERN)
+    assert command == Command(keyword, "Thanks, Anna" if multiline else "", "en")
+
+
+@pytest.mark.parametrize(("subject", "text"), [
+    ("Re: Your mentoring", "CONCERN My mentor is rude\nvery rude\n"),
+    ("ANLIEGEN", "My mentor is rude\nvery rude"),
+])
+def test_a_concern_keeps_every_line_of_its_text(subject, text):
+    command = read_command(subject, text)
+    assert (command.keyword, command.argument) == (Keyword.CONCERN, "My mentor is rude\nvery rude")
 
 
 @pytest.mark.parametrize("keyword", list(Keyword), ids=lambda k: k.name)
