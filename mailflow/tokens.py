@@ -10,7 +10,8 @@ from urllib.parse import quote, urlencode
 
 KINDS = ("reply", "meetings", "bounces")
 # What a token's object id is, by its purpose. Purposes are in addresses already sent: never rename
-# one. The others: delete (a person), confirm (a stored mail), apply, mentors, coord (nothing: 0).
+# one. The others: delete (a person), confirm (a stored mail), pulse (a pulse_check row), concern
+# (a concern row), apply, mentors, coord (nothing: 0).
 MENTORSHIP_PURPOSES = frozenset({"agree", "request", "end", "meetform", "checkin",
                                  "plan"})  # plan: a person's own meetings+ address
 MEETING_PURPOSES = frozenset({"meeting", "meet", "counter", "feedback"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..domain.pulse import FIRST, period_at, send_pulse
@@ -20,14 +20,21 @@ BATCH = 500
 
 
 def ask_pulse(app, now: datetime) -> int:
-    """One pulse mail to each side whose current period has not been asked yet; how many went."""
+    """One pulse mail to each side whose current period has not been asked yet; how many went.
+    One query finds the mentorships whose latest asked period is older than the current one, so a
+    pass with nothing due loads no mentorship (a side skipped for a bouncing address is not asked
+    again in that period)."""
+    latest = (select(PulseCheck.mentorship_id, func.max(PulseCheck.period).label("period"))
+              .group_by(PulseCheck.mentorship_id).subquery())
     with app.store.reading() as session:
         rows = session.execute(
-            select(Mentorship.id, Mentorship.activated_at)
+            select(Mentorship.id, Mentorship.activated_at, latest.c.period)
+            .outerjoin(latest, latest.c.mentorship_id == Mentorship.id)
             .where(Mentorship.state == MentorshipState.ACTIVE,
                    Mentorship.activated_at <= now - FIRST)
             .order_by(Mentorship.id)).all()
-    due = [(mentorship_id, period_at(activated, now)) for mentorship_id, activated in rows]
+    due = [(mentorship_id, period_at(activated, now)) for mentorship_id, activated, asked in rows
+           if asked is None or asked < period_at(activated, now)]
     asked = 0
     for first in range(0, len(due), BATCH):
         asked += _ask_batch(app, now, dict(due[first:first + BATCH]))
