@@ -52,6 +52,9 @@ class Settings:
     digest_weekday: str = "monday"  # for weekly
     # after END: silence counts as consent (one reminder at half time)
     closing_silence_days: int = 14
+    # a stalled mentorship (two unanswered nudges) is warned, then closed, after this many days
+    # each; 0: never closed automatically (the digest lists it)
+    stalled_close_days: int = 0
     jobs_wait_seconds: int = 60  # how long `jobs --once` waits for a running pass of the jobs
     log_level: str = "INFO"  # mailflow's lines: DEBUG | INFO | WARNING | ERROR; libraries: WARNING
     log_format: str = "text"  # text | json (one object per line, for log collectors)

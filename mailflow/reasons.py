@@ -177,6 +177,8 @@ class Refusal(Enum):
     PLANNED_FROM_OUTSIDE = "own-calendar invitation from someone outside the mentorship"
     NOT_A_COORDINATOR = "{sender} is no coordinator"
     CHECKIN_FROM_OUTSIDE = "check-in answer from someone outside the mentorship"
+    PULSE_FOR_OTHERS = "pulse answer by {sender} for a question not theirs"
+    CONCERN_FOR_OTHERS = "{sender} answered for a concern not sent from their address"
 
     def note(self, values: dict) -> str:
         return _fill(self.value, values)

@@ -7,8 +7,8 @@ from typing import Callable
 
 from .config import Settings
 from .flows import (
-    agreement, calendar_answers, closing, confirm, coordinators, credentials, help, joining,
-    meetings, opt_outs, privacy, profile, proposals, reports, requests,
+    agreement, calendar_answers, closing, concerns, confirm, coordinators, credentials, help,
+    joining, meetings, opt_outs, privacy, profile, proposals, pulse, reports, requests,
 )
 from .flows.confirm import confirmed
 from .flows.context import Context, Inbound
@@ -38,6 +38,8 @@ HELLO: dict[Keyword, Flow] = {
     Keyword.EXPORT: stranger_or(privacy.export),
     Keyword.DELETE: stranger_or(privacy.request_delete),
     Keyword.SUBSCRIBE: stranger_or(confirmed(opt_outs.subscribe)),
+    # not confirmed first: it changes nothing for anyone else (flows/concerns.py says why)
+    Keyword.CONCERN: stranger_or(concerns.concern),
 }
 HELLO_DEFAULT: Flow = stranger_or(help.not_understood)
 # An invitation (or its cancellation) from a participant's own calendar, sent to hello@ instead of
@@ -81,6 +83,7 @@ REPLIES: dict[str, dict[Keyword, Flow]] = {
     "end": {Keyword.YES: closing.confirm_end, Keyword.NO: closing.keep_running,
             Keyword.END: closing.request_end},
     "delete": {Keyword.YES: privacy.delete_confirmed, Keyword.NO: privacy.keep},
+    "concern": {Keyword.YES: concerns.owned, Keyword.NO: concerns.disowned},
     "coord": COORDINATORS,  # the digest's one-click links: a signed coordinators' address
     "optout": OPTING_OUT, "coordout": OPTING_OUT,
     "proposal": COORDINATORS,  # the answer to PROPOSE: its MATCH lines mean that proposal's
@@ -99,6 +102,7 @@ REPLY_DEFAULTS: dict[str, Flow] = {
     "feedback": meetings.feedback_received,
     "checkin": coordinators.checkin_received,
     "optout": opt_outs.unsubscribed, "coordout": opt_outs.unsubscribed,
+    "pulse": pulse.answer_received,
 }
 
 

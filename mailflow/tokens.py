@@ -12,7 +12,8 @@ from urllib.parse import quote, urlencode
 KINDS = ("reply", "meetings", "bounces")
 # What a token's object id is, by its purpose. Purposes are in addresses already sent: never rename
 # one. The others: delete (a person), confirm (a stored mail), proposal (a stored batch proposal),
-# mentors (0, or the expired request whose mail offers mentors), apply, coord (nothing: 0).
+# mentors (0, or the expired request whose mail offers mentors), pulse (a pulse_check row), concern
+# (a concern row), apply, coord (the day and the coordinator).
 MENTORSHIP_PURPOSES = frozenset({"agree", "request", "end", "meetform", "checkin",
                                  "plan"})  # plan: a person's own meetings+ address
 MEETING_PURPOSES = frozenset({"meeting", "meet", "counter", "feedback"})

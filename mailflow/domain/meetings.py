@@ -196,9 +196,11 @@ def _mail(person: Person, template: str, token: Token | None, values: dict, ics:
 
 
 def send_feedback_form(send: Send, signer: TokenSigner, meeting: Meeting, mentorship: Mentorship,
-                       person: Person, *, errors=(), values=None) -> None:
+                       person: Person, *, errors=(), values=None, first: bool = False) -> None:
+    """The feedback form; the first of a mentorship (domain.fit.asks_fit) asks about the fit too."""
     token = Token("reply", "feedback", meeting.id, person.id)
+    form = "first_feedback" if first else "feedback"
     send(OutgoingMail(template="meeting_feedback", to=person.email, to_name=person.name,
                       language=person.language, reply_token=token, values=dict(
                           meeting_values(meeting, mentorship, person), errors=list(errors),
-                          form=render_form("feedback", values or {}, person.language))))
+                          first=first, form=render_form(form, values or {}, person.language))))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..domain import achievements
 from ..domain import meetings as svc
+from ..domain.fit import asks_fit
 from ..domain.mentorships import current_agreement, is_party, other_side, running_of
 from ..outcomes import Polite
 from ..parsers.commands import Keyword
@@ -21,6 +22,7 @@ from ..store.states import AGREED, PLANNED, MeetingState
 from ..tokens import Token
 from .context import Context
 from .finding import meeting_and_mentorship, mentorship_of, named_meeting
+from .fit import fit_answered
 from .form_answers import field_error, form_errors, no_form
 
 # ---------------------------------------------------------------- proposing and moving
@@ -232,14 +234,17 @@ def feedback_received(ctx: Context) -> str:
         errors = form_errors(result, ctx.language)
         svc.send_feedback_form(ctx.send, ctx.signer, meeting, mentorship, ctx.person,
                                errors=errors or [no_form(ctx.language)],
-                               values=result.raw if result.found_any else None)
+                               values=result.raw if result.found_any else None,
+                               first=asks_fit(ctx.session, mentorship.id, ctx.person.id,
+                                              meeting.id))
         return f"feedback form with {len(errors)} errors"
     feedback = _store_feedback(ctx, meeting, result.values)
     mentorship.last_activity_at = ctx.now
     recorded = record_feedback_achievements(ctx, meeting, mentorship, ctx.person,
                                             feedback.took_place)
+    fit = fit_answered(ctx, meeting, mentorship, feedback, result.values.get("good_fit"))
     ctx.answer("meeting_feedback_thanks", took_place=feedback.took_place, rating=feedback.rating,
-               achievements=recorded)
+               achievements=recorded, **fit)
     return (f"feedback on meeting {meeting.id} from {ctx.person.email}: "
             f"{feedback.took_place}, {feedback.rating}")
 

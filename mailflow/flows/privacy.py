@@ -14,8 +14,8 @@ from ..domain.mentorships import move_to, other_side
 from ..outgoing.compose import Attachment, OutgoingMail
 from ..parsers.commands import Keyword, command_word
 from ..store.models import (
-    Achievement, AgreementVersion, Base, Certificate, Feedback, InboundMessage, Meeting, Mentorship,
-    OptOut, OutboundMessage, Person,
+    Achievement, AgreementVersion, Base, Certificate, Concern, Feedback, InboundMessage, Meeting,
+    Mentorship, OptOut, OutboundMessage, Person, PulseCheck,
 )
 from ..store.states import RUNNING, MentorshipState
 from ..tokens import day_number
@@ -78,6 +78,11 @@ def exported(session, person: Person, now: datetime) -> dict:
             OutboundMessage.recipient == person.email).order_by(OutboundMessage.id),
             skip=("raw",)),
         "mentorship_ids": ids,
+        # private: only ever in their own export, never in the other side's
+        "concerns": _rows(session, select(Concern).where(Concern.person_id == person.id)
+                          .order_by(Concern.id)),
+        "pulse_answers": _rows(session, select(PulseCheck).where(
+            PulseCheck.person_id == person.id).order_by(PulseCheck.id)),
     }
 
 
@@ -99,6 +104,8 @@ def erase(ctx: Context, person: Person) -> list[int]:
     secrets = [s for s in (person.email, person.name, person.handle or "") if len(s) >= 3]
     ended = _end_mentorships(ctx, person)
     session.execute(update(Feedback).where(Feedback.person_id == person.id).values(comment=""))
+    session.execute(update(PulseCheck).where(PulseCheck.person_id == person.id).values(comment=""))
+    session.execute(delete(Concern).where(Concern.person_id == person.id))
     session.execute(delete(Achievement).where(Achievement.person_id == person.id))
     for certificate in session.scalars(select(Certificate).where(
             Certificate.person_id == person.id)):

@@ -18,6 +18,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from ..domain import pulse, quiet
 from ..domain.coordinator_links import command_link, coordinator_word
 from ..domain.figures import figures
 from ..domain.opt_outs import DIGEST, coordinator_opt_out, opted_out
@@ -107,6 +108,9 @@ def build(session: Session, settings, signer, now: datetime, coordinator: str = 
         "meetings": _upcoming(session, now, settings.timezone),
         "completed": _completed(session, since, link),
         "figures": figures(session, settings, now), "chart": _chart(session, now),
+        "pulse_low": _linked(pulse.low_answers(session, since, SHOWN), link),
+        "pulse_average": pulse.average(session, now),
+        "stalled": _linked(quiet.stalled(session, now, settings.stalled_close_days, SHOWN), link),
         "stats_link": command(coordinator_word(settings, Keyword.STATS)),
         "export_link": command(coordinator_word(settings, Keyword.EXPORT)),
     }
@@ -114,6 +118,12 @@ def build(session: Session, settings, signer, now: datetime, coordinator: str = 
 
 def _section(items: list[dict], total: int) -> dict:
     return {"rows": items, "total": total, "more": max(0, total - len(items))}
+
+
+def _linked(found: tuple[list[dict], int], link) -> dict:
+    """A section of mentorship rows (from domain/), each with its REMIND link."""
+    rows, total = found
+    return _section([dict(row, link=link(Keyword.REMIND, row["id"])) for row in rows], total)
 
 
 def _with_people(query):

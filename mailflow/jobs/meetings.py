@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..domain import meetings as svc
+from ..domain.fit import asks_fit
 from ..domain.mentorships import other_side
 from ..domain.sending import outbox
 from ..outgoing.compose import OutgoingMail
@@ -59,7 +60,9 @@ def _ask_for_feedback_batch(app, now: datetime) -> int:
             mentorship = mentorships[meeting.mentorship_id]
             for person in (mentorship.mentee, mentorship.mentor):
                 if person.deleted_at is None:
-                    svc.send_feedback_form(send, app.signer, meeting, mentorship, person)
+                    first = asks_fit(session, mentorship.id, person.id, meeting.id)
+                    svc.send_feedback_form(send, app.signer, meeting, mentorship, person,
+                                           first=first)
             meeting.feedback_requested_at = now
         return len(due)
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..domain.coordinator_links import command_link
 from ..domain.opt_outs import REMINDERS, opted_out
+from ..domain.quiet import record_nudge
 from ..domain.reminders import (
     Waiting, approval_waiting, quiet_mentorships, request_waiting, send_checkin, send_reminder,
 )
@@ -139,6 +140,7 @@ def nudge_inactive(app, now: datetime) -> int:
                                                    for p in (m.mentee, m.mentor)])
             for mentorship in found:
                 mentorship.nudged_at = now
+                record_nudge(session, mentorship, now)
                 for person in (mentorship.mentee, mentorship.mentor):
                     reachable = person.bounced_at is None and person.deleted_at is None
                     if reachable and person.email.lower() not in quiet:

@@ -17,7 +17,7 @@ import schedule
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from . import closing, digest, meetings, reminders, requests
+from . import closing, digest, meetings, pulse, reminders, requests, stalled
 from .context import JobApp
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ JOBS: dict[str, Job] = {
     "meeting_feedback": meetings.ask_for_feedback,
     "agreement_deviations": meetings.check_agreements,
     "closing_silence": closing.closing_silence,
+    "pulse": pulse.ask_pulse,
+    "stalled_closing": stalled.close_stalled,
 }
 
 LOCK_KEY = 0x6D666A62  # "mfjb": the advisory lock all mailflow schedulers of one database agree on

@@ -49,6 +49,7 @@ class Keyword(enum.Enum):
     REVOKE = "REVOKE"
     PROPOSE = "PROPOSE"
     REPORT = "REPORT"
+    CONCERN = "CONCERN"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ GERMAN_WORDS: Mapping[str, Keyword] = MappingProxyType({
     "ABONNIEREN": Keyword.SUBSCRIBE,
     "SCHLÜSSEL": Keyword.KEY, "SCHLUESSEL": Keyword.KEY, "WIDERRUFEN": Keyword.REVOKE,
     "VORSCHLAG": Keyword.PROPOSE, "BERICHT": Keyword.REPORT,
+    "ANLIEGEN": Keyword.CONCERN,
 })
 
 # The word our mails show for each keyword in German: its first spelling above (with umlauts).
@@ -91,7 +93,7 @@ def command_word(keyword: Keyword, language: str) -> str:
 
 
 # Keywords whose argument is a free comment that may run on over the following lines.
-MULTILINE_ARGUMENT = frozenset({Keyword.CHANGES})
+MULTILINE_ARGUMENT = frozenset({Keyword.CHANGES, Keyword.CONCERN})
 
 _REPLY_PREFIXES = re.compile(
     r"^(\s*((re|aw|antw|antwort|wg|fwd?|wtr|sv)\s*(\[\d+\]|\(\d+\))?\s*:|\[[^\]\n]*\]))+\s*",

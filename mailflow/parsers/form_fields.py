@@ -91,6 +91,11 @@ FORMS: Mapping[str, tuple[Field, ...]] = MappingProxyType({
         Field("comment", "Comment", "Kommentar", kind="text"),
     ),
 })
+# The first feedback form of a mentorship asks one more thing: whether the pair fits. Its reader
+# reads every feedback form (the question is optional), so a reply is read the same whichever
+# form it answers.
+_GOOD_FIT = Field("good_fit", "Good fit", "Passt es", aliases=("good fit?", "passt es?", "fit"))
+FORMS = MappingProxyType({**FORMS, "first_feedback": (*FORMS["feedback"], _GOOD_FIT)})
 
 FORM_FIELDS: dict[str, tuple[str, ...]] = {
     form: tuple(f.name for f in fields) for form, fields in FORMS.items()
@@ -138,6 +143,7 @@ FIELD_ACCEPTS: dict[str, dict[str, str]] = {
                "de": "eine ganze Zahl von 1 bis 5, wie 4, 4/5 oder ★★★★"},
     "comment": {"en": "free text, at most 2000 characters",
                 "de": "freier Text, höchstens 2000 Zeichen"},
+    "good_fit": {"en": "yes, not sure or no", "de": "ja, weiß nicht oder nein"},
 }
 
 PROBLEM_TEXT: dict[str, dict[str, str]] = {

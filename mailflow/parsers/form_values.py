@@ -140,6 +140,22 @@ def as_yes_no(text: str) -> bool:
     raise _Problem("not_yes_no")
 
 
+_UNSURE = re.compile(r"not sure|unsure|weiß nicht|weiss nicht|nicht sicher|unsicher|vielleicht|"
+                     r"maybe|don'?t know|^\?+$")
+
+
+def as_fit(text: str) -> str:
+    """The first feedback's "good fit?": "yes", "unsure" or "no"."""
+    if _UNSURE.search(" ".join(text.casefold().split())):
+        return "unsure"
+    word = _first_word(text)
+    if word in _YES:
+        return "yes"
+    if word in _NO:
+        return "no"
+    raise _Problem("not_a_choice")
+
+
 def as_rating(text: str) -> int:
     cleaned = " ".join(text.casefold().split()).rstrip(".!")
     if cleaned and set(cleaned) <= set("★⭐☆ "):

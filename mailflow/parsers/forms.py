@@ -15,8 +15,8 @@ from typing import Callable, Mapping
 from .form_fields import FORMS, FormResult, field_label, language_key
 from .form_lines import choose, collect, item_text
 from .form_values import (
-    Checker, as_date, as_language, as_minutes, as_rating, as_role, as_time, as_time_zone, as_yes_no,
-    counting, text_up_to, years_later,
+    Checker, as_date, as_fit, as_language, as_minutes, as_rating, as_role, as_time, as_time_zone,
+    as_yes_no, counting, text_up_to, years_later,
 )
 
 
@@ -53,8 +53,9 @@ def read_meeting(text: str) -> FormResult:
 
 
 def read_feedback(text: str) -> FormResult:
-    """Whether the meeting took place, a rating 1–5 (needed when it did) and a comment."""
-    return _read("feedback", text, _feedback_rules)
+    """Whether the meeting took place, a rating 1–5 (needed when it did), a comment, and (only on
+    the first feedback form, so optional) whether the pair is a good fit."""
+    return _read("first_feedback", text, _feedback_rules)
 
 
 def _application_rules(check: Checker) -> None:
@@ -97,6 +98,7 @@ def _feedback_rules(check: Checker) -> None:
     took_place = check.scalar("took_place", as_yes_no)
     check.scalar("rating", as_rating, required=took_place is True)
     check.scalar("comment", text_up_to(2000), required=False)
+    check.scalar("good_fit", as_fit, required=False)
 
 
 # ---------------------------------------------------------------- writing forms

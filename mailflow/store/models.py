@@ -144,6 +144,8 @@ class Feedback(Base):
     rating: Mapped[int | None]
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+    # the first feedback form's "good fit?": yes | unsure | no; None when not asked or not answered
+    good_fit: Mapped[str | None] = mapped_column(String(10))
 
 
 class Achievement(Base):
@@ -271,3 +273,48 @@ class OptOut(Base):
     address: Mapped[str] = mapped_column(String(320))
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
+
+
+class PulseCheck(Base):
+    """One relationship pulse question ("how is your mentorship going? 1–5") to one side of a
+    mentorship for one period (0: 30 days after the agreement, then one every 60 days), and its
+    answer. The row is the pulse job's mark: one per mentorship, person and period."""
+
+    __tablename__ = "pulse_check"
+    __table_args__ = (UniqueConstraint("mentorship_id", "person_id", "period"),
+                      Index("ix_pulse_answered", "answered_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorship.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    period: Mapped[int]
+    asked_at: Mapped[datetime]
+    score: Mapped[int | None]  # 1–5; the latest answer counts
+    comment: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None]
+
+
+class Concern(Base):
+    """A private concern a participant sent to the coordinators (CONCERN / ANLIEGEN): never shown
+    to anyone else, listed in the sender's own EXPORT."""
+
+    __tablename__ = "concern"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    # the MTA vouched for the sender, or they wrote through a reply address bound to them
+    vouched: Mapped[bool] = mapped_column(Boolean, default=False)
+    # what the owner of the address said to our acknowledgement: "" | confirmed | disowned
+    owner_answer: Mapped[str] = mapped_column(String(12), default="")
+
+
+class QuietNotice(Base):
+    """A mail about a mentorship gone quiet: an inactivity nudge, the warning before closing it, or
+    its closing. Nudges newer than the last activity are unanswered ones; two make it stalled."""
+
+    __tablename__ = "quiet_notice"
+    __table_args__ = (Index("ix_quiet_notice_mentorship_kind", "mentorship_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorship.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # nudge | warning | closed
+    sent_at: Mapped[datetime]

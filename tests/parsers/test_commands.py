@@ -17,7 +17,7 @@ GERMAN_WORDS = {
     Keyword.MATCH: "ZUORDNEN", Keyword.RESEND: "ERNEUT", Keyword.IMPORT: "IMPORT", Keyword.STATS: "STATISTIK",
     Keyword.APPLY: "BEWERBEN", Keyword.SUBSCRIBE: "ABONNIEREN", Keyword.KEY: "SCHLÜSSEL",
     Keyword.REVOKE: "WIDERRUFEN",
-    Keyword.PROPOSE: "VORSCHLAG", Keyword.REPORT: "BERICHT",
+    Keyword.PROPOSE: "VORSCHLAG", Keyword.REPORT: "BERICHT", Keyword.CONCERN: "ANLIEGEN",
 }
 SHARED = {Keyword.EXPORT, Keyword.IMPORT}
 
@@ -25,7 +25,17 @@ SHARED = {Keyword.EXPORT, Keyword.IMPORT}
 @pytest.mark.parametrize("keyword", list(Keyword), ids=lambda k: k.name)
 def test_every_english_keyword_on_the_first_line(keyword):
     command = read_command("Re: Your mentoring agreement", f"{ENGLISH_WORDS[keyword]}\n\nThanks, Anna")
-    assert command == Command(keyword, "Thanks, Anna" if keyword is Keyword.CHANGES else "", "en")
+    multiline = keyword in (Keyword.CHANGES, Keyword.CONCERN)
+    assert command == Command(keyword, "Thanks, Anna" if multiline else "", "en")
+
+
+@pytest.mark.parametrize(("subject", "text"), [
+    ("Re: Your mentoring", "CONCERN My mentor is rude\nvery rude\n"),
+    ("ANLIEGEN", "My mentor is rude\nvery rude"),
+])
+def test_a_concern_keeps_every_line_of_its_text(subject, text):
+    command = read_command(subject, text)
+    assert (command.keyword, command.argument) == (Keyword.CONCERN, "My mentor is rude\nvery rude")
 
 
 @pytest.mark.parametrize("keyword", list(Keyword), ids=lambda k: k.name)
