@@ -14,6 +14,7 @@ from ..outgoing.compose import OutgoingMail
 from ..store.models import Mentorship, Person, PulseCheck
 from ..tokens import Token, TokenSigner
 from .mentorships import other_side
+from .opt_outs import participant_opt_out
 from .sending import Send
 
 FIRST = timedelta(days=30)  # after the agreement's approval (Mentorship.activated_at)
@@ -42,7 +43,8 @@ def send_pulse(signer: TokenSigner, send: Send, check: PulseCheck, mentorship: M
     token = pulse_token(check)
     links = [{"score": score, "link": signer.mailto(token, str(score))} for score in SCORES]
     send(OutgoingMail(template="pulse", to=person.email, to_name=person.name,
-                      language=person.language, reply_token=token, values=dict(
+                      language=person.language, reply_token=token,
+                      unsubscribe=participant_opt_out(person), values=dict(
                           other=other_side(mentorship, person).name, links=links,
                           unreadable=unreadable[:200])))
 

@@ -40,9 +40,10 @@ def _tell_coordinators(ctx: Context, meeting: Meeting, mentorship: Mentorship,
     values = dict(id=mentorship.id, who=person.name, email=person.email,
                   role=role_in(mentorship, person), other=other.name,
                   mentee_email=mentorship.mentee.email, meeting=meeting.starts_at,
-                  comment=feedback.comment, end=command_link(ctx.signer, end),
+                  comment=feedback.comment,
                   match_word=coordinator_word(ctx.settings, Keyword.MATCH),
                   coordinators=ctx.settings.coordinators_address)
-    for address in ctx.settings.coordinators:
+    for address in ctx.settings.coordinators:  # each coordinator's link acts for them only
+        link = command_link(ctx.signer, end, address, ctx.now)
         ctx.send(OutgoingMail(template="fit_no", to=address, language=ctx.settings.language,
-                              values=values))
+                              values=dict(values, end=link)))

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from ..domain.opt_outs import REMINDERS, opted_out
 from ..domain.pulse import FIRST, period_at, send_pulse
 from ..domain.sending import outbox
 from ..store.models import Mentorship, PulseCheck
@@ -52,12 +53,15 @@ def _ask_batch(app, now: datetime, periods: dict[int, int]) -> int:
             select(PulseCheck.mentorship_id, PulseCheck.person_id, PulseCheck.period)
             .where(PulseCheck.mentorship_id.in_(list(periods))))}
         send = outbox(app.composer, session)
+        quiet = opted_out(session, REMINDERS, [p.email for m in mentorships
+                                               for p in (m.mentee, m.mentor)])
         asked = 0
         for mentorship in mentorships:
             period = periods[mentorship.id]
             for person in (mentorship.mentee, mentorship.mentor):
                 if ((mentorship.id, person.id, period) in asked_before
-                        or person.deleted_at is not None or person.bounced_at is not None):
+                        or person.deleted_at is not None or person.bounced_at is not None
+                        or person.email.lower() in quiet):
                     continue
                 check = PulseCheck(mentorship_id=mentorship.id, person_id=person.id,
                                    period=period, asked_at=now)
