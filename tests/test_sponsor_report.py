@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from mailflow.domain.people import new_person
-from mailflow.store.models import Feedback, Meeting, Mentorship
+from mailflow.store.models import Feedback, Meeting, Mentorship, PulseCheck
 
 from .support.conversation import Conversation, one_to
 
@@ -44,6 +44,9 @@ MEETINGS = [
     (2, utc(2026, 8, 10, 10), 60, "confirmed", 1),
     (1, utc(2026, 10, 12, 16), 60, "cancelled", None),
 ]
+# (pair index, answered_at, score) of pulse questions; None: asked, not answered
+PULSES = [(0, utc(2026, 9, 14), 2), (0, utc(2026, 11, 13), 5), (1, utc(2026, 10, 10), 4),
+          (2, utc(2026, 8, 1), 1), (1, None, None)]
 
 
 def programme(app) -> None:
@@ -74,6 +77,10 @@ def programme(app) -> None:
             if rating is not None:
                 session.add(Feedback(meeting_id=meeting.id, person_id=pairs[pair].mentee_id,
                                      took_place=True, rating=rating, created_at=meeting.ends_at))
+        for period, (pair, answered, score) in enumerate(PULSES):
+            session.add(PulseCheck(mentorship_id=pairs[pair].id, person_id=pairs[pair].mentee_id,
+                                   period=period, asked_at=start, score=score,
+                                   answered_at=answered))
 
 
 def counted_over_the_store(app) -> dict[str, str]:
@@ -87,6 +94,7 @@ def counted_over_the_store(app) -> dict[str, str]:
         meetings = [_plain(m, ("id", "state", "starts_at", "ends_at"))
                     for m in session.scalars(select(Meeting))]
         ratings = {f.meeting_id: f.rating for f in session.scalars(select(Feedback))}
+        pulses = [(p.answered_at, p.score) for p in session.scalars(select(PulseCheck))]
     within = lambda moment: moment is not None and start <= moment < end  # noqa: E731
     active = [m for m in pairs if m.state not in ("declined", "requested")
               and m.answered_at < end and (m.completed_at is None or m.completed_at >= start)]
@@ -94,10 +102,12 @@ def counted_over_the_store(app) -> dict[str, str]:
     completed = sum(within(m.completed_at) for m in pairs)
     rated = [ratings[m.id] for m in held if m.id in ratings]
     hours = sum((m.ends_at - m.starts_at).total_seconds() for m in held) / 3600
+    pulse = [score for answered, score in pulses if within(answered) and score is not None]
     return {"started": str(sum(within(m.answered_at) and m.state != "declined" for m in pairs)),
             "active": str(len(active)), "completed": str(completed),
             "meetings_held": str(len(held)), "hours": f"{hours:g}",
-            "rating": f"{round(sum(rated) / len(rated), 2):g}", "pulse": "–",
+            "rating": f"{round(sum(rated) / len(rated), 2):g}",
+            "pulse": f"{round(sum(pulse) / len(pulse), 1):g}",
             "completion_rate": f"{round(100 * completed / len(active), 1):g}",
             "declines": str(sum(m.request_closed_as == "declined" and within(m.answered_at)
                                 for m in pairs)),
@@ -131,7 +141,7 @@ def test_report_figures_equal_a_count_over_the_store_and_name_nobody(app, sink, 
     expected = counted_over_the_store(app)
     assert shown == expected
     assert expected == {"started": "2", "active": "3", "completed": "1", "meetings_held": "3",
-                        "hours": "3.25", "rating": "4", "pulse": "–", "completion_rate": "33.3",
+                        "hours": "3.25", "rating": "4", "pulse": "3.7", "completion_rate": "33.3",
                         "declines": "1", "expiries": "1"}, "the scenario is the one meant"
 
     pages, text = pdf_text(files["report-2026-09-01-2026-11-30.pdf"])

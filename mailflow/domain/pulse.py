@@ -66,9 +66,14 @@ def low_answers(session: Session, since: datetime, limit: int) -> tuple[list[dic
 
 def average(session: Session, now: datetime) -> dict:
     """The programme's pulse: the mean score of the answers of the last AVERAGE_DAYS days."""
-    since = now - timedelta(days=AVERAGE_DAYS)
+    mean, answers = mean_score(session, now - timedelta(days=AVERAGE_DAYS), now)
+    return {"average": mean, "answers": answers, "days": AVERAGE_DAYS}
+
+
+def mean_score(session: Session, start: datetime, end: datetime) -> tuple[float | None, int]:
+    """The mean pulse of the answers given in [start, end), to one decimal, and how many."""
     mean, answers = session.execute(
         select(func.avg(PulseCheck.score), func.count(PulseCheck.id))
-        .where(PulseCheck.score.is_not(None), PulseCheck.answered_at >= since)).one()
-    return {"average": round(float(mean), 1) if answers else None, "answers": answers,
-            "days": AVERAGE_DAYS}
+        .where(PulseCheck.score.is_not(None), PulseCheck.answered_at >= start,
+               PulseCheck.answered_at < end)).one()
+    return (round(float(mean), 1) if answers else None), answers
