@@ -13,7 +13,8 @@ KINDS = ("reply", "meetings", "bounces")
 # one. The others: delete (a person), confirm (a stored mail), apply, mentors, coord (nothing: 0).
 MENTORSHIP_PURPOSES = frozenset({"agree", "request", "end", "meetform", "checkin",
                                  "plan"})  # plan: a person's own meetings+ address
-MEETING_PURPOSES = frozenset({"meeting", "meet", "counter", "feedback"})
+# "series": a recurring series, named by its first occurrence
+MEETING_PURPOSES = frozenset({"meeting", "meet", "counter", "feedback", "series"})
 AGREEMENT_VERSION_PURPOSES = frozenset({"approve"})
 _SIGNATURE_CHARS = 20  # hex digits: 80 bits
 _LOCAL = re.compile(r"^(reply|meetings|bounces)\+([a-z0-9]{1,12})"  # kind+purpose
