@@ -88,8 +88,8 @@ def _form_times(ctx: Context, result) -> tuple[list[str], list[tuple[datetime, d
         return errors, []
     zone_name = ctx.person.timezone or ctx.settings.timezone
     length = timedelta(minutes=result.values["duration_minutes"])
-    starts = [datetime.combine(day, at, tzinfo=ZoneInfo(zone_name))
-              for day, at in result.values["slots"]]
+    options = result.values.get("slots") or [(result.values["date"], result.values["time"])]
+    starts = [datetime.combine(day, at, tzinfo=ZoneInfo(zone_name)) for day, at in options]
     if any(start <= ctx.now for start in starts):
         errors.append(field_error("date", _past(ctx.language), ctx.language))
     repeat = result.values.get("repeat")

@@ -46,9 +46,9 @@ def read_agreement(text: str) -> FormResult:
 
 
 def read_meeting(text: str) -> FormResult:
-    """Date and time (up to three options: ``slots``, a list of (date, time)), duration (15–480
-    minutes), how it repeats (a Repeat or None; only with one slot), place, topic and whether it is
-    the closing meeting.
+    """Date and time (up to three options: then ``slots``, a list of (date, time); date and time
+    are the first), duration (15–480 minutes), how it repeats (``repeat``, a Repeat, only for a
+    series, which has one date), place, topic and whether it is the closing meeting.
 
     Whether the date lies in the past needs a clock, so that is the caller's check."""
     return _read("meeting", text, _meeting_rules)
@@ -89,8 +89,10 @@ def _meeting_rules(check: Checker) -> None:
     if isinstance(dates, list) and isinstance(times, list):
         _slot_rules(check, dates, times)
     check.scalar("duration_minutes", as_minutes)
-    check.values["repeat"] = check.scalar("repeat", as_repeat, required=False)
-    if check.values["repeat"] is not None and len(check.values.get("slots", ())) > 1:
+    repeat = check.scalar("repeat", as_repeat, required=False)
+    if repeat is None:
+        check.values.pop("repeat", None)
+    elif "slots" in check.values:
         check.fail("repeat", "slots_and_repeat")
     check.scalar("place", text_up_to(500))
     check.scalar("topic", text_up_to(300))
@@ -101,7 +103,8 @@ def _meeting_rules(check: Checker) -> None:
 
 def _slot_rules(check: Checker, dates: list[date], times: list[time]) -> None:
     """Pairs the dates with the times: one each, one time for every date, or one date at every
-    time. ``date`` and ``time`` keep the first option."""
+    time. ``date`` and ``time`` keep the first option, ``slots`` all of them when there are
+    several."""
     if len(times) == 1:
         times = times * len(dates)
     elif len(dates) == 1:
@@ -110,7 +113,8 @@ def _slot_rules(check: Checker, dates: list[date], times: list[time]) -> None:
         check.fail("time", "slots_mismatch")
         check.values.pop("date", None)
         return
-    check.values["slots"] = list(zip(dates, times))
+    if len(dates) > 1:
+        check.values["slots"] = list(zip(dates, times))
     check.values["date"], check.values["time"] = dates[0], times[0]
 
 
