@@ -82,7 +82,8 @@ def _whole_series(ctx: Context, series: MeetingSeries, mentorship: Mentorship,
     person = calendar_answers.speaker(ctx, mentorship, answer)
     if method == "REFRESH":
         series_svc.send_series_invitations(ctx.send, ctx.settings, ctx.signer, series,
-                                           mentorship, ctx.now, accepted=_accepted(series, mentorship))
+                                           mentorship, ctx.now,
+                                           accepted=_accepted(series, mentorship))
         return f"series {series.id}: invitation sent again for {person.email}"
     if answer.sequence < series.sequence:
         return f"{method} to an older sequence of series {series.id} ignored"

@@ -29,7 +29,8 @@ _UNITS = (("DAILY", r"days?|tage?n?|täglich|daily"),
           ("MONTHLY", r"months?|monate?n?|monatlich|monthly"))
 _OTHER = r"(?:other|zweite[nm]?|2\.)"
 _NUMBER = r"(\d{1,2}|[a-zäöü]+)"
-_EVERY = re.compile(rf"\b(?:every|each|alle|jede[nrs]?)\s+(?:{_OTHER}\s+|{_NUMBER}\s+)?({{unit}})\b")
+_EVERY = re.compile(rf"\b(?:every|each|alle|jede[nrs]?)\s+(?:{_OTHER}\s+|{_NUMBER}\s+)?"
+                    r"({unit})\b")
 _ADVERB = re.compile(r"(?:\b(bi|zwei|drei|vier)-?)?({unit})(?:\b|$)")
 _FORTNIGHT = re.compile(r"\b(?:fortnightly|biweekly|14-?t[äa]gig|vierzehnt[äa]gig)\b")
 _COUNT = re.compile(rf"\b{_NUMBER}\s*(?:-?\s*(?:times|mal|x)|\s+(?:meetings|treffen|termine|"
