@@ -66,6 +66,9 @@ class Reason(Told, Enum):
     INVITATION_IN_THE_PAST = "meeting_problem", "past", "own-calendar invitation in the past"
     INVITATION_DURATION = ("meeting_problem", "duration",
                            "own-calendar invitation too short or too long")
+    NO_SUCH_SLOT = "meeting_problem", "no_slot", "meeting {meeting} offers no slot {number}"
+    SLOT_ALREADY_CHOSEN = ("meeting_problem", "slot_taken",
+                           "slot meeting {meeting} is no longer open to choose")
 
     # not_allowed: the mail is not theirs to answer, or which mentorship it is about is unclear
     WHICH_MENTORSHIP = "not_allowed", "which_mentorship", "no single mentorship: {count} running"

@@ -8,7 +8,7 @@ from typing import Callable
 from .config import Settings
 from .flows import (
     agreement, calendar_answers, closing, concerns, confirm, coordinators, credentials, help,
-    joining, meetings, opt_outs, privacy, profile, proposals, pulse, reports, requests,
+    joining, meetings, opt_outs, privacy, profile, proposals, pulse, reports, requests, series,
 )
 from .flows.confirm import confirmed
 from .flows.context import Context, Inbound
@@ -77,6 +77,9 @@ REPLIES: dict[str, dict[Keyword, Flow]] = {
     "meeting": {Keyword.YES: meetings.accept_by_reply, Keyword.ACCEPT: meetings.accept_by_reply,
                 Keyword.NO: meetings.decline_by_reply, Keyword.DECLINE: meetings.decline_by_reply,
                 Keyword.MEETING: meetings.propose, Keyword.CANCEL: meetings.cancel},
+    "series": {Keyword.YES: series.accept_by_reply, Keyword.ACCEPT: series.accept_by_reply,
+               Keyword.NO: series.decline_by_reply, Keyword.DECLINE: series.decline_by_reply,
+               Keyword.CANCEL: series.cancel},
     "counter": {Keyword.ACCEPT: meetings.accept_counter, Keyword.YES: meetings.accept_counter,
                 Keyword.DECLINE: meetings.decline_counter, Keyword.NO: meetings.decline_counter},
     "feedback": {Keyword.YES: meetings.feedback_received, Keyword.NO: meetings.feedback_received},
@@ -91,7 +94,7 @@ REPLIES: dict[str, dict[Keyword, Flow]] = {
 
 # Conversations whose replies may carry calendar answers of their own (read there, not taken as a
 # new meeting).
-CALENDAR_PURPOSES = frozenset({"meeting", "counter"})
+CALENDAR_PURPOSES = frozenset({"meeting", "counter", "series"})
 
 # What a reply without a keyword we know means, per token purpose (e.g. a filled-in form).
 REPLY_DEFAULTS: dict[str, Flow] = {
@@ -99,6 +102,7 @@ REPLY_DEFAULTS: dict[str, Flow] = {
     "agree": agreement.form_received,
     "meetform": meetings.form_received,
     "meeting": calendar_answers.reply_default,
+    "series": series.calendar_received,
     "feedback": meetings.feedback_received,
     "checkin": coordinators.checkin_received,
     "optout": opt_outs.unsubscribed, "coordout": opt_outs.unsubscribed,
@@ -146,8 +150,9 @@ def choose_flow(inbound: Inbound) -> Flow:
         return flow or HELLO.get(keyword) or REPLY_DEFAULTS.get(purpose) or HELLO_DEFAULT
     if inbound.address_kind == "coordinators":
         return COORDINATORS.get(keyword) or help.not_understood
-    if inbound.address_kind == "meetings":
-        return calendar_answers.calendar_received  # calendar clients' answers
+    if inbound.address_kind == "meetings":  # calendar clients' answers
+        series_token = inbound.token is not None and inbound.token.purpose == "series"
+        return series.calendar_received if series_token else calendar_answers.calendar_received
     if inbound.carries_calendar:
         return HELLO_INVITATION
     return HELLO.get(keyword) or HELLO_DEFAULT

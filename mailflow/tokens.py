@@ -16,7 +16,8 @@ KINDS = ("reply", "meetings", "bounces")
 # (a concern row), apply, coord (the day and the coordinator).
 MENTORSHIP_PURPOSES = frozenset({"agree", "request", "end", "meetform", "checkin",
                                  "plan"})  # plan: a person's own meetings+ address
-MEETING_PURPOSES = frozenset({"meeting", "meet", "counter", "feedback"})
+# "series": a recurring series, named by its first occurrence
+MEETING_PURPOSES = frozenset({"meeting", "meet", "counter", "feedback", "series"})
 AGREEMENT_VERSION_PURPOSES = frozenset({"approve"})
 # Tokens whose person field names a coordinator (coordinator_number of their address: coordinators
 # are addresses in MAILFLOW_COORDINATORS, not Person rows): the digest's one-click links and a

@@ -61,8 +61,18 @@ def move_meeting(meeting: Meeting, *, mentorship: Mentorship, proposer: Person, 
 def organizer_token(meeting: Meeting, reader: Person) -> Token:
     """The ORGANIZER address of a meeting in reader's copy of the invitation: their calendar sends
     its REPLY / COUNTER there. It is bound to reader, so nobody answers through it for the other
-    attendee (invitations sent before carry person 0: still read, the flow checks who answers)."""
+    attendee (invitations sent before carry person 0: still read, the flow checks who answers).
+    Every occurrence of a series has the series' organizer (a calendar matches them by it); that
+    address names the series' first occurrence."""
+    if meeting.series is not None:
+        return Token("meetings", "series", meeting.series.occurrences[0].id, reader.id)
     return Token("meetings", "meet", meeting.id, reader.id)
+
+
+def calendar_uid(meeting: Meeting) -> str:
+    """The UID calendars know the meeting by: an occurrence goes by its series' UID (with its
+    RECURRENCE-ID)."""
+    return meeting.series.uid if meeting.series is not None else meeting.uid
 
 
 def plan_token(mentorship: Mentorship, person: Person) -> Token:
@@ -132,12 +142,13 @@ def invitation(settings: Settings, signer: TokenSigner, meeting: Meeting, mentor
     if meeting.topic:
         summary = f"{summary} – {meeting.topic}"[:250]
     return Invitation(
-        uid=meeting.uid, sequence=meeting.sequence, stamp=now, start=meeting.starts_at,
+        uid=calendar_uid(meeting), sequence=meeting.sequence, stamp=now, start=meeting.starts_at,
         end=meeting.ends_at, tzid=meeting.tzid, summary=summary, description=description,
         location=place or None, url=url,
         organizer_email=signer.address(organizer_token(meeting, reader)),
         organizer_name=settings.programme,
-        attendees=attendees)
+        attendees=attendees, recurrence_id=meeting.recurrence_id,
+        status="TENTATIVE" if meeting.state == MeetingState.OFFERED else "CONFIRMED")
 
 
 def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meeting: Meeting,
@@ -151,7 +162,7 @@ def send_invitations(send: Send, settings: Settings, signer: TokenSigner, meetin
         token = Token("reply", "meeting", meeting.id, person.id)
         acceptor = acceptor_of(meeting, mentorship)
         word = functools.partial(command_word, language=person.language)
-        send(_mail(person, template, token, dict(
+        send(calendar_mail(person, template, token, dict(
             meeting_values(meeting, mentorship, person), **(values or {}),
             must_answer=person.id == acceptor.id and person.id not in accepted,
             confirmed=meeting.state == MeetingState.CONFIRMED,
@@ -167,7 +178,7 @@ def send_cancellations(send: Send, settings: Settings, signer: TokenSigner, meet
         ics = build_cancel(invitation(settings, signer, meeting, mentorship, now, reader=person))
         values = dict(meeting_values(meeting, mentorship, person), cancelled_by=cancelled_by.name,
                       by_you=cancelled_by.id == person.id)
-        send(_mail(person, "meeting_cancelled", None, values, ics, "CANCEL"))
+        send(calendar_mail(person, "meeting_cancelled", None, values, ics, "CANCEL"))
 
 
 def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeting,
@@ -178,7 +189,8 @@ def decline_counter_mail(settings: Settings, signer: TokenSigner, meeting: Meeti
                if counter_by.language == "de"
                else "The proposed time does not suit; the meeting stays as invited.")
     ics = build_decline_counter(inv, counter_by.email, comment)
-    return _mail(counter_by, "meeting_counter_declined", None, values, ics, "DECLINECOUNTER")
+    return calendar_mail(counter_by, "meeting_counter_declined", None, values, ics,
+                         "DECLINECOUNTER")
 
 
 def duration_ok(start: datetime, end: datetime) -> bool:
@@ -188,8 +200,9 @@ def duration_ok(start: datetime, end: datetime) -> bool:
     return timedelta(minutes=shortest) <= end - start <= timedelta(minutes=longest)
 
 
-def _mail(person: Person, template: str, token: Token | None, values: dict, ics: bytes,
-          method: str) -> OutgoingMail:
+def calendar_mail(person: Person, template: str, token: Token | None, values: dict, ics: bytes,
+                  method: str) -> OutgoingMail:
+    """A mail to person that carries an iTIP object (ics with this METHOD)."""
     return OutgoingMail(template=template, to=person.email, to_name=person.name,
                         language=person.language, values=values, reply_token=token,
                         alternatives=(imip_mime_part(ics, method),))

@@ -18,13 +18,14 @@ from ..domain import meetings as svc
 from ..domain.mentorships import is_party, other_side
 from ..outcomes import Polite, Refused
 from ..parsers.calendar_reply import CalendarAnswer, read_calendar
+from ..parsers.choices import read_choice
 from ..parsers.commands import Keyword, command_word
 from ..parsers.forms import read_meeting
 from ..reasons import Reason, Refusal
 from ..store.models import Meeting, Mentorship, Person
 from ..store.states import MeetingState
 from ..tokens import Token
-from . import help, meetings
+from . import help, meetings, slots
 from .context import Context
 from .finding import mentorship_of
 
@@ -39,7 +40,7 @@ BY_HAND = {Keyword.YES: meetings.accept_by_reply, Keyword.ACCEPT: meetings.accep
 
 def calendar_received(ctx: Context) -> str:
     """Mail to a meetings+ address (or a reply to an invitation without a keyword)."""
-    reading = _read(ctx)
+    reading = read_answers(ctx)
     if reading.problems:
         log.info("calendar parts skipped in inbound %s: %s", ctx.inbound.row_id,
                  "; ".join(reading.problems))
@@ -54,10 +55,10 @@ def calendar_received(ctx: Context) -> str:
     mentorship = ctx.session.get(Mentorship, meeting.mentorship_id)
     notes = []
     for answer in reading.answers:
-        if answer.uid not in (meeting.uid, meeting.source_uid):
+        if answer.uid not in (svc.calendar_uid(meeting), meeting.source_uid):
             notes.append(f"UID {answer.uid[:60]} is not meeting {meeting.id}")
             continue
-        notes.append(_handle(ctx, meeting, mentorship, answer))
+        notes.append(handle_answer(ctx, meeting, mentorship, answer))
         break  # one answer per mail: clients repeat the same object inline and as an attachment
     return "; ".join(notes) or "nothing to do"
 
@@ -66,40 +67,44 @@ def invitation_sent_to_us(ctx: Context) -> str:
     """An invitation from a participant's own calendar sent to hello@ (or in reply to one of our
     mails) rather than to their personal meetings address: the same as there, for the mentorship
     it names."""
-    invitations = [a for a in _read(ctx).answers if a.method in OWN_CALENDAR_METHODS]
+    invitations = [a for a in read_answers(ctx).answers if a.method in OWN_CALENDAR_METHODS]
     if not invitations or ctx.person is None:
         return help.not_understood(ctx)
     return _from_own_calendar(ctx, _invited_mentorship(ctx, invitations[0]), invitations)
 
 
 def reply_default(ctx: Context) -> str:
-    """A reply to the invitation mail without a keyword: a calendar answer, a meeting form (a new
-    date), or something we do not understand."""
+    """A reply to the invitation mail without a keyword: a calendar answer, the number of an
+    offered slot, a meeting form (a new date), or something we do not understand."""
     if read_calendar(ctx.inbound.mail.message).answers:
         return calendar_received(ctx)
+    choice = read_choice(ctx.inbound.new_text)
+    if choice is not None:
+        return slots.pick_by_number(ctx, choice)
     if read_meeting(ctx.inbound.mail.text).found_any:
         return meetings.propose(ctx)
     return help.not_understood(ctx)
 
 
-def _read(ctx: Context):
+def read_answers(ctx: Context):
     """The mail's calendar objects; times without a zone are in the sender's."""
     zone = ZoneInfo((ctx.person.timezone if ctx.person else None) or ctx.settings.timezone)
     return read_calendar(ctx.inbound.mail.message, default_tz=zone)
 
 
-def _handle(ctx: Context, meeting: Meeting, mentorship: Mentorship, answer: CalendarAnswer) -> str:
+def handle_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship,
+                  answer: CalendarAnswer) -> str:
     method = answer.method or "REPLY"
     if method == "DECLINECOUNTER":
         return f"DECLINECOUNTER for meeting {meeting.id} noted (we organise it; nothing to change)"
     if method == "REFRESH":
-        person = _speaker(ctx, mentorship, answer)
+        person = speaker(ctx, mentorship, answer)
         svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now,
                              accepted=_accepted(meeting, mentorship))
         return f"meeting {meeting.id}: invitation sent again for {person.email}"
     if method not in ("REPLY", "COUNTER", "CANCEL"):
         return f"{method} for meeting {meeting.id} ignored"
-    person = _speaker(ctx, mentorship, answer)
+    person = speaker(ctx, mentorship, answer)
     if answer.sequence < meeting.sequence:
         return (f"{method} to sequence {answer.sequence} of meeting {meeting.id} "
                 f"(now {meeting.sequence}) ignored")
@@ -111,7 +116,7 @@ def _handle(ctx: Context, meeting: Meeting, mentorship: Mentorship, answer: Cale
     return meetings.set_answer(ctx, meeting, mentorship, person, partstat)
 
 
-def _speaker(ctx: Context, mentorship: Mentorship, answer: CalendarAnswer) -> Person:
+def speaker(ctx: Context, mentorship: Mentorship, answer: CalendarAnswer) -> Person:
     """The participant who sent this answer, answering for themselves; anyone else is refused."""
     person = svc.participant(mentorship, ctx.inbound.sender)
     if person is None:

@@ -11,15 +11,19 @@ from sqlalchemy import func, select
 
 from ..domain import achievements
 from ..domain import meetings as svc
+from ..domain import series as series_svc
+from ..domain import slots
 from ..domain.fit import asks_fit
 from ..domain.mentorships import current_agreement, is_party, other_side, running_of
 from ..outcomes import Polite
 from ..parsers.commands import Keyword
+from ..parsers.form_fields import FieldError, explain
 from ..parsers.forms import read_feedback, read_meeting, render_form
 from ..reasons import Reason
 from ..store.models import Feedback, Meeting, Mentorship, Person
 from ..store.states import AGREED, PLANNED, MeetingState
 from ..tokens import Token
+from . import slots as slot_answers
 from .context import Context
 from .finding import meeting_and_mentorship, mentorship_of, named_meeting
 from .fit import fit_answered
@@ -28,8 +32,8 @@ from .form_answers import field_error, form_errors, no_form
 # ---------------------------------------------------------------- proposing and moving
 
 def propose(ctx: Context) -> str:
-    """MEETING with the form: a new meeting (or, in reply to an invitation, a new date for that
-    meeting)."""
+    """MEETING with the form: a new meeting, several slots to pick from, or a series (or, in
+    reply to an invitation, a new date for that meeting)."""
     meeting = named_meeting(ctx)
     mentorship = mentorship_of(ctx)
     require_agreement(ctx, mentorship)
@@ -37,36 +41,65 @@ def propose(ctx: Context) -> str:
     if not result.found_any:
         send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting)
         return f"meeting form sent for mentorship {mentorship.id}"
-    errors, start, end = _form_time(ctx, result)
+    errors, times = _form_times(ctx, result)
     if errors:
         send_meeting_form(ctx, mentorship, ctx.person, meeting=meeting, errors=errors,
                           values=result.raw)
         return f"meeting form with {len(errors)} errors"
     values = result.values
-    details = dict(mentorship=mentorship, proposer=ctx.person, start=start, end=end,
-                   place=values["place"], topic=values["topic"],
-                   closing=bool(values.get("closing_meeting")), now=ctx.now)
+    details = dict(mentorship=mentorship, proposer=ctx.person, place=values["place"],
+                   topic=values["topic"], closing=bool(values.get("closing_meeting")),
+                   now=ctx.now)
     if meeting is not None:
-        return _move(ctx, meeting, details)
-    meeting = svc.new_meeting(ctx.session, ctx.settings,
-                              tzid=ctx.person.timezone or ctx.settings.timezone, **details)
+        return _move(ctx, meeting, dict(details, start=times[0][0], end=times[0][1]))
+    tzid = ctx.person.timezone or ctx.settings.timezone
+    if len(times) > 1:
+        return _offer_slots(ctx, times, tzid, details)
+    if values.get("repeat") is not None:
+        return _propose_series(ctx, values["repeat"], times[0], tzid, details)
+    meeting = svc.new_meeting(ctx.session, ctx.settings, tzid=tzid, start=times[0][0],
+                              end=times[0][1], **details)
     svc.send_invitations(ctx.send, ctx.settings, ctx.signer, meeting, mentorship, ctx.now,
                          accepted=(ctx.person.id,))
-    return f"meeting {meeting.id} proposed for {start.isoformat()}"
+    return f"meeting {meeting.id} proposed for {meeting.starts_at.isoformat()}"
 
 
-def _form_time(ctx: Context, result) -> tuple[list[str], datetime | None, datetime | None]:
-    """The errors of a meeting form, and when the meeting it proposes starts and ends (in the
-    proposer's time zone; a moment in the past is an error too)."""
+def _offer_slots(ctx: Context, times, tzid: str, details: dict) -> str:
+    offered = slots.new_slots(ctx.session, ctx.settings, times=times, tzid=tzid, **details)
+    slots.send_offer(ctx.send, ctx.settings, ctx.signer, offered, details["mentorship"],
+                     ctx.now)
+    return f"{len(offered)} slots offered (meetings {', '.join(str(s.id) for s in offered)})"
+
+
+def _propose_series(ctx: Context, repeat, time_slot, tzid: str, details: dict) -> str:
+    start, end = time_slot
+    series = series_svc.new_series(ctx.session, ctx.settings, repeat=repeat, start=start,
+                                   end=end, tzid=tzid, **details)
+    series_svc.send_series_invitations(ctx.send, ctx.settings, ctx.signer, series,
+                                       details["mentorship"], ctx.now,
+                                       accepted=(ctx.person.id,))
+    return f"series {series.id} of {len(series.occurrences)} meetings proposed ({series.rrule})"
+
+
+def _form_times(ctx: Context, result) -> tuple[list[str], list[tuple[datetime, datetime]]]:
+    """The errors of a meeting form, and when each slot it proposes starts and ends (in the
+    proposer's time zone; a moment in the past, or a series too short or long, is an error
+    too)."""
     errors = form_errors(result, ctx.language)
     if errors:
-        return errors, None, None
-    zone = ZoneInfo(ctx.person.timezone or ctx.settings.timezone)
-    start = datetime.combine(result.values["date"], result.values["time"], tzinfo=zone)
-    end = start + timedelta(minutes=result.values["duration_minutes"])
-    if start <= ctx.now:
+        return errors, []
+    zone_name = ctx.person.timezone or ctx.settings.timezone
+    length = timedelta(minutes=result.values["duration_minutes"])
+    options = result.values.get("slots") or [(result.values["date"], result.values["time"])]
+    starts = [datetime.combine(day, at, tzinfo=ZoneInfo(zone_name)) for day, at in options]
+    if any(start <= ctx.now for start in starts):
         errors.append(field_error("date", _past(ctx.language), ctx.language))
-    return errors, start, end
+    repeat = result.values.get("repeat")
+    problem = repeat and series_svc.series_problem(repeat, starts[0], zone_name)
+    if problem:
+        errors.append(field_error("repeat", explain(FieldError("repeat", problem, ""),
+                                                    ctx.language), ctx.language))
+    return errors, [(start, start + length) for start in starts]
 
 
 def _move(ctx: Context, meeting: Meeting, details: dict) -> str:
@@ -125,6 +158,8 @@ def set_answer(ctx: Context, meeting: Meeting, mentorship: Mentorship, person: P
         raise Polite(Reason.MEETING_CANCELLED, meeting=meeting.id)
     if meeting.ends_at <= ctx.now:
         raise Polite(Reason.ANSWER_AFTER_MEETING, meeting=meeting.id)
+    if meeting.state == MeetingState.OFFERED:
+        return slot_answers.answer(ctx, meeting, mentorship, person, partstat)
     if person.id != svc.acceptor_of(meeting, mentorship).id:
         return _proposer_answered(ctx, meeting, mentorship, person, partstat)
     state = ANSWERED.get(partstat)

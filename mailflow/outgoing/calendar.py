@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, vCalAddress, vRecur
 
 from .timezones import vtimezone
 
@@ -63,6 +63,12 @@ class Invitation:
     organizer_email: str
     organizer_name: str
     attendees: tuple[Attendee, ...]
+    # a recurring series (RFC 5545 §3.8.5.3; UNTIL in UTC) and the end of its last occurrence
+    rrule: str | None = None
+    last_end: datetime | None = None
+    # one occurrence of a series (RFC 5545 §3.8.4.4): its original start
+    recurrence_id: datetime | None = None
+    status: str = "CONFIRMED"  # TENTATIVE: one of several slots offered (RFC 5545 §3.8.1.11)
 
     def __post_init__(self) -> None:
         _require_aware(self.stamp, "stamp")
@@ -80,7 +86,7 @@ class Invitation:
 def build_request(inv: Invitation) -> bytes:
     """The iTIP REQUEST (RFC 5546 §3.2.2) that invites, or updates an invitation (same UID, higher
     SEQUENCE)."""
-    return _calendar("REQUEST", _meeting_event(inv, status="CONFIRMED"), inv).to_ical()
+    return _calendar("REQUEST", _meeting_event(inv, status=inv.status), inv).to_ical()
 
 
 def build_cancel(inv: Invitation) -> bytes:
@@ -144,7 +150,8 @@ def _calendar(method: str, event: Event, inv: Invitation | None) -> Calendar:
     if inv is not None and "TZID" in event["DTSTART"].params:
         zone = _zone(inv.tzid)
         # first, as Outlook, Google and Apple put it; in the yearly-RRULE form Outlook understands
-        moments = [inv.start.astimezone(zone), inv.end.astimezone(zone)]
+        moments = [moment.astimezone(zone)
+                   for moment in (inv.start, inv.end, inv.recurrence_id, inv.last_end) if moment]
         calendar.subcomponents.insert(0, vtimezone(inv.tzid, moments))
     return calendar
 
@@ -168,6 +175,10 @@ def _meeting_event(inv: Invitation, *, status: str) -> Event:
         status=status,
         transparency="OPAQUE",
     )
+    if inv.rrule:
+        event.add("rrule", vRecur.from_ical(inv.rrule))
+    if inv.recurrence_id is not None:
+        event.add("recurrence-id", inv.recurrence_id.astimezone(zone))
     return event
 
 

@@ -81,6 +81,7 @@ FORMS: Mapping[str, tuple[Field, ...]] = MappingProxyType({
         Field("date", "Date", "Datum"),
         Field("time", "Time", "Uhrzeit"),
         Field("duration_minutes", "Duration", "Dauer"),
+        Field("repeat", "Repeat", "Wiederholung", aliases=("recurrence",)),
         Field("place", "Place", "Ort", aliases=("link", "location")),
         Field("topic", "Topic", "Thema"),
         Field("closing_meeting", "Closing meeting", "Abschlusstreffen"),
@@ -128,9 +129,15 @@ FIELD_ACCEPTS: dict[str, dict[str, str]] = {
                              "de": "zum Beispiel alle zwei Wochen (höchstens 200 Zeichen)"},
     "topic_plan": {"en": "at least one topic, one per numbered line (1. …, 2. …)",
                    "de": "mindestens ein Thema, eins pro nummerierter Zeile (1. …, 2. …)"},
-    "date": {"en": "a date like 2026-12-03 or 3.12.2026",
-             "de": "ein Datum wie 3.12.2026 oder 2026-12-03"},
-    "time": {"en": "a time like 15:00, 15 Uhr or 3pm", "de": "eine Uhrzeit wie 15:00 oder 15 Uhr"},
+    "date": {"en": "a date like 2026-12-03 or 3.12.2026; up to three options separated by ;",
+             "de": "ein Datum wie 3.12.2026 oder 2026-12-03; bis zu drei Möglichkeiten, "
+                   "durch ; getrennt"},
+    "time": {"en": "a time like 15:00, 15 Uhr or 3pm; one for all dates, or one per date",
+             "de": "eine Uhrzeit wie 15:00 oder 15 Uhr; eine für alle Daten, oder eine je Datum"},
+    "repeat": {"en": "empty or no, or a series like every 2 weeks, 6 times or weekly until "
+                     "2027-03-31 (2 to 50 meetings, with one date only)",
+               "de": "leer oder nein, oder eine Reihe wie alle 2 Wochen, 6 mal oder wöchentlich "
+                     "bis 31.03.2027 (2 bis 50 Treffen, nur mit einem Datum)"},
     "duration_minutes": {"en": "minutes from 15 to 480, like 60, 90 min or 1.5 h",
                          "de": "Minuten von 15 bis 480, wie 60, 90 min oder 1,5 Std"},
     "place": {"en": "an address or a link (at most 500 characters)",
@@ -171,6 +178,18 @@ PROBLEM_TEXT: dict[str, dict[str, str]] = {
         ("too_long", "The period can be at most two years long.",
          "Der Zeitraum darf höchstens zwei Jahre lang sein."),
         ("text_too_long", "This is too long.", "Das ist zu lang."),
+        ("too_many_slots", "At most three options are possible.",
+         "Höchstens drei Möglichkeiten gehen."),
+        ("slots_mismatch", "The number of times does not match the number of dates.",
+         "Die Zahl der Uhrzeiten passt nicht zur Zahl der Daten."),
+        ("not_a_repeat", "We could not read this as a repetition.",
+         "Das konnten wir nicht als Wiederholung lesen."),
+        ("repeat_without_end", "A series needs an end: how many times, or until when.",
+         "Eine Reihe braucht ein Ende: wie oft, oder bis wann."),
+        ("slots_and_repeat", "A series starts on one date, not on several options.",
+         "Eine Reihe beginnt an einem Datum, nicht an mehreren Möglichkeiten."),
+        ("repeat_too_long", "This series would have more than 50 meetings or run over two years.",
+         "Diese Reihe hätte mehr als 50 Treffen oder liefe über zwei Jahre."),
     )
 }
 

@@ -15,8 +15,11 @@ from zoneinfo import ZoneInfo, available_timezones
 from .dates import parse_date, parse_minutes, parse_time
 from .form_fields import FieldError
 from .form_lines import HINTS
+from .repeats import NUMBER_WORDS, Repeat, parse_repeat
 
 MEETING_MINUTES = (15, 480)  # shortest and longest meeting we plan
+MOST_SLOTS = 3  # date / time options offered at once
+_OPTIONS = re.compile(r"\s*(?:[;|]|\b(?:or|oder)\b)\s*", re.IGNORECASE)
 
 
 class _Problem(Exception):
@@ -65,12 +68,6 @@ class Checker:
         self.errors.append(FieldError(name, problem, written))
 
 
-_NUMBER_WORDS = {
-    "one": 1, "ein": 1, "eins": 1, "eine": 1, "two": 2, "zwei": 2, "three": 3, "drei": 3,
-    "four": 4, "vier": 4, "five": 5, "fünf": 5, "six": 6, "sechs": 6, "seven": 7, "sieben": 7,
-    "eight": 8, "acht": 8, "nine": 9, "neun": 9, "ten": 10, "zehn": 10, "eleven": 11, "elf": 11,
-    "twelve": 12, "zwölf": 12,
-}
 _YES = frozenset({"yes", "y", "ja", "j", "jep", "yep", "yeah", "true", "x", "✓", "✔", "ok", "okay"})
 _NO = frozenset({"no", "n", "nein", "nope", "false", "nö", "-"})
 _LANGUAGES = {"de": "de", "deutsch": "de", "german": "de", "ger": "de", "deu": "de",
@@ -96,6 +93,42 @@ def as_time(text: str) -> time:
         raise _Problem("not_a_time") from None
 
 
+def as_dates(text: str) -> list[date]:
+    """Up to three dates, separated by ";", "or" / "oder" (or by commas, where each piece is a
+    date on its own)."""
+    return _options(text, as_date)
+
+
+def as_times(text: str) -> list[time]:
+    """Up to three times of day, separated like the dates."""
+    return _options(text, as_time)
+
+
+def _options(text: str, read: Callable[[str], object]) -> list:
+    pieces = [piece for piece in _OPTIONS.split(text) if piece.strip()]
+    if len(pieces) == 1 and "," in text:
+        try:
+            pieces_read = [read(piece) for piece in text.split(",") if piece.strip()]
+        except _Problem:
+            pieces_read = []
+        if len(pieces_read) > 1:
+            return _at_most_slots(pieces_read)
+    return _at_most_slots([read(piece) for piece in pieces])
+
+
+def _at_most_slots(options: list) -> list:
+    if len(options) > MOST_SLOTS:
+        raise _Problem("too_many_slots")
+    return options
+
+
+def as_repeat(text: str) -> Repeat | None:
+    try:
+        return parse_repeat(text)
+    except ValueError as error:
+        raise _Problem(str(error)) from None
+
+
 def as_minutes(text: str) -> int:
     try:
         minutes = parse_minutes(text)
@@ -116,9 +149,9 @@ def counting(lowest: int, highest: int) -> Callable[[str], int]:
         numbers = re.findall(r"\d+", text)
         if len(numbers) == 1 and not re.search(r"\d[.,]\d", text):
             return _in_range(int(numbers[0]), lowest, highest)
-        words = [word for word in re.findall(r"\w+", text.casefold()) if word in _NUMBER_WORDS]
+        words = [word for word in re.findall(r"\w+", text.casefold()) if word in NUMBER_WORDS]
         if not numbers and len(words) == 1:
-            return _in_range(_NUMBER_WORDS[words[0]], lowest, highest)
+            return _in_range(NUMBER_WORDS[words[0]], lowest, highest)
         raise _Problem("not_a_number")
     return read
 

@@ -15,8 +15,8 @@ from typing import Callable, Mapping
 from .form_fields import FORMS, FormResult, field_label, language_key
 from .form_lines import choose, collect, item_text
 from .form_values import (
-    Checker, as_date, as_fit, as_language, as_minutes, as_rating, as_role, as_time, as_time_zone,
-    as_yes_no, counting, text_up_to, years_later,
+    Checker, as_date, as_dates, as_fit, as_language, as_minutes, as_rating, as_repeat, as_role,
+    as_time_zone, as_times, as_yes_no, counting, text_up_to, years_later,
 )
 
 
@@ -46,7 +46,9 @@ def read_agreement(text: str) -> FormResult:
 
 
 def read_meeting(text: str) -> FormResult:
-    """Date, time, duration (15–480 minutes), place, topic and whether it is the closing meeting.
+    """Date and time (up to three options: then ``slots``, a list of (date, time); date and time
+    are the first), duration (15–480 minutes), how it repeats (``repeat``, a Repeat, only for a
+    series, which has one date), place, topic and whether it is the closing meeting.
 
     Whether the date lies in the past needs a clock, so that is the caller's check."""
     return _read("meeting", text, _meeting_rules)
@@ -84,14 +86,37 @@ def _agreement_rules(check: Checker) -> None:
 
 
 def _meeting_rules(check: Checker) -> None:
-    check.scalar("date", as_date)
-    check.scalar("time", as_time)
+    dates, times = check.scalar("date", as_dates), check.scalar("time", as_times)
+    if isinstance(dates, list) and isinstance(times, list):
+        _slot_rules(check, dates, times)
     check.scalar("duration_minutes", as_minutes)
+    repeat = check.scalar("repeat", as_repeat, required=False)
+    if repeat is None:
+        check.values.pop("repeat", None)
+    elif "slots" in check.values:
+        check.fail("repeat", "slots_and_repeat")
     check.scalar("place", text_up_to(500))
     check.scalar("topic", text_up_to(300))
     check.scalar("closing_meeting", as_yes_no, required=False)
     if not check.raw.get("closing_meeting"):
         check.values["closing_meeting"] = False
+
+
+def _slot_rules(check: Checker, dates: list[date], times: list[time]) -> None:
+    """Pairs the dates with the times: one each, one time for every date, or one date at every
+    time. ``date`` and ``time`` keep the first option, ``slots`` all of them when there are
+    several."""
+    if len(times) == 1:
+        times = times * len(dates)
+    elif len(dates) == 1:
+        dates = dates * len(times)
+    if len(dates) != len(times):
+        check.fail("time", "slots_mismatch")
+        check.values.pop("date", None)
+        return
+    if len(dates) > 1:
+        check.values["slots"] = list(zip(dates, times))
+    check.values["date"], check.values["time"] = dates[0], times[0]
 
 
 def _feedback_rules(check: Checker) -> None:

@@ -132,6 +132,34 @@ class Meeting(Base):
     # how the acceptor confirmed: calendar (iMIP REPLY) | reply (YES to the mail) | counter;
     # "" before it was kept. Named in the credential's evidence.
     confirmed_via: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # one of up to three slots offered together: the id of the offer's first slot, and which one
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"), index=True)
+    slot_number: Mapped[int | None]
+    # one occurrence of a recurring series, and its original start (its RECURRENCE-ID)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_series.id"), index=True)
+    recurrence_id: Mapped[datetime | None]
+
+    series: Mapped[MeetingSeries | None] = relationship(back_populates="occurrences")
+
+
+class MeetingSeries(Base):
+    """A recurring meeting as calendars know it: one UID with an RRULE. Each occurrence is a
+    Meeting row of its own (answered, held, given feedback and counted on its own); this row keeps
+    what the series' invitation says."""
+
+    __tablename__ = "meeting_series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorship.id"), index=True)
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    rrule: Mapped[str] = mapped_column(String(200))  # FREQ=WEEKLY;INTERVAL=2;COUNT=6
+    sequence: Mapped[int] = mapped_column(default=0)
+    starts_at: Mapped[datetime]  # DTSTART and DTEND of the first occurrence as first invited
+    ends_at: Mapped[datetime]
+    tzid: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+    occurrences: Mapped[list[Meeting]] = relationship(back_populates="series",
+                                                      order_by="Meeting.recurrence_id")
 
 
 class Feedback(Base):

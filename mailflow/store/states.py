@@ -17,8 +17,11 @@ class MentorshipState:
 
 
 class MeetingState:
-    """Meeting.state: proposed -> confirmed | tentative | declined; any of them -> cancelled."""
+    """Meeting.state: proposed -> confirmed | tentative | declined; any of them -> cancelled. A
+    slot of several offered together is offered until one is chosen (-> confirmed; the others
+    -> cancelled)."""
 
+    OFFERED = "offered"  # one of several slots; not planned until the other side picks it
     PROPOSED = "proposed"  # the other side has not accepted yet
     CONFIRMED = "confirmed"
     TENTATIVE = "tentative"

@@ -516,7 +516,7 @@ def test_a_wrong_form_sent_back_prefilled_keeps_the_persons_values_and_errors():
 # ------------------------------------------------------------------ texts for the person
 
 def test_every_problem_has_a_sentence_in_both_languages_naming_what_is_accepted():
-    assert len(PROBLEM_TEXT) == 14
+    assert len(PROBLEM_TEXT) == 20
     for problem, texts in PROBLEM_TEXT.items():
         assert set(texts) == {"en", "de"}, problem
     error = FieldError("number_of_meetings", "out_of_range", "51")
@@ -538,7 +538,8 @@ def test_every_problem_a_reader_reports_can_be_explained():
         "agreement": {("number_of_meetings", "not_a_number"), ("period_from", "not_a_date"),
                       ("period_until", "not_a_date")},
         "meeting": {("closing_meeting", "not_yes_no"), ("date", "missing"),
-                    ("duration_minutes", "not_a_duration"), ("time", "not_a_time")},
+                    ("duration_minutes", "not_a_duration"), ("time", "not_a_time"),
+                    ("repeat", "not_a_repeat")},
         "feedback": {("rating", "not_a_rating"), ("took_place", "not_yes_no")},
     }
     for field, problem in set().union(*found.values()):
