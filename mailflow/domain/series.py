@@ -89,9 +89,8 @@ def series_values(signer: TokenSigner, series: MeetingSeries, mentorship: Mentor
     with a one-click link to cancel just that one."""
     first = series.occurrences[0]
     word = command_word(Keyword.CANCEL, reader.language)
-    zone = reader.timezone or series.tzid
     listed = [dict(number=number, state=m.state,
-                   when=svc.shown_time(m.starts_at, m.ends_at, zone, reader.language),
+                   when=svc.time_for(reader, mentorship, m, m.starts_at, m.ends_at),
                    cancel=signer.mailto(Token("reply", "meeting", m.id, reader.id), word))
               for number, m in enumerate(series.occurrences, start=1) if m.ends_at > now]
     return dict(svc.meeting_values(first, mentorship, reader), occurrences=listed,

@@ -48,9 +48,8 @@ def options(signer: TokenSigner, slots: list[Meeting], mentorship: Mentorship,
             reader: Person) -> list[dict]:
     """The slots as a mail lists them: number, time in reader's zone, and a one-click link that
     picks it (a reply with its number)."""
-    zone = reader.timezone or slots[0].tzid
     return [dict(number=slot.slot_number,
-                 when=svc.shown_time(slot.starts_at, slot.ends_at, zone, reader.language),
+                 when=svc.time_for(reader, mentorship, slot, slot.starts_at, slot.ends_at),
                  pick=signer.mailto(slot_token(slot, reader), str(slot.slot_number)))
             for slot in slots]
 
