@@ -50,16 +50,16 @@ class Ingest:
         (one fsync) instead of queueing for one each. Each gets its id, None (stored before) or
         the exception that kept it from being stored; a group that cannot commit is stored again
         one by one, so one bad message costs only its own sender a 451."""
-        rows = [self._row(raw, envelope) for raw, envelope in messages]
         try:
+            rows = [self._row(raw, envelope) for raw, envelope in messages]
             with self._store.transaction() as session:
                 results = [session.execute(_insert_once(self._store, row)).scalar()
                            for row in rows]
         except Exception as exc:  # noqa: BLE001 - told to each sender, or retried one by one
-            if not fall_back or len(rows) == 1:
-                return [exc] * len(rows)
+            if not fall_back or len(messages) == 1:
+                return [exc] * len(messages)
             log.warning("a group of %d messages could not be stored together (%s); storing them "
-                        "one by one", len(rows), exc)
+                        "one by one", len(messages), exc)
             return [result for message in messages
                     for result in self.store_all([message], fall_back=False)]
         for row, envelope, new_id in zip(rows, (e for _, e in messages), results):

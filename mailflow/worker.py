@@ -66,6 +66,8 @@ class Worker:
     documents: object = None  # outgoing.certificates.DocumentRenderer, shared by all its flows
     # per worker thread: the due mails parsed outside the write lock, by row id (SQLite)
     _parsed: threading.local = field(default_factory=threading.local, repr=False)
+    batch: int = BATCH
+    batch_seconds: float | None = None  # None: BATCH_SECONDS of the database
 
     def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 1.0) -> None:
         """Work until stop is set; sleep when there is nothing to do until new mail wakes us (or
@@ -113,13 +115,13 @@ class Worker:
             if not parsed:
                 return None
         try:
-            handled = self._batch(parsed, BATCH)
+            handled = self._batch(parsed, self.batch)
         except OperationalError:
             raise  # the database is away: the run loop waits for it
         except Exception:  # noqa: BLE001 - e.g. a commit the batch broke: one by one instead
             log.exception("a batch of inbound mail could not commit; handling it one by one")
             handled = 0
-            for _ in range(BATCH):
+            for _ in range(self.batch):
                 if not self._batch(parsed, 1):
                     break
                 handled += 1
@@ -130,7 +132,7 @@ class Worker:
 
     def _batch(self, parsed: dict[int, ParsedMail | None] | None, limit: int) -> int | None:
         began = time.monotonic()
-        budget = BATCH_SECONDS[self.store.engine.dialect.name]
+        budget = self.batch_seconds or BATCH_SECONDS[self.store.engine.dialect.name]
         with self.store.transaction() as session:
             rows = self._claim(session, list(parsed) if parsed is not None else None, limit)
             if not rows:
@@ -180,7 +182,7 @@ class Worker:
         known = getattr(self._parsed, "mails", {})
         with self.store.reading() as session:
             ids = list(session.scalars(self._due().with_only_columns(InboundMessage.id)
-                                       .limit(BATCH)))
+                                       .limit(self.batch)))
             new = [row_id for row_id in ids if row_id not in known]
             raws = dict(session.execute(select(InboundMessage.id, InboundMessage.raw)
                                         .where(InboundMessage.id.in_(new))).all()) if new else {}
