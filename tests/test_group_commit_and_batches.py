@@ -16,7 +16,7 @@ from mailflow.parsers.commands import Keyword
 from mailflow.store.models import InboundMessage, OutboundMessage
 from mailflow.store.session import Store
 
-from .support.mails import person_mail, smtp_send, store_mail
+from .support.mails import person_mail, store_mail
 from .support.ports import free_port
 from .support.processes import environment, start, stop, wait_for_port, wait_until
 
