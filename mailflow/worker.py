@@ -45,7 +45,7 @@ CONFIRMATION_LIFETIME = timedelta(days=7)
 # a worker's batch: this many messages at most, and no more once it has run this long (SQLite's one
 # writer is shared with the SMTP receiver, whose senders wait for their 250)
 BATCH = 20
-BATCH_SECONDS = {"sqlite": 0.005, "postgresql": 0.05}
+BATCH_SECONDS = {"sqlite": 0.05, "postgresql": 0.05}
 
 
 @dataclass
@@ -104,11 +104,11 @@ class Worker:
     def process_batch(self) -> int | None:
         """Claim due messages and handle them in one transaction, each in its own savepoint, so
         a batch shares one commit (one fsync) and a failing flow rolls back only its own message.
-        A batch ends after BATCH messages, after BATCH_SECONDS (SQLite has one writer: the
-        receiver must not wait long), and after a message that locked a mentorship for its
-        decision (so a worker holds such locks no longer than for one message, as before). If the
-        batch cannot commit, its messages are handled again one per transaction. Returns how many
-        were handled, or None when nothing was due."""
+        A batch ends after BATCH messages, after BATCH_SECONDS, as soon as another writer waits
+        for SQLite's one write lock (the receiver, whose senders wait for their 250), and after a
+        message that locked a mentorship for its decision (so a worker holds such locks no longer
+        than for one message, as before). If the batch cannot commit, its messages are handled
+        again one per transaction. Returns how many were handled, or None when nothing was due."""
         parsed = None
         if not self.store.is_postgresql:  # parse before taking the one write lock
             parsed = self._parsed_due()
@@ -142,7 +142,8 @@ class Worker:
                 locked = self._process(session, row, (parsed or {}).get(row.id),
                                        rows[handled + 1:])
                 handled += 1
-                if locked or time.monotonic() - began > budget:
+                if (locked or time.monotonic() - began > budget
+                        or self.store.writers_waiting()):
                     break
             for row in rows[handled:]:
                 session.expunge(row)  # not this batch's: left as it was, for the next
