@@ -137,16 +137,18 @@ class Worker:
             rows = self._claim(session, list(parsed) if parsed is not None else None, limit)
             if not rows:
                 return 0 if parsed is not None else None  # another worker took what we parsed
-            handled = 0
+            handled, yielding = 0, False
             for row in rows:
                 locked = self._process(session, row, (parsed or {}).get(row.id),
                                        rows[handled + 1:])
                 handled += 1
-                if (locked or time.monotonic() - began > budget
-                        or self.store.writers_waiting()):
+                yielding = self.store.writers_waiting()
+                if locked or yielding or time.monotonic() - began > budget:
                     break
             for row in rows[handled:]:
                 session.expunge(row)  # not this batch's: left as it was, for the next
+        if yielding:
+            self.store.let_writers_in()
         if parsed is not None:
             for row in rows[:handled]:
                 parsed.pop(row.id, None)
