@@ -51,7 +51,6 @@ BATCH_SECONDS = {"sqlite": 0.05, "postgresql": 0.05}
 @dataclass
 class _Turn:
     """What one message's handling did that decides whether its batch goes on."""
-
     locked: bool = False  # a mentorship is locked for this message's decision
 
 
