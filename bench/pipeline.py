@@ -5,7 +5,9 @@ Prints intake rate (250s per second), end-to-end rate (answers at the sink per s
 250 to the answer at the sink (p50, p99) and the serve process's peak memory, on SQLite and on
 PostgreSQL (MAILFLOW_TEST_POSTGRES, else a throwaway server as the tests start one). With --compare
 it also runs the two baselines (bench/baseline_sink.py, bench/baseline_chain.py) in the same
-invocation and prints the ratios, since absolute figures vary by ±30 % between runs.
+invocation and prints the ratios, since absolute figures vary by ±30 % between runs; it then also
+sends mail at half the end-to-end rate just measured (paced, one client) for the p99 latency from
+250 to the answer at the relay, and runs PostgreSQL with two worker processes beside one.
 
     python bench/pipeline.py [--mails 2000] [--clients 4] [--only sqlite|postgresql] [--compare]
 """
@@ -55,9 +57,14 @@ class TimedSink(SmtpSink):
         return answer
 
 
-def client(port: int, batch: list[tuple[str, str, bytes]], accepted: dict[str, float]) -> None:
+def client(port: int, batch: list[tuple[str, str, bytes]], accepted: dict[str, float],
+           rate: float | None = None) -> None:
+    """Send batch over one connection, as fast as the 250s come, or paced at rate mails/s."""
+    began = time.monotonic()
     with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
-        for sender, message_id, raw in batch:
+        for number, (sender, message_id, raw) in enumerate(batch):
+            if rate:
+                time.sleep(max(0.0, began + number / rate - time.monotonic()))
             smtp.sendmail(sender, ["hello@mentoring.test"], raw)
             accepted[message_id] = time.monotonic()
 
@@ -69,7 +76,9 @@ def peak_memory_mb(pid: int) -> float:
     return float("nan")
 
 
-def run(kind: str, database_url: str, count: int, clients: int, home: Path) -> dict[str, float]:
+def run(kind: str, database_url: str, count: int, clients: int, home: Path,
+        rate: float | None = None) -> dict[str, float]:
+    """A burst from clients concurrent clients, or with rate one client paced at rate mails/s."""
     with TimedSink() as sink:
         port = free_port()
         env = environment(datetime.now(timezone.utc), home=str(home), database_url=database_url,
@@ -79,10 +88,12 @@ def run(kind: str, database_url: str, count: int, clients: int, home: Path) -> d
         serve = start("serve", env, home / "serve.log")
         try:
             wait_for_port(port, serve)
+            clients = 1 if rate else clients
             batches = [help_mails(count // clients, prefix=f"c{n}-") for n in range(clients)]
             accepted: dict[str, float] = {}
             begin = time.monotonic()
-            threads = [threading.Thread(target=client, args=(port, b, accepted)) for b in batches]
+            threads = [threading.Thread(target=client, args=(port, b, accepted, rate))
+                       for b in batches]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -120,8 +131,6 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="MAILFLOW_WORKERS for serve")
     parser.add_argument("--compare", action="store_true", help="also run the baselines; ratios")
     args = parser.parse_args()
-    global WORKERS
-    WORKERS = args.workers
     baselines = {}
     if args.compare:
         baselines = {"sink": baseline_sink.measure(args.mails, args.clients),
@@ -131,26 +140,48 @@ def main() -> None:
     for kind in ("sqlite", "postgresql"):
         if not args.only or args.only == kind:
             figures = measure(kind, args)
-            print(f"{kind:10} " + "  ".join(f"{k}: {v:7.1f}" for k, v in figures.items()),
-                  flush=True)
+            show(kind, figures)
             if baselines:
-                intake = figures["intake/s"] / baselines["sink"]
-                print(f"{kind:10} intake / durable sink: {intake:.2f}"
-                      f"  end-to-end / tuned chain: "
-                      f"{figures['end-to-end/s'] / baselines['chain']:.2f}", flush=True)
+                compare(kind, figures, baselines, args)
 
 
-def measure(kind: str, args) -> dict[str, float]:
+def show(label: str, figures: dict[str, float]) -> None:
+    print(f"{label:10} " + "  ".join(f"{k}: {v:7.1f}" for k, v in figures.items()), flush=True)
+
+
+def compare(kind: str, figures: dict[str, float], baselines: dict[str, float], args) -> None:
+    """The ratios to the baselines; then the latency at half the rate just measured, and on
+    PostgreSQL two worker processes against the one of the burst."""
+    print(f"{kind:10} intake / durable sink: {figures['intake/s'] / baselines['sink']:.2f}"
+          f"  end-to-end / tuned chain: {figures['end-to-end/s'] / baselines['chain']:.2f}",
+          flush=True)
+    half = figures["end-to-end/s"] / 2
+    paced = measure(kind, args, rate=half, mails=min(args.mails, int(half * 10)))
+    print(f"{kind:10} at half the rate ({half:.0f} mails/s): p50 {paced['p50 ms']:.0f} ms, "
+          f"p99 {paced['p99 ms']:.0f} ms", flush=True)
+    if kind == "postgresql":
+        two = measure(kind, args, workers=2)
+        show("pg 2 wkrs", two)
+        print(f"postgresql two workers / one: {two['end-to-end/s'] / figures['end-to-end/s']:.2f}"
+              f" (on {os.cpu_count()} cores, shared with the benchmark's clients and sink)",
+              flush=True)
+
+
+def measure(kind: str, args, rate: float | None = None, mails: int | None = None,
+            workers: int | None = None) -> dict[str, float]:
+    global WORKERS
+    WORKERS = workers or args.workers
+    count = mails or args.mails
     with tempfile.TemporaryDirectory() as home:
         if kind == "sqlite":
             url = f"sqlite:///{home}/bench.sqlite3"
-            return run(kind, url, args.mails, args.clients, Path(home))
+            return run(kind, url, count, args.clients, Path(home), rate)
         with contextlib.ExitStack() as stack:
             admin = os.environ.get("MAILFLOW_TEST_POSTGRES") or \
                 stack.enter_context(running_postgres()).admin_url
             url, drop = postgres_database(admin)
             stack.callback(drop)
-            return run(kind, url, args.mails, args.clients, Path(home))
+            return run(kind, url, count, args.clients, Path(home), rate)
 
 
 if __name__ == "__main__":

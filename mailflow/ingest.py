@@ -39,23 +39,53 @@ class Ingest:
     def __call__(self, raw: bytes, envelope: Envelope) -> int | None:
         """The new row's id, or None when the same message was stored before. Raises when it cannot
         store."""
+        [result] = self.store_all([(raw, envelope)], fall_back=False)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def store_all(self, messages: list[tuple[bytes, Envelope]], *,
+                  fall_back: bool = True) -> list[int | None | Exception]:
+        """Group commit: every message in one transaction, so concurrent senders share one commit
+        (one fsync) instead of queueing for one each. Each gets its id, None (stored before) or
+        the exception that kept it from being stored; a group that cannot commit is stored again
+        one by one, so one bad message costs only its own sender a 451."""
+        try:
+            rows = [self._row(raw, envelope) for raw, envelope in messages]
+            with self._store.transaction() as session:
+                results = [session.execute(_insert_once(self._store, row)).scalar()
+                           for row in rows]
+        except Exception as exc:  # noqa: BLE001 - told to each sender, or retried one by one
+            if not fall_back or len(messages) == 1:
+                return [exc] * len(messages)
+            log.warning("a group of %d messages could not be stored together (%s); storing them "
+                        "one by one", len(messages), exc)
+            return [result for message in messages
+                    for result in self.store_all([message], fall_back=False)]
+        for row, envelope, new_id in zip(rows, (e for _, e in messages), results):
+            self._stored(row, envelope, new_id)
+        if any(new_id is not None for new_id in results):
+            self._on_stored()
+        return results
+
+    def _row(self, raw: bytes, envelope: Envelope) -> dict:
         message_id, sender = _identity(raw)
         now = self._clock.now()
-        row = dict(
+        return dict(
             dedup_key=dedup_key(raw, message_id, sender), message_id=message_id,
             envelope_from=envelope.mail_from, envelope_to=list(envelope.rcpt_tos),
             source=envelope.source, raw=raw, received_at=now, not_before=now, state="new",
         )
-        with self._store.transaction() as session:
-            new_id = session.execute(_insert_once(self._store, row)).scalar()
+
+    @staticmethod
+    def _stored(row: dict, envelope: Envelope, new_id: int | None) -> None:
         if new_id is None:
-            log.info("duplicate message %s from %s: stored once already", message_id, sender)
-        else:
-            log.info("inbound %s received by %s from %s for %s (%d bytes, %s)", new_id,
-                     envelope.source, _sender(envelope.mail_from), ", ".join(envelope.rcpt_tos),
-                     len(raw), message_id or "no Message-ID")
-            self._on_stored()
-        return new_id
+            log.info("duplicate message %s from %s: stored once already", row["message_id"],
+                     _sender(envelope.mail_from))
+            return
+        log.info("inbound %s received by %s from %s for %s (%d bytes, %s)", new_id,
+                 envelope.source, _sender(envelope.mail_from), ", ".join(envelope.rcpt_tos),
+                 len(row["raw"]), row["message_id"] or "no Message-ID")
 
 
 def _sender(mail_from: str | None) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Callable
 
@@ -42,6 +43,16 @@ CONFIRMED = " [confirmed]"
 # a YES to a confirmation question counts this long: a request kept in a mailbox for weeks (or found
 # in a leaked one) is not carried out long after the moment it was meant for
 CONFIRMATION_LIFETIME = timedelta(days=7)
+# a worker's batch: this many messages at most, and no more once it has run this long (SQLite's one
+# writer is shared with the SMTP receiver, whose senders wait for their 250)
+BATCH = 20
+BATCH_SECONDS = {"sqlite": 0.05, "postgresql": 0.05}
+
+
+@dataclass
+class _Turn:
+    """What one message's handling did that decides whether its batch goes on."""
+    locked: bool = False  # a mentorship is locked for this message's decision
 
 
 @dataclass
@@ -53,6 +64,10 @@ class Worker:
     composer: Composer
     after_commit: Callable[[], object] = lambda: None  # e.g. wake the dispatcher
     documents: object = None  # outgoing.certificates.DocumentRenderer, shared by all its flows
+    # per worker thread: the due mails parsed outside the write lock, by row id (SQLite)
+    _parsed: threading.local = field(default_factory=threading.local, repr=False)
+    batch: int = BATCH
+    batch_seconds: float | None = None  # None: BATCH_SECONDS of the database
 
     def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 1.0) -> None:
         """Work until stop is set; sleep when there is nothing to do until new mail wakes us (or
@@ -78,51 +93,112 @@ class Worker:
     def drain(self) -> int:
         """Process everything that is due now; returns how many messages were handled."""
         count = 0
-        while self.process_next():
-            count += 1
+        while (handled := self.process_batch()) is not None:
+            count += handled
         return count
 
     def process_next(self) -> bool:
-        """Handle the next due message; False when there is none. On SQLite (one writer at a
-        time) the mail is parsed before the write lock is taken, so receiving is not held up by
-        parsing."""
-        wanted, mail = None, None
-        if not self.store.is_postgresql:
-            peeked = self._peek()
-            if peeked is None:
-                return False
-            wanted, mail = peeked[0], _parse_quietly(peeked[1])
-        with self.store.transaction() as session:
-            row = self._claim(session, wanted)
-            if row is None:
-                return wanted is not None  # another worker took the one we parsed: look again
-            try:
-                with session.begin_nested():
-                    outcome = self._handle(session, row, mail)
-            except Exception as exc:  # noqa: BLE001 - any bug in a flow is contained to its message
-                outcome = self._failed(row, exc)
-            row.state, row.outcome = outcome.state, outcome.note[:2000]
-            row.processed_at = self.clock.now()
-            log.info("inbound %s %s: %s", row.id, outcome.state, outcome.note)
+        """Handle the next due messages (one batch); False when there were none."""
+        return self.process_batch() is not None
+
+    def process_batch(self) -> int | None:
+        """Claim due messages and handle them in one transaction, each in its own savepoint, so
+        a batch shares one commit (one fsync) and a failing flow rolls back only its own message.
+        A batch ends after BATCH messages, after BATCH_SECONDS, as soon as another writer waits
+        for SQLite's one write lock (the receiver, whose senders wait for their 250), and after a
+        message that locked a mentorship for its decision (so a worker holds such locks no longer
+        than for one message, as before). If the batch cannot commit, its messages are handled
+        again one per transaction. Returns how many were handled, or None when nothing was due."""
+        parsed = None
+        if not self.store.is_postgresql:  # parse before taking the one write lock
+            parsed = self._parsed_due()
+            if not parsed:
+                return None
+        try:
+            handled = self._batch(parsed, self.batch)
+        except OperationalError:
+            raise  # the database is away: the run loop waits for it
+        except Exception:  # noqa: BLE001 - e.g. a commit the batch broke: one by one instead
+            log.exception("a batch of inbound mail could not commit; handling it one by one")
+            handled = 0
+            for _ in range(self.batch):
+                if not self._batch(parsed, 1):
+                    break
+                handled += 1
+        if handled is None:
+            return None
         self.after_commit()
-        return True
+        return handled
+
+    def _batch(self, parsed: dict[int, ParsedMail | None] | None, limit: int) -> int | None:
+        began = time.monotonic()
+        budget = self.batch_seconds or BATCH_SECONDS[self.store.engine.dialect.name]
+        with self.store.transaction() as session:
+            rows = self._claim(session, list(parsed) if parsed is not None else None, limit)
+            if not rows:
+                return 0 if parsed is not None else None  # another worker took what we parsed
+            handled, yielding = 0, False
+            for row in rows:
+                locked = self._process(session, row, (parsed or {}).get(row.id),
+                                       rows[handled + 1:])
+                handled += 1
+                yielding = self.store.writers_waiting()
+                if locked or yielding or time.monotonic() - began > budget:
+                    break
+            for row in rows[handled:]:
+                session.expunge(row)  # not this batch's: left as it was, for the next
+        if yielding:
+            self.store.let_writers_in()
+        if parsed is not None:
+            for row in rows[:handled]:
+                parsed.pop(row.id, None)
+        return handled
+
+    def _process(self, session: Session, row: InboundMessage, mail: ParsedMail | None,
+                 waiting: list[InboundMessage]) -> bool:
+        """Handle one claimed message in its savepoint and mark it; whether its flow locked a
+        mentorship for its decision."""
+        turn = _Turn()
+        try:
+            with session.begin_nested():
+                outcome = self._handle(session, row, mail, turn)
+        except Exception as exc:  # noqa: BLE001 - any bug in a flow is contained to its message
+            outcome = self._failed(row, exc)
+        row.state, row.outcome = outcome.state, outcome.note[:2000]
+        row.processed_at = self.clock.now()
+        log.info("inbound %s %s: %s", row.id, outcome.state, outcome.note)
+        if self.store.is_postgresql and waiting:
+            # the next message reads what others committed meanwhile, as in a transaction of its own
+            session.flush()
+            for loaded in set(session.identity_map.values()) - set(waiting):
+                session.expire(loaded)
+        return turn.locked
 
     def _due(self):
         return (select(InboundMessage)
                 .where(InboundMessage.state == "new", InboundMessage.not_before <= self.clock.now())
-                .order_by(InboundMessage.id).limit(1))
+                .order_by(InboundMessage.id))
 
-    def _peek(self) -> tuple[int, bytes] | None:
+    def _parsed_due(self) -> dict[int, ParsedMail | None]:
+        """The next due messages, parsed, by id; what an earlier look parsed is not parsed again
+        (a batch that ended early leaves the rest for the next)."""
+        known = getattr(self._parsed, "mails", {})
         with self.store.reading() as session:
-            due = self._due().with_only_columns(InboundMessage.id, InboundMessage.raw)
-            row = session.execute(due).first()
-        return tuple(row) if row else None
+            ids = list(session.scalars(self._due().with_only_columns(InboundMessage.id)
+                                       .limit(self.batch)))
+            new = [row_id for row_id in ids if row_id not in known]
+            raws = dict(session.execute(select(InboundMessage.id, InboundMessage.raw)
+                                        .where(InboundMessage.id.in_(new))).all()) if new else {}
+        self._parsed.mails = {row_id: known[row_id] if row_id in known
+                              else _parse_quietly(raws[row_id]) for row_id in ids}
+        return self._parsed.mails
 
-    def _claim(self, session: Session, wanted: int | None) -> InboundMessage | None:
+    def _claim(self, session: Session, wanted: list[int] | None,
+               limit: int) -> list[InboundMessage]:
         if wanted is not None:
-            return session.scalar(select(InboundMessage).where(InboundMessage.id == wanted,
-                                                               InboundMessage.state == "new"))
-        return session.scalar(self._due().with_for_update(skip_locked=True))
+            query = self._due().where(InboundMessage.id.in_(wanted[:limit]))
+            return list(session.scalars(query))
+        return list(session.scalars(self._due().limit(limit).with_for_update(skip_locked=True)))
 
     def _failed(self, row: InboundMessage, exc: Exception) -> Outcome:
         row.attempts += 1
@@ -134,7 +210,8 @@ class Worker:
         row.not_before = self.clock.now() + timedelta(seconds=30 * 2 ** row.attempts)
         return Outcome("new", f"will retry: {row.error}")
 
-    def _handle(self, session: Session, row: InboundMessage, mail: ParsedMail | None) -> Outcome:
+    def _handle(self, session: Session, row: InboundMessage, mail: ParsedMail | None,
+                turn: _Turn) -> Outcome:
         """What becomes of one stored mail. The checks run cheapest and most final first: a
         forged token is refused before anything reads the mail; a mail for none of our addresses,
         and a bounce (which comes from a robot by design), are settled before the robot check;
@@ -157,10 +234,10 @@ class Worker:
             return ignored(f"{automation.kind}, not answered: {automation.reason}")
         if not mail.sender:
             return ignored("no sender address to answer")
-        return self._run_flow(session, row, mail, recipient)
+        return self._run_flow(session, row, mail, recipient, turn)
 
     def _run_flow(self, session: Session, row: InboundMessage, mail: ParsedMail,
-                  recipient: Recipient) -> Outcome:
+                  recipient: Recipient, turn: _Turn) -> Outcome:
         """Who may speak, then what they said. The trusted MTA's DMARC verdict comes first (a
         fail refuses whatever the token says); a calendar relay is replaced by the person it
         speaks for before the sender is matched to the token's person, so the relay cannot speak
@@ -181,7 +258,7 @@ class Worker:
             return done(f"not read, answered politely: {told}")
         person_wrote_in(ctx)
         # one decision, however many workers
-        lock_for_decision(session, ctx.inbound.token, ctx.person)
+        turn.locked = bool(lock_for_decision(session, ctx.inbound.token, ctx.person))
         flow = choose_flow(ctx.inbound)
         try:
             with session.begin_nested():

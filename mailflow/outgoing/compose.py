@@ -89,7 +89,10 @@ class Templates:
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
             undefined=_OptionalInIf, trim_blocks=True, lstrip_blocks=True,
             keep_trailing_newline=True,
+            # templates are part of the release: compiled once, never looked up on disk again
+            auto_reload=False, cache_size=-1,
         )
+        self._chosen: dict[tuple[str, str], tuple] = {}
         self._env.filters["replace_links"] = link_urls
         self._env.filters["day"] = format_day
         self._env.filters["state_word"] = state_word
@@ -99,12 +102,22 @@ class Templates:
         """Subject, text and HTML of mail name in language. A mail without its own HTML template
         gets the text part laid out as HTML (paragraphs, clickable links, forms kept as blocks)."""
         language = language if language in LANGUAGES else "en"
-        subject = self._env.get_template(f"{language}/{name}.subject.txt").render(values)
-        text = self._env.get_template(f"{language}/{name}.txt").render(values)
-        html_name = self._env.select_template([f"{language}/{name}.html",
-                                               f"{language}/text_as_html.html"])
-        html = html_name.render(values, blocks=text_blocks(text.split("\n-- \n")[0]))
+        subject_template, text_template, html_template = self._templates(name, language)
+        subject = subject_template.render(values)
+        text = text_template.render(values)
+        html = html_template.render(values, blocks=text_blocks(text.split("\n-- \n")[0]))
         return " ".join(subject.split()), text, html
+
+    def _templates(self, name: str, language: str) -> tuple:
+        """The three compiled templates of a mail, chosen once per name and language."""
+        key = (name, language)
+        if key not in self._chosen:
+            self._chosen[key] = (
+                self._env.get_template(f"{language}/{name}.subject.txt"),
+                self._env.get_template(f"{language}/{name}.txt"),
+                self._env.select_template([f"{language}/{name}.html",
+                                           f"{language}/text_as_html.html"]))
+        return self._chosen[key]
 
 
 _URL = re.compile(r"\b(?:mailto:[^\s<>\"]+|https?://[^\s<>\"]+)")

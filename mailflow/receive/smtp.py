@@ -1,12 +1,13 @@
 """The SMTP receiver: rejects strangers' recipients and oversized mail early, and says 250 only
 after the message is committed to the store (451 when it cannot be). Storing runs off the event
-loop, in threads."""
+loop, in a thread, as group commits: the messages of every DATA that ends while one commit runs go
+together in the next, so concurrent senders share one transaction and one fsync."""
 from __future__ import annotations
 
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Protocol
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
@@ -19,16 +20,66 @@ from ..tokens import is_token_local_part
 
 log = logging.getLogger(__name__)
 
-Ingest = Callable[[bytes, Envelope], object]
+# at most this many messages in one commit: a burst is taken in steps of bounded memory and time
+GROUP_LIMIT = 64
+
+
+class Ingest(Protocol):
+    def store_all(self, messages: list[tuple[bytes, Envelope]]) -> list[object]:
+        """Each message's id, None (stored before) or the exception that kept it from the store."""
+
+
+class GroupCommit:
+    """Collects the messages waiting for their 250 and stores them a group at a time: while one
+    group commits in the thread, the next gathers; each sender is answered when its group is
+    durable (or told 451 when its message could not be stored)."""
+
+    def __init__(self, ingest: Ingest, executor: ThreadPoolExecutor) -> None:
+        self._ingest = ingest
+        self._executor = executor
+        self._waiting: list[tuple[bytes, Envelope, asyncio.Future]] = []
+        self._committing = False
+
+    async def store(self, raw: bytes, envelope: Envelope) -> object:
+        """The message's id (or None for a duplicate) once it is committed; raises when it cannot
+        be stored."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._waiting.append((raw, envelope, future))
+        if not self._committing:
+            self._committing = True
+            loop.create_task(self._commit_all())
+        result = await future
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    async def _commit_all(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting:
+                group = self._waiting[:GROUP_LIMIT]
+                del self._waiting[:GROUP_LIMIT]
+                messages = [(raw, envelope) for raw, envelope, _ in group]
+                try:
+                    results = await loop.run_in_executor(self._executor, self._ingest.store_all,
+                                                         messages)
+                except Exception as exc:  # noqa: BLE001 - each waiting sender hears 451
+                    results = [exc] * len(group)
+                for (_, _, future), result in zip(group, results):
+                    if not future.done():  # a sender that hung up no longer waits
+                        future.set_result(result)
+        finally:
+            self._committing = False
 
 
 class ReceiverHandler:
     """aiosmtpd handler: one decision per SMTP stage."""
 
-    def __init__(self, settings: Settings, ingest: Ingest, threads: int = 4) -> None:
+    def __init__(self, settings: Settings, ingest: Ingest) -> None:
         self._settings = settings
-        self._ingest = ingest
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ingest")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+        self._group = GroupCommit(ingest, self._executor)
 
     def is_ours(self, address: str) -> bool:
         local, _, domain = address.lower().rpartition("@")
@@ -48,9 +99,8 @@ class ReceiverHandler:
     async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: SmtpEnvelope) -> str:
         raw = envelope.original_content or envelope.content or b""
         stored = Envelope(envelope.mail_from or "", tuple(envelope.rcpt_tos), "smtp")
-        loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self._executor, self._ingest, raw, stored)
+            await self._group.store(raw, stored)
         except Exception:  # noqa: BLE001 - whatever went wrong, the sender must keep the message
             log.exception("could not store a message from %s; answered 451", envelope.mail_from)
             return "451 4.3.0 Cannot store the message right now, please try again later"

@@ -1,0 +1,168 @@
+"""The speed levers keep the guarantees: concurrent senders share one commit and each 250 still
+means stored (also across a SIGKILL); a worker's batch shares one commit, yet a failing message in
+it costs only itself, and a worker killed mid-batch answers nobody twice."""
+from __future__ import annotations
+
+import signal
+import smtplib
+import threading
+from collections import Counter
+
+from sqlalchemy import event, func, select
+
+from mailflow import routing
+from mailflow.ingest import Envelope, Ingest
+from mailflow.parsers.commands import Keyword
+from mailflow.store.models import InboundMessage, OutboundMessage
+from mailflow.store.session import Store
+
+from .support.mails import person_mail, store_mail
+from .support.ports import free_port
+from .support.processes import environment, start, stop, wait_for_port, wait_until
+
+SENDERS = 12
+
+
+def commits(store: Store) -> list[int]:
+    """How many transactions the store committed from now on (an observation, not a stand-in)."""
+    counted = [0]
+
+    @event.listens_for(store.engine, "commit")
+    def _commit(_connection) -> None:
+        counted[0] += 1
+    return counted
+
+
+def send_concurrently(port: int, mails: list) -> list[int]:
+    """Each mail from its own client, all at once; the reply code each client got for its DATA."""
+    codes: list[int] = []
+    ready = threading.Barrier(len(mails))
+
+    def client(mail) -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            smtp.ehlo()
+            smtp.mail(mail["From"])
+            smtp.rcpt("hello@mentoring.test")
+            ready.wait()
+            codes.append(smtp.data(mail.as_bytes().replace(b"\n", b"\r\n"))[0])
+    threads = [threading.Thread(target=client, args=(mail,)) for mail in mails]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return codes
+
+
+def inbound_count(database_url: str) -> int:
+    store = Store(database_url)
+    with store.reading() as session:
+        count = session.scalar(select(func.count(InboundMessage.id)))
+    store.dispose()
+    return count
+
+
+def test_concurrent_senders_share_commits_and_every_one_is_stored(app, receiver):
+    mails = [person_mail(f"s{n}@example.org", "hello@mentoring.test", "HELP", "") for n in
+             range(SENDERS)]
+    committed = commits(app.store)
+    assert send_concurrently(receiver, mails) == [250] * SENDERS
+    with app.store.reading() as session:
+        senders = set(session.scalars(select(InboundMessage.envelope_from)))
+    assert senders == {mail["From"] for mail in mails}
+    assert committed[0] < SENDERS, "each message had a commit of its own"
+
+
+def test_a_message_the_store_cannot_take_costs_only_its_own_sender(app, clock):
+    ingest = Ingest(app.store, clock)
+    good = [(person_mail(f"g{n}@example.org", "hello@mentoring.test", "HELP", "").as_bytes(),
+             Envelope(f"g{n}@example.org", ("hello@mentoring.test",), "smtp")) for n in range(3)]
+    # a recipient the store cannot write (not text): this message's insert fails, in the group
+    poison = (person_mail("p@example.org", "hello@mentoring.test", "HELP", "").as_bytes(),
+              Envelope("p@example.org", (object(),), "smtp"))
+    results = ingest.store_all([good[0], poison, good[1], good[2]])
+    assert isinstance(results[1], Exception)
+    assert all(isinstance(result, int) for result in results[:1] + results[2:])
+    with app.store.reading() as session:
+        senders = sorted(session.scalars(select(InboundMessage.envelope_from)))
+    assert senders == ["g0@example.org", "g1@example.org", "g2@example.org"]
+
+
+def test_serve_killed_right_after_concurrent_250s_has_stored_every_message(tmp_path, database_url,
+                                                                          sink, clock):
+    port = free_port()
+    env = environment(clock.now(), home=str(tmp_path / "home"), database_url=database_url,
+                      domain="mentoring.test", secret="s3cret", relay=sink.url,
+                      smtp_listen=f"127.0.0.1:{port}")
+    serve = start("serve", env, tmp_path / "serve.log")
+    try:
+        wait_for_port(port, serve)
+        mails = [person_mail(f"k{n}@example.org", "hello@mentoring.test", "HELP", "") for n in
+                 range(SENDERS)]
+        assert send_concurrently(port, mails) == [250] * SENDERS
+    finally:
+        serve.send_signal(signal.SIGKILL)
+        serve.wait()
+    assert inbound_count(database_url) == SENDERS
+
+
+def explode(ctx) -> str:
+    raise RuntimeError("a bug in a flow")
+
+
+def test_a_failing_message_in_a_batch_neither_loses_nor_redoes_the_others(app, sink, monkeypatch):
+    monkeypatch.setitem(routing.HELLO, Keyword.PROFILE, explode)
+    app.worker.batch_seconds = 60  # all in one batch, however slow the machine
+    senders = [f"b{n}@example.org" for n in range(5)]
+    for sender in senders:
+        subject = "PROFILE" if sender == senders[2] else "HELP"
+        store_mail(app, person_mail(sender, "hello@mentoring.test", subject, ""))
+    committed = commits(app.store)
+    assert app.worker.process_batch() == 5
+    assert committed[0] == 1, "the batch did not share one commit"
+    app.dispatcher.drain()
+    answered = {sender for received in sink.wait_for(4) for sender in received.rcpt_tos}
+    assert answered == set(senders) - {senders[2]}
+    with app.store.reading() as session:
+        states = {row.envelope_from: (row.state, row.attempts)
+                  for row in session.scalars(select(InboundMessage))}
+    assert states[senders[2]] == ("new", 1), "the failing message waits for its retry"
+    assert all(states[sender] == ("done", 0) for sender in answered)
+    assert app.worker.drain() == 0 and app.dispatcher.drain() == 0, "nothing is redone"
+
+
+def test_a_worker_killed_mid_batch_answers_nobody_twice(tmp_path, database_url, sink, clock):
+    store = Store(database_url)
+    questions = [person_mail(f"w{n}@example.org", "hello@mentoring.test", "HELP", "") for n in
+                 range(300)]
+    ingest = Ingest(store, clock)
+    ingest.store_all([(q.as_bytes(), Envelope(q["From"], ("hello@mentoring.test",), "test"))
+                      for q in questions])
+    env = environment(clock.now(), home=str(tmp_path / "home"), database_url=database_url,
+                      domain="mentoring.test", secret="s3cret", relay=sink.url,
+                      smtp_listen=f"127.0.0.1:{free_port()}")
+
+    def done() -> int:
+        with store.reading() as session:
+            return session.scalar(select(func.count(InboundMessage.id))
+                                  .where(InboundMessage.state == "done"))
+    worker = start("worker", env, tmp_path / "worker0.log")
+    wait_until(lambda: done() > 10, timeout=120, what="the worker part way through")
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert done() < len(questions), "the worker finished before it was killed"
+    worker = start("worker", env, tmp_path / "worker1.log")
+    try:
+        wait_until(lambda: done() == len(questions), timeout=180, what="every question handled")
+    finally:
+        stop(worker)
+    with store.reading() as session:
+        answers = Counter(session.scalars(select(OutboundMessage.answers_inbound_id)))
+    store.dispose()
+    assert len(answers) == len(questions) and set(answers.values()) == {1}
+    dispatcher = start("dispatch", env, tmp_path / "dispatch.log")
+    try:
+        received = sink.wait_for(len(questions), timeout=120)
+    finally:
+        stop(dispatcher)
+    assert Counter(m.message["In-Reply-To"] for m in received) == Counter(
+        q["Message-ID"] for q in questions)
