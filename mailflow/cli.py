@@ -163,7 +163,7 @@ def _status(settings) -> int:
 
 
 def _retry(app, ids: tuple[int, ...]) -> int:
-    from .worker import retry_failed
+    from .ingest import retry_failed
     queued = retry_failed(app.store, app.clock, ids)
     listed = f": {', '.join(map(str, queued))}" if queued else ""
     print(f"{len(queued)} failed mail(s) back in the queue" + listed)

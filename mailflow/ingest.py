@@ -8,6 +8,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .clock import Clock
@@ -136,3 +137,18 @@ def envelope_from_headers(raw: bytes, domain: str, source: str) -> Envelope:
     return_path = headers.get("Return-Path")
     mail_from = parseaddr(str(return_path))[1] if return_path is not None else None
     return Envelope(mail_from, tuple(ours), source)
+
+
+def retry_failed(store: Store, clock: Clock, ids: tuple[int, ...] = ()) -> list[int]:
+    """Put mail that was set aside after MAX_ATTEMPTS back in the queue (all of it, or the ids
+    given), e.g. once the bug that failed it is fixed; its last error stays on the row until it
+    is processed again."""
+    with store.transaction() as session:
+        query = select(InboundMessage).where(InboundMessage.state == "failed")
+        if ids:
+            query = query.where(InboundMessage.id.in_(ids))
+        rows = list(session.scalars(query.order_by(InboundMessage.id)))
+        for row in rows:
+            row.state, row.attempts, row.not_before = "new", 0, clock.now()
+            row.outcome = "put back in the queue by the operator"
+        return [row.id for row in rows]

@@ -346,21 +346,6 @@ class Worker:
         return ""
 
 
-def retry_failed(store: Store, clock: Clock, ids: tuple[int, ...] = ()) -> list[int]:
-    """Put mail that was set aside after MAX_ATTEMPTS back in the queue (all of it, or the ids
-    given), e.g. once the bug that failed it is fixed; its last error stays on the row until it
-    is processed again."""
-    with store.transaction() as session:
-        query = select(InboundMessage).where(InboundMessage.state == "failed")
-        if ids:
-            query = query.where(InboundMessage.id.in_(ids))
-        rows = list(session.scalars(query.order_by(InboundMessage.id)))
-        for row in rows:
-            row.state, row.attempts, row.not_before = "new", 0, clock.now()
-            row.outcome = "put back in the queue by the operator"
-        return [row.id for row in rows]
-
-
 def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
     """Why this is our own mail coming back (never to be answered: that is how loops start), or
     "". Our own answer may come back with its RFC 3834 headers stripped; its Message-ID still

@@ -1,9 +1,9 @@
 """Bulk mail a person may opt out of, and their stored wish. Two kinds: a participant's reminders
 (the scheduled reminders of an unanswered request or agreement, the inactivity check-in and the
-relationship pulse) and a coordinator's digest. Everything else goes out whatever the wish: answers to what a person
-sent, and the mails the mentorship needs (requests, agreement forms and approvals, invitations,
-feedback forms, the questions and reminder of closing, certificates, requests to amend the
-agreement, a coordinator's own REMIND, the coordinators' overdue list).
+relationship pulse) and a coordinator's digest. Everything else goes out whatever the wish:
+answers to what a person sent, and the mails the mentorship needs (requests, agreement forms and
+approvals, invitations, feedback forms, the questions and reminder of closing, certificates,
+requests to amend the agreement, a coordinator's own REMIND, the coordinators' overdue list).
 
 Each such mail carries List-Unsubscribe (RFC 2369) with a signed mailto: address bound to the
 person and the kind; a mail to it from the person's own address is the whole opt-out."""

@@ -78,7 +78,8 @@ def report_figures(session: Session, first: date, last: date, zone: str, now: da
         first=first, last=last, started=_count(session, *_started(start, end)),
         active=len(active), completed=completed, meetings_held=len(held),
         hours=round(sum(hours_by_pair.values()), 2), rating=rating, ratings=ratings,
-        pulse=mean_score(session, start, min(end, now))[0], completion_rate=round(100 * completed / len(active), 1) if active else None,
+        pulse=mean_score(session, start, min(end, now))[0],
+        completion_rate=round(100 * completed / len(active), 1) if active else None,
         declines=_closed(session, "declined", start, end),
         expiries=_closed(session, "expired", start, end), pairs=pairs)
 

@@ -5,8 +5,9 @@ Both are drawn with fpdf2 in the shipped Unicode font, in German or English. The
 passed in, so the same input gives the same bytes (golden tests, resending a stored certificate).
 The renderer is built once per process: it holds the parsed font, which is the expensive part (see
 mailflow.outgoing.fonts). A certificate with a credential carries it as an embedded file
-(credential.jwt, PDF 1.7 section 7.11.4), so the PDF alone can be checked by machine. What each document draws is in certificate_pdf and agreement_pdf, their
-words in pdf_wording, the shared page and text helpers in pdf_layout.
+(credential.jwt, PDF 1.7 section 7.11.4), so the PDF alone can be checked by machine. What each
+document draws is in certificate_pdf and agreement_pdf, their words in pdf_wording, the shared page
+and text helpers in pdf_layout.
 """
 from __future__ import annotations
 
