@@ -258,7 +258,23 @@ class Composer:
         List-Unsubscribe-Post: RFC 8058 one-click needs an HTTPS URI in the header (section 3.1),
         and the service answers mail only."""
         word = UNSUBSCRIBE_WORD.get(mail.language, UNSUBSCRIBE_WORD["en"])
-        message["List-Unsubscribe"] = f"<{self._signer.mailto(mail.unsubscribe, word)}>"
+        message["List-Unsubscribe"] = Unfolded(f"<{self._signer.mailto(mail.unsubscribe, word)}>")
+
+
+class Unfolded:
+    """A header value that is one token longer than a line (a mailto: URI): compat32 would start
+    it on a continuation line, which some readers show as a leading space or misread; RFC 5322
+    allows 998 characters on a line, so it goes out unfolded. compat32 takes any object with
+    encode() as a Header."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def encode(self, linesep: str = "\n", maxlinelen: int | None = None) -> str:
+        return self.value
+
+    def __str__(self) -> str:
+        return self.value
 
 
 WIRE = compat32.clone(linesep="\r\n", max_line_length=78)
