@@ -17,7 +17,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -165,6 +164,8 @@ def best_assignment(session: Session, now: datetime) -> tuple[list[Fit], list[Pe
     if not mentees or not mentors:
         return [], mentees
     scores = score_matrix(mentees, mentors, now, closed_pairs(session))
+    # imported here: scipy.optimize costs every process ~50 MB, and only PROPOSE needs it
+    from scipy.optimize import linear_sum_assignment
     places = np.repeat(np.arange(len(mentors)), [count for _, count in offered])
     rows, columns = linear_sum_assignment(scores[:, places], maximize=True)
     pairs = [(mentees[r], mentors[places[c]]) for r, c in zip(rows, columns)
