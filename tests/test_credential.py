@@ -22,6 +22,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from mailflow.jobs.scheduler import run_due
 from mailflow.store.models import Certificate, Feedback, Meeting, Person
 
 from .support.conversation import Conversation, one_to
@@ -226,3 +227,21 @@ def test_export_shows_the_hours_of_the_meetings_that_took_place(app, sink):
     [rows] = [list(csv.DictReader(io.StringIO(part.get_content())))
               for part in answer.message.iter_attachments()]
     assert [row["hours_held"] for row in rows] == ["2.5"], "60 + 90 minutes; not the 'no' one"
+
+
+def test_a_pass_of_the_jobs_mends_a_served_list_out_of_step_with_the_store(app, sink):
+    """A revocation the served file missed (its REVOKE's commit failed after the write, or another
+    host took it) is listed after the next pass of the jobs."""
+    _, mail, _ = completed(app, sink, "en")
+    code = mentee_code(app)
+    token = PdfReader(io.BytesIO(pdfs_of(mail)[0])).attachments["credential.jwt"][0].decode()
+    served = app.settings.home / "public" / "revocations.json"
+    with app.store.transaction() as session:
+        certificate = session.scalar(select(Certificate).where(Certificate.code == code))
+        certificate.revoked_at, certificate.revoked_reason = app.clock.now(), "stored elsewhere"
+    assert json.loads(served.read_text())["revokedCredentials"] == []
+    assert run_due(app, app.clock.now())["published_credentials"] == 1
+    [listed] = json.loads(served.read_text())["revokedCredentials"]
+    assert listed == {"id": jwt.decode(token, options={"verify_signature": False})["id"],
+                      "revocationReason": "stored elsewhere"}
+    assert run_due(app, app.clock.now())["published_credentials"] == 0, "unchanged: not rewritten"

@@ -104,6 +104,7 @@ def revoked(session: Session, settings: Settings) -> list[tuple[str, str]]:
     return [(credential_id(issuer_id(settings), code), reason) for code, reason in rows]
 
 
-def publish(session: Session, settings: Settings, key: IssuerKey) -> None:
-    """The issuer profile, JWKS and revocation list written for the operator to serve."""
-    write_public(settings.home, public_documents(settings, key, revoked(session, settings)))
+def publish(session: Session, settings: Settings, key: IssuerKey) -> bool:
+    """The issuer profile, JWKS and revocation list written for the operator to serve; whether
+    any of them changed."""
+    return write_public(settings.home, public_documents(settings, key, revoked(session, settings)))

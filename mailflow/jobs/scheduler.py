@@ -17,7 +17,7 @@ import schedule
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from . import closing, digest, meetings, pulse, reminders, requests, stalled
+from . import closing, digest, meetings, publishing, pulse, reminders, requests, stalled
 from .context import JobApp
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ JOBS: dict[str, Job] = {
     "closing_silence": closing.closing_silence,
     "pulse": pulse.ask_pulse,
     "stalled_closing": stalled.close_stalled,
+    "published_credentials": publishing.publish_credentials,
 }
 
 LOCK_KEY = 0x6D666A62  # "mfjb": the advisory lock all mailflow schedulers of one database agree on

@@ -78,14 +78,18 @@ def public_documents(settings: Settings, key: IssuerKey,
             f".well-known/{JWKS_FILE}": shown(key.jwks())}
 
 
-def write_public(home: Path, documents: dict[str, bytes]) -> Path:
+def write_public(home: Path, documents: dict[str, bytes]) -> bool:
     """The documents written under home/public/, each replaced in one step (a web server never
-    serves half a file); returns the folder."""
-    folder = home / PUBLIC_DIR
+    serves half a file); a file that holds its content already is left alone. Whether any
+    changed."""
+    changed = False
     for name, content in documents.items():
-        path = folder / name
+        path = home / PUBLIC_DIR / name
+        if path.exists() and path.read_bytes() == content:
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
         temporary.write_bytes(content)
         os.replace(temporary, path)
-    return folder
+        changed = True
+    return changed
