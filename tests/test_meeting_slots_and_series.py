@@ -236,6 +236,30 @@ def test_moving_one_occurrence_sends_a_request_for_that_recurrence_id(app, sink)
     assert sorted(m.recurrence_id for m in rows) == SERIES_STARTS, "each keeps its RECURRENCE-ID"
 
 
+def test_a_reply_without_the_moved_occurrences_recurrence_id_answers_that_one_alone(app, sink):
+    """A client that answers a moved occurrence's invitation without its RECURRENCE-ID, to the
+    organizer address, still speaks for that occurrence only: only its invitation carried the
+    higher SEQUENCE. Read as the whole series' answer, it would decline the other five."""
+    talk = Conversation(app, sink)
+    active_pair(app, "en")
+    invitation = one_to(propose_series(app, talk, "en"), MENTOR)
+    organizer = organizer_address(invitation)
+    asks = one_to(send_raw(app, talk, occurrence_reply(invitation, "DECLINED", SERIES_STARTS[2]),
+                           MENTOR, organizer), MENTEE)
+    talk.reply(asks, MENTEE, "Date: 2027-01-08\nTime: 15:00\nDuration: 60\n"
+               "Place: https://meet.example/abc\nTopic: Career plan\n")
+    name, old_uid, old_attendee, old_organizer, _ = CLIENT_REPLIES["google_declined"]
+    ics = adjusted(name, {old_uid: calendar_of(invitation)[1].vevent.uid.value,
+                          old_attendee: MENTOR, old_organizer: organizer})
+    ics = re.sub(rb"\r?\nSEQUENCE:0", b"\r\nSEQUENCE:1", ics, count=1)
+    assert b"SEQUENCE:1" in ics and b"RECURRENCE-ID" not in ics
+    send_raw(app, talk, as_client_mail(ics, sender=f"Otto Mentor <{MENTOR}>", to=organizer,
+                                       subject="Declined: Mentoring", text="declined"),
+             MENTOR, organizer)
+    states = [m.state for m in sorted(meetings_of(app), key=lambda m: m.recurrence_id)]
+    assert states == ["proposed"] * 2 + ["declined"] + ["proposed"] * 3
+
+
 def test_cancelling_one_occurrence_sends_a_cancel_for_that_recurrence_id(app, sink):
     talk = Conversation(app, sink)
     active_pair(app, "de")

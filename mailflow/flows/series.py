@@ -26,12 +26,12 @@ def calendar_received(ctx: Context) -> str:
     for answer in answers:
         if answer.uid != series.uid:
             continue
-        if answer.recurrence_id is None:
+        if answer.recurrence_id is None and answer.sequence <= series.sequence:
             return _whole_series(ctx, series, mentorship, answer)
-        occurrence = next((m for m in series.occurrences
-                           if m.recurrence_id == answer.recurrence_id), None)
+        occurrence = _occurrence_of(series, answer)
         if occurrence is None:
-            return f"series {series.id} has no occurrence at {answer.recurrence_id.isoformat()}"
+            named = answer.recurrence_id.isoformat() if answer.recurrence_id else "that sequence"
+            return f"series {series.id} has no occurrence at {named}"
         return calendar_answers.handle_answer(ctx, occurrence, mentorship, answer)
     return f"no answer for series {series.id} in the mail"
 
@@ -74,6 +74,17 @@ def answer_series(ctx: Context, series: MeetingSeries, mentorship: Mentorship, p
     ctx.send(ctx.mail_to(proposer, "meeting_series_answered", values=values,
                          reply_token=series_svc.series_token(series, proposer)))
     return f"series {series.id}: {len(open_ones)} occurrences {state} by {person.email}"
+
+
+def _occurrence_of(series: MeetingSeries, answer: CalendarAnswer):
+    """The occurrence an answer names: by its RECURRENCE-ID, or, for a client that dropped it from
+    the answer to a moved occurrence's invitation, by the SEQUENCE above the series' that only
+    that invitation carried (when exactly one occurrence has it)."""
+    if answer.recurrence_id is not None:
+        return next((m for m in series.occurrences if m.recurrence_id == answer.recurrence_id),
+                    None)
+    moved = [m for m in series.occurrences if m.sequence == answer.sequence]
+    return moved[0] if len(moved) == 1 else None
 
 
 def _whole_series(ctx: Context, series: MeetingSeries, mentorship: Mentorship,
