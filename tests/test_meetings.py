@@ -244,6 +244,7 @@ def test_propose_invite_accept_by_calendar_then_feedback(app, sink, clock, recei
     told = one_to(answered, MENTEE)
     assert "Otto Mentor" in told.message["Subject"]
     assert meeting_row(app).state == "confirmed"
+    assert meeting_row(app).confirmed_via == "calendar", "the credential's evidence names it"
 
     assert jobs.run_due(app, clock.now())["meeting_feedback"] == 0, "not before the meeting has ended"
     clock.set(datetime(2026, 12, 10, 15, 5, tzinfo=timezone.utc))
@@ -299,6 +300,7 @@ def test_a_plain_yes_to_the_invitation_mail_confirms(app, sink):
     told = one_to(talk.reply(invitation, MENTOR, "JA", style="de_apple"), MENTEE)
     assert "angenommen" in told.message["Subject"]
     assert meeting_row(app).state == "confirmed"
+    assert meeting_row(app).confirmed_via == "reply"
 
 
 def test_only_an_attendee_answering_for_themselves_counts(app, sink):
@@ -367,6 +369,7 @@ def test_counter_goes_to_the_mentee_who_takes_or_declines_it(app, sink, clock, t
     meeting = meeting_row(app)
     if take:
         assert meeting.sequence == 1 and meeting.state == "confirmed"
+        assert meeting.confirmed_via == "counter"
         assert meeting.starts_at == datetime(1997, 7, 1, 16, tzinfo=timezone.utc)
         for person in (MENTEE, MENTOR):
             _, cal = calendar_of(one_to(answer, person))
