@@ -5,6 +5,8 @@ The mask is fixed instead of chosen: segno tries all eight masks and scores each
 of its time, and any mask is valid for a reader (ISO/IEC 18004 section 7.8)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import segno
 from fpdf import FPDF
 
@@ -13,8 +15,10 @@ QUIET_ZONE = 4  # modules, as the standard asks
 MASK = 0
 
 
+@lru_cache(maxsize=32)
 def qr_code(link: str) -> segno.QRCode:
-    """The QR code of link (error correction M: survives a crease or a stain)."""
+    """The QR code of link (error correction M: survives a crease or a stain). Kept for a while:
+    the certificate and its badge draw the same one."""
     return segno.make(link, error="m", mask=MASK, micro=False)
 
 
