@@ -2,37 +2,36 @@
 an iTXt chunk with the keyword `openbadgecredential` whose text is the VC-JWT), so that the
 image a participant posts or uploads carries its own proof.
 
-The picture is the verification QR code in the programme's green (segno draws it); the chunk is
-placed before IEND with pypng, which keeps the other chunks and their CRCs as they are.
+The picture is the verification QR code in the programme's green, one palette pixel per module
+scaled up without smoothing; Pillow (which fpdf2 needs anyway) writes it and the uncompressed
+iTXt chunk in C, about a tenth of the time a pure-Python PNG writer takes.
 """
 from __future__ import annotations
 
 import io
 
-import png
+from PIL import Image, PngImagePlugin
 
 from .pdf_qr import qr_code
 
-KEYWORD = b"openbadgecredential"
-GREEN = "#2d6a4f"  # pdf_layout.ACCENT, the green of our mails
+KEYWORD = "openbadgecredential"
+GREEN = (0x2D, 0x6A, 0x4F)  # pdf_layout.ACCENT, the green of our mails
+WHITE = (255, 255, 255)
+SCALE, BORDER = 6, 4  # pixels per module; the quiet zone in modules, as the standard asks
 
 
 def badge_png(credential_jwt: str, verification_link: str) -> bytes:
     """The QR code of verification_link as a PNG with credential_jwt baked in."""
-    picture = io.BytesIO()
-    qr_code(verification_link).save(picture, kind="png", scale=6, border=4, dark=GREEN,
-                                    light="white")
-    return bake(picture.getvalue(), credential_jwt)
-
-
-def bake(picture: bytes, credential_jwt: str) -> bytes:
-    """picture with one `openbadgecredential` iTXt chunk (an earlier one is replaced): keyword,
-    NUL, no compression (flag 0, method 0), empty language tag and translated keyword (each
-    NUL-terminated), then the UTF-8 text (PNG 1.2, section 11.3.4.5)."""
-    chunks = [(kind, data) for kind, data in png.Reader(bytes=picture).chunks()
-              if not (kind == b"iTXt" and data.startswith(KEYWORD + b"\0"))]
-    text = KEYWORD + b"\0" + b"\0\0" + b"\0" + b"\0" + credential_jwt.encode("utf-8")
-    chunks.insert(len(chunks) - 1, (b"iTXt", text))  # before IEND
+    matrix = qr_code(verification_link).matrix
+    side = len(matrix) + 2 * BORDER
+    blank = bytes(side * BORDER)
+    rows = [bytes(BORDER) + bytes(1 if dark else 0 for dark in row) + bytes(BORDER)
+            for row in matrix]
+    picture = Image.frombytes("P", (side, side), blank + b"".join(rows) + blank)
+    picture.putpalette([*WHITE, *GREEN])
+    picture = picture.resize((side * SCALE, side * SCALE), Image.Resampling.NEAREST)
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt(KEYWORD, credential_jwt, lang="", tkey="", zip=False)
     out = io.BytesIO()
-    png.write_chunks(out, chunks)
+    picture.save(out, format="PNG", pnginfo=info, optimize=False)
     return out.getvalue()
