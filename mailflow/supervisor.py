@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 from typing import Callable
@@ -80,11 +81,18 @@ def _worker_process(settings, clock, stored, queued) -> None:
 
 
 def _end_with_parent() -> None:
+    """SIGKILL when the parent dies (PR_SET_PDEATHSIG), and at once if it died before we got here.
+    Not SIGTERM: a parent killed while it held the lock of a shared Event leaves a waiting child
+    blocked on that lock for good, its handler run but never back in the loop. Killed mid-batch, a
+    worker commits nothing (the next one does the batch), so no answer is lost or sent twice."""
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
         log.warning("cannot tie the worker's life to its parent on this system")
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)
 
 
 def _targets(app: App, parts: list[str],

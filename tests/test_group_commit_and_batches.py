@@ -7,6 +7,7 @@ import signal
 import smtplib
 import threading
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import event, func, select
 
@@ -99,10 +100,30 @@ def test_serve_killed_right_after_concurrent_250s_has_stored_every_message(tmp_p
         mails = [person_mail(f"k{n}@example.org", "hello@mentoring.test", "HELP", "") for n in
                  range(SENDERS)]
         assert send_concurrently(port, mails) == [250] * SENDERS
+        workers = children(serve.pid)
+        assert workers, "serve runs its workers as child processes"
     finally:
         serve.send_signal(signal.SIGKILL)
         serve.wait()
     assert inbound_count(database_url) == SENDERS
+    wait_until(lambda: not any(alive(pid) for pid in workers), timeout=10,
+               what=f"serve's workers {workers} to end with it")
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of pid, from every one of its threads (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether pid still runs: a zombie waiting to be reaped has ended."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def explode(ctx) -> str:
