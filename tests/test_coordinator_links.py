@@ -14,17 +14,13 @@ from mailflow.store.models import Meeting, Mentorship, Person
 from mailflow.tokens import Token
 
 from .conftest import make_settings
-from .support.conversation import Conversation, one_to
+from .support.conversation import Conversation, one_to, said
 from .support.running import HELLO, MENTEE, MENTOR, running_mentorship
 from .test_forged_senders import upcoming_meeting
 
 COORDINATOR, OTHER_COORDINATOR = "coord@example.org", "cora@example.org"
 EXPIRED = "This link no longer works – nothing changed"
 
-
-def said(mail) -> str:
-    """The text part as one line: the words, whatever the line breaks."""
-    return " ".join(mail.text().split())
 
 
 @pytest.fixture

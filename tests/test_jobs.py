@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from mailflow.jobs import scheduler as jobs
 from mailflow.store.models import JobRun, Mentorship, OutboundMessage
 
-from .support.conversation import Conversation, one_to
+from .support.conversation import Conversation
+from .support.conversation import jobs_at as at
+from .support.conversation import one_to
 from .support.mails import process
 from .support.ports import free_port
 from .support.processes import environment, run, start, stop, wait_for_port, wait_until
@@ -21,15 +23,6 @@ from .test_joining_to_agreement import HELLO, MENTEE, MENTOR, WORDS, filled_form
 COORDINATOR = "coord@example.org"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
-
-def at(talk: Conversation, clock, moment: datetime) -> list:
-    """Run every due job at moment, twice (the second run must send nothing), and return what was sent."""
-    clock.set(moment)
-    jobs.run_due(talk.app, moment)
-    sent = talk.new_mail()
-    jobs.run_due(talk.app, moment)
-    assert talk.new_mail() == [], "a second run at the same moment sent mail again"
-    return sent
 
 
 def subjects(mails) -> list[tuple[str, str]]:

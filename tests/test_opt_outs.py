@@ -15,7 +15,7 @@ from mailflow.jobs import scheduler as jobs
 from mailflow.store.models import Mentorship, Person
 
 from .conftest import make_settings
-from .support.conversation import Conversation, one_to
+from .support.conversation import Conversation, one_to, said
 from .test_joining_to_agreement import HELLO, MENTEE, MENTOR, WORDS, imported, link_in
 
 COORDINATOR, OTHER_COORDINATOR = "coord@example.org", "cora@example.org"
@@ -24,10 +24,6 @@ ATTACKER = "mallory@evil.test"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 REMINDER = "Reminder: Mia Mentee is waiting for your answer"
 
-
-def said(mail) -> str:
-    """The text part as one line: the words, whatever the line breaks."""
-    return " ".join(mail.text().split())
 
 
 @pytest.fixture

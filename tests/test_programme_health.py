@@ -17,13 +17,14 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from mailflow.app import build_app
-from mailflow.jobs import scheduler as jobs
 from mailflow.store.models import (
     Certificate, Concern, Feedback, Meeting, Mentorship, Person, PulseCheck,
 )
 
 from .conftest import make_settings
-from .support.conversation import Conversation, one_to
+from .support.conversation import Conversation
+from .support.conversation import jobs_at as at
+from .support.conversation import one_to
 from .support.running import running_mentorship
 from .test_meetings import MENTEE, MENTOR, active_pair
 
@@ -52,15 +53,6 @@ def closing_app(tmp_path, database_url, sink, clock):
     yield built
     built.store.dispose()
 
-
-def at(talk: Conversation, clock, moment: datetime) -> list:
-    """Every due job at moment, twice: the second pass must send nothing."""
-    clock.set(moment)
-    jobs.run_due(talk.app, moment)
-    sent = talk.new_mail()
-    jobs.run_due(talk.app, moment)
-    assert talk.new_mail() == [], "a second pass at the same moment sent mail again"
-    return sent
 
 
 def to(mails, address: str) -> list:

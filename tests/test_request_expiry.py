@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from mailflow.domain.people import import_rows
-from mailflow.jobs import scheduler as jobs
 from mailflow.parsers.people_csv import read_people_csv
 from mailflow.store.models import Mentorship, Person
 
-from .support.conversation import Conversation, one_to
+from .support.conversation import Conversation
+from .support.conversation import jobs_at as at
+from .support.conversation import one_to
 
 HELLO, COORDINATOR = "hello@mentoring.test", "coord@example.org"
 MIA, OTTO, ADA, BEN, CAI = ("mia@example.org", "otto@example.org", "ada@example.org",
@@ -60,15 +61,6 @@ def link_to(text: str, keyword: str) -> tuple[str, str]:
     assert found, f"no link for {keyword!r} in:\n{text}"
     return found.group(1), keyword
 
-
-def at(talk: Conversation, clock, moment: datetime) -> list:
-    """Every due job at moment, twice (the second run sends nothing); what was sent."""
-    clock.set(moment)
-    jobs.run_due(talk.app, moment)
-    sent = talk.new_mail()
-    jobs.run_due(talk.app, moment)
-    assert talk.new_mail() == [], "a second run at the same moment sent mail again"
-    return sent
 
 
 def requests(app) -> list[tuple[str, str, str]]:

@@ -1,10 +1,12 @@
 """Playing people who answer our mails from real clients: each quoting style as the clients write it."""
 from __future__ import annotations
 
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from mailflow.app import App
+from mailflow.jobs.scheduler import run_due
 
 from .mails import process, smtp_send, store_mail
 from .sink import Received, SmtpSink
@@ -91,3 +93,18 @@ def one_to(mails: list[Received], address: str) -> Received:
     found = [m for m in mails if m.rcpt_tos == (address,)]
     assert len(found) == 1, f"expected one mail to {address}, got {[(m.rcpt_tos, m.message['Subject']) for m in mails]}"
     return found[0]
+
+
+def jobs_at(talk: Conversation, clock, moment: datetime) -> list[Received]:
+    """Every due job at moment, twice (the second pass must send nothing); what was sent."""
+    clock.set(moment)
+    run_due(talk.app, moment)
+    sent = talk.new_mail()
+    run_due(talk.app, moment)
+    assert talk.new_mail() == [], "a second pass at the same moment sent mail again"
+    return sent
+
+
+def said(mail: Received) -> str:
+    """The text part as one line: the words, whatever the line breaks."""
+    return " ".join(mail.text().split())
