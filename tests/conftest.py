@@ -124,9 +124,12 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: str):
 
 
 @pytest.fixture
-def app(tmp_path, database_url, sink, clock) -> App:
-    """A mailflow instance on a fresh database, sending to the sink, on a clock the test sets."""
-    built = build_app(make_settings(tmp_path, database_url, relay=sink.url), clock, migrate=False)
+def app(request, tmp_path, database_url, sink, clock) -> App:
+    """A mailflow instance on a fresh database, sending to the sink, on a clock the test sets; a
+    test module's APP_SETTINGS (e.g. language="en") are its settings beside these."""
+    overrides = getattr(request.module, "APP_SETTINGS", {})
+    built = build_app(make_settings(tmp_path, database_url, relay=sink.url, **overrides), clock,
+                      migrate=False)
     yield built
     built.store.dispose()
 

@@ -5,25 +5,18 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from sqlalchemy import func, select
 
 from mailflow.domain.coordinator_links import coordinator_token
 from mailflow.store.models import Mentorship, OutboundMessage, Person
 
-from .conftest import make_settings
 from .support.conversation import Conversation, one_to
 from .test_joining_to_agreement import MENTEE, MENTOR, imported
 
 COORDINATOR = "coord@example.org"
 
 
-@pytest.fixture
-def app(tmp_path, database_url, sink, clock):
-    from mailflow.app import build_app
-    built = build_app(make_settings(tmp_path, database_url, relay=sink.url, language="en"), clock, migrate=False)
-    yield built
-    built.store.dispose()
+APP_SETTINGS = dict(language="en")
 
 
 def command(talk: Conversation, text: str, sender: str = COORDINATOR) -> list:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 
 from mailflow.domain.coordinator_links import coordinator_token
 from mailflow.jobs import digest
 from mailflow.store.models import Meeting, Mentorship, Person
 from mailflow.tokens import Token
 
-from .conftest import make_settings
 from .support.conversation import Conversation, one_to, said
 from .support.running import HELLO, MENTEE, MENTOR, running_mentorship
 from .test_forged_senders import upcoming_meeting
@@ -22,15 +20,7 @@ COORDINATOR, OTHER_COORDINATOR = "coord@example.org", "cora@example.org"
 EXPIRED = "This link no longer works – nothing changed"
 
 
-
-@pytest.fixture
-def app(tmp_path, database_url, sink, clock):
-    from mailflow.app import build_app
-    settings = make_settings(tmp_path, database_url, relay=sink.url, language="en",
-                             coordinators=f"{COORDINATOR},{OTHER_COORDINATOR}")
-    built = build_app(settings, clock, migrate=False)
-    yield built
-    built.store.dispose()
+APP_SETTINGS = dict(language="en", coordinators=f"{COORDINATOR},{OTHER_COORDINATOR}")
 
 
 def end_link_of(talk: Conversation, coordinator: str, mentorship: int) -> str:

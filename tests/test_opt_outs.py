@@ -14,7 +14,6 @@ from sqlalchemy import select
 from mailflow.jobs import scheduler as jobs
 from mailflow.store.models import Mentorship, Person
 
-from .conftest import make_settings
 from .support.conversation import Conversation, one_to, said
 from .test_joining_to_agreement import HELLO, MENTEE, MENTOR, WORDS, imported, link_in
 
@@ -25,15 +24,7 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 REMINDER = "Reminder: Mia Mentee is waiting for your answer"
 
 
-
-@pytest.fixture
-def app(tmp_path, database_url, sink, clock):
-    from mailflow.app import build_app
-    settings = make_settings(tmp_path, database_url, relay=sink.url, language="en",
-                             coordinators=f"{COORDINATOR},{OTHER_COORDINATOR}")
-    built = build_app(settings, clock, migrate=False)
-    yield built
-    built.store.dispose()
+APP_SETTINGS = dict(language="en", coordinators=f"{COORDINATOR},{OTHER_COORDINATOR}")
 
 
 @pytest.fixture

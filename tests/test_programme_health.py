@@ -36,13 +36,8 @@ FEEDBACK = {"en": "Took place: yes\nRating: {rating}\nComment: {comment}\nGood f
 FIT = {"en": {"no": "no", "unsure": "not sure"}, "de": {"no": "nein", "unsure": "weiß nicht"}}
 
 
-@pytest.fixture
-def app(tmp_path, database_url, sink, clock):
-    """Coordinators read English (MAILFLOW_LANGUAGE); participants have their own language."""
-    built = build_app(make_settings(tmp_path, database_url, relay=sink.url, language="en"), clock,
-                      migrate=False)
-    yield built
-    built.store.dispose()
+# coordinators read English (MAILFLOW_LANGUAGE); participants have their own language
+APP_SETTINGS = dict(language="en")
 
 
 @pytest.fixture
@@ -52,7 +47,6 @@ def closing_app(tmp_path, database_url, sink, clock):
                                     stalled_close_days="14"), clock, migrate=False)
     yield built
     built.store.dispose()
-
 
 
 def to(mails, address: str) -> list:

@@ -14,7 +14,6 @@ from mailflow.domain.people import import_rows
 from mailflow.parsers.people_csv import read_people_csv
 from mailflow.store.models import Mentorship, Person, ProposalLine
 
-from .conftest import make_settings
 from .support.conversation import Conversation, one_to
 
 COORDINATOR, COORDINATORS = "coord@example.org", "coordinators@mentoring.test"
@@ -31,13 +30,7 @@ WORDS = {
 LINE = re.compile(r"^(\d+)\. (.+) -> (.+) \((\S+)\): (-?[\d.]+) ", re.MULTILINE)
 
 
-@pytest.fixture
-def app(tmp_path, database_url, sink, clock):
-    from mailflow.app import build_app
-    built = build_app(make_settings(tmp_path, database_url, relay=sink.url, language="en"), clock,
-                      migrate=False)
-    yield built
-    built.store.dispose()
+APP_SETTINGS = dict(language="en")
 
 
 def generated_people(app) -> None:
