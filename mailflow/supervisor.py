@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from typing import Callable
 
 from .app import App
@@ -27,17 +28,25 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
+# serve's children (workers, dispatcher) yield the CPU to the SMTP receiver in serve itself: the
+# senders of a burst wait for their 250s, while answers can follow a moment later
+CHILD_NICENESS = 10
+# the receiver opens once the children can work (or after this, with a warning): mail taken before
+# would wait seconds for a worker still starting
+READY_TIMEOUT = 60
+
+
 def run_parts(app: App, parts: list[str], stop: threading.Event,
               worker_processes: bool = False) -> None:
-    """Start the named parts and wait until stop is set. With worker_processes, workers run in
-    child processes so that parsing and rendering do not compete with the SMTP receiver for the
-    interpreter lock."""
-    processes = _start_worker_processes(app) if worker_processes and "worker" in parts else []
-    if processes:
-        parts = [part for part in parts if part != "worker"]
+    """Start the named parts and wait until stop is set. With worker_processes, the workers and the
+    dispatcher run in child processes, so that parsing, rendering and sending do not compete with
+    the SMTP receiver for the interpreter lock."""
+    apart = [part for part in ("worker", "dispatch") if worker_processes and part in parts]
+    processes = _start_children(app, apart, stop)
+    parts = [part for part in parts if part not in apart]
     threads = [_thread(name, target) for name, target in _targets(app, parts, stop)]
     controller = None
-    if "smtp" in parts:
+    if "smtp" in parts and not stop.is_set():
         controller, handler = smtp_controller(app.settings, app.ingest)
         controller.start()
         log.info("SMTP receiver on %s for @%s", app.settings.smtp_listen, app.settings.domain)
@@ -56,35 +65,55 @@ def run_parts(app: App, parts: list[str], stop: threading.Event,
         process.join(timeout=30)
 
 
-def _start_worker_processes(app: App) -> list:
+def _start_children(app: App, parts: list[str], stop: threading.Event) -> list:
+    """The parts as spawned child processes sharing the wake-up events; returns once every child
+    said it is ready (or stop was set, or READY_TIMEOUT passed)."""
+    if not parts:
+        return []
     context = multiprocessing.get_context("spawn")
     app.signals.stored, app.signals.queued = context.Event(), context.Event()
-    args = (app.settings, app.clock, app.signals.stored, app.signals.queued)
-    processes = [context.Process(target=_worker_process, name=f"worker-{number}", daemon=True,
-                                 args=args)
-                 for number in range(max(1, app.settings.workers))]
+    names = [f"worker-{n}" for n in range(max(1, app.settings.workers)) if "worker" in parts]
+    names += ["dispatcher"] if "dispatch" in parts else []
+    readiness = [context.Event() for _ in names]
+    processes = [context.Process(target=_child, name=name, daemon=True, args=(
+        name, app.settings, app.clock, app.signals.stored, app.signals.queued, ready))
+        for name, ready in zip(names, readiness)]
     for process in processes:
         process.start()
+    deadline = time.monotonic() + READY_TIMEOUT
+    for name, ready in zip(names, readiness):
+        while not ready.wait(0.1) and not stop.is_set():
+            if time.monotonic() > deadline:
+                log.warning("%s not ready after %d s; starting the rest anyway", name,
+                            READY_TIMEOUT)
+                break
     return processes
 
 
-def _worker_process(settings, clock, stored, queued) -> None:
-    """A worker in a child of serve: ends with its parent, even when the parent is killed. It keeps
-    the parent's clock (a RunningClock counts from the system-wide monotonic clock, so parent and
-    child agree)."""
+def _child(name: str, settings, clock, stored, queued, ready) -> None:
+    """A worker or the dispatcher in a child of serve: ends with its parent, even when the parent
+    is killed, and keeps the parent's clock (a RunningClock counts from the system-wide monotonic
+    clock, so parent and child agree)."""
     _end_with_parent()
+    os.nice(CHILD_NICENESS)
     configure_logging(settings.log_level, settings.log_format)  # spawned: nothing is set up yet
     from .app import build_app
     app = build_app(settings, clock, migrate=False)
     app.signals.stored, app.signals.queued = stored, queued
-    app.worker.run(stop_on_signals(), stored)
+    stop = stop_on_signals()
+    ready.set()
+    if name == "dispatcher":
+        app.dispatcher.run(stop, queued)
+    else:
+        app.worker.run(stop, stored)
 
 
 def _end_with_parent() -> None:
     """SIGKILL when the parent dies (PR_SET_PDEATHSIG), and at once if it died before we got here.
     Not SIGTERM: a parent killed while it held the lock of a shared Event leaves a waiting child
     blocked on that lock for good, its handler run but never back in the loop. Killed mid-batch, a
-    worker commits nothing (the next one does the batch), so no answer is lost or sent twice."""
+    worker commits nothing (the next one does the batch), so no answer is lost or sent twice; a
+    killed dispatcher has journalled every acceptance, so at most the letter in flight goes again."""
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
