@@ -16,7 +16,6 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from ..config import Settings
-from ..outgoing.badge_png import badge_png
 from ..outgoing.credential import (
     CredentialFacts, MeetingEvidence, credential_id, hours_of, signed_credential,
 )
@@ -59,6 +58,9 @@ def sign_certificate(settings: Settings, key: IssuerKey, *, person: Person, role
                      period: tuple[date, date], agreement: AgreementVersion | None,
                      evidence: tuple[MeetingEvidence, ...], now: datetime) -> Signed:
     """The credential of one certificate, signed, and its badge."""
+    # imported here: Pillow and segno cost every process that imports this module ~50 ms, and
+    # only issuing a certificate draws a badge
+    from ..outgoing.badge_png import badge_png
     facts = CredentialFacts(
         language=person.language, code=code, issuer_id=issuer_id(settings),
         issuer_name=settings.programme, issuer_email=settings.hello_address,

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from .pdf_layout import (
     ACCENT, MARGIN, MUTED, PAGE_HEIGHT, TEXT_WIDTH, accent_bands, centered, clean, fact_row,
     first_page, text_block,
 )
 from .pdf_wording import Wording
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 @dataclass(frozen=True)

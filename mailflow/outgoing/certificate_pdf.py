@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from .fonts import FAMILY
 from .pdf_layout import (
@@ -18,6 +17,9 @@ from .pdf_layout import (
 )
 from .pdf_qr import QR_SIZE, draw_qr
 from .pdf_wording import Wording
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FOOTER_TOP = 238.0  # the certificate's body must end above this line
 

@@ -7,10 +7,12 @@ Our own greedy line wrap and width table lookup live here because fpdf2's `multi
 from __future__ import annotations
 
 import unicodedata
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from .fonts import FAMILY
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 ACCENT = (45, 106, 79)  # the green of our mails
 INK = (33, 37, 41)

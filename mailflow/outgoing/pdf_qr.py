@@ -6,9 +6,11 @@ of its time, and any mask is valid for a reader (ISO/IEC 18004 section 7.8)."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import segno
-from fpdf import FPDF
+if TYPE_CHECKING:
+    import segno
+    from fpdf import FPDF
 
 QR_SIZE = 26.0  # mm, the quiet zone included: comfortable for a phone at reading distance
 QUIET_ZONE = 4  # modules, as the standard asks
@@ -19,6 +21,7 @@ MASK = 0
 def qr_code(link: str) -> segno.QRCode:
     """The QR code of link (error correction M: survives a crease or a stain). Kept for a while:
     the certificate and its badge draw the same one."""
+    import segno  # here: only certificates and badges need it, not every process that imports us
     return segno.make(link, error="m", mask=MASK, micro=False)
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from .pdf_layout import (
     ACCENT, INK, MARGIN, MUTED, TEXT_WIDTH, centered, clean, first_page, text_block,
 )
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # the report's figures in the order they are shown; the CSV's "figure" column
 FIGURES = ("started", "active", "completed", "meetings_held", "hours", "rating", "pulse",

@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
+import os
 import re
+import subprocess
+import sys
 import unicodedata
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -16,6 +21,7 @@ from mailflow.outgoing.certificates import DocumentRenderer
 from mailflow.outgoing.fonts import PlainFontFiles
 
 CREATED = datetime(2025, 7, 1, 9, 30, tzinfo=timezone.utc)
+CHECKOUT = Path(__file__).resolve().parents[2]
 A4_POINTS = (595.28, 841.89)
 
 ZOE = "Zoë Łukasiewicz-Öztürk"
@@ -107,6 +113,38 @@ def test_same_certificate_gives_the_same_bytes_and_carries_its_creation_date(ren
     assert read(first).metadata.creation_date == CREATED
     later = renderer.certificate_pdf(GERMAN_MENTEE, created=datetime(2025, 7, 2, tzinfo=timezone.utc))
     assert later != first
+
+
+# A fresh process (no font loaded yet) whose worker threads share one renderer and all draw their
+# first certificate at the same moment; it prints each certificate's SHA-256 in thread order.
+FIRST_PDFS_AT_ONCE = """
+import hashlib, threading
+from mailflow.outgoing.certificates import DocumentRenderer
+from tests.documents.test_certificates import CREATED, ENGLISH_MENTOR, GERMAN_MENTEE
+renderer, together, drawn = DocumentRenderer(), threading.Barrier(4), {}
+def draw(number, data):
+    together.wait()
+    drawn[number] = hashlib.sha256(renderer.certificate_pdf(data, created=CREATED)).hexdigest()
+threads = [threading.Thread(target=draw, args=item)
+           for item in enumerate((GERMAN_MENTEE, ENGLISH_MENTOR) * 2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(" ".join(drawn.get(number, "none") for number in range(4)))
+"""
+
+
+def test_certificates_drawn_by_several_workers_as_a_process_starts_are_whole(renderer):
+    """The font is loaded with a process's first document: workers drawing at once all wait for
+    it and each mails the certificate a lone renderer draws."""
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, (str(CHECKOUT), os.environ.get("PYTHONPATH"))))}
+    done = subprocess.run([sys.executable, "-c", FIRST_PDFS_AT_ONCE], cwd=CHECKOUT, env=environ,
+                          capture_output=True, text=True, timeout=120, check=True)
+    alone = [hashlib.sha256(renderer.certificate_pdf(data, created=CREATED)).hexdigest()
+             for data in (GERMAN_MENTEE, ENGLISH_MENTOR) * 2]
+    assert done.stdout.split() == alone, done.stderr
 
 
 def test_a_creation_time_without_zone_counts_as_utc(renderer):
