@@ -15,7 +15,6 @@ from .outgoing.compose import Composer, Templates
 from .outgoing.issuer_key import issuer_key_path, load_issuer_key
 from .outgoing.journal import SentJournal
 from .outgoing.send import Dispatcher, FolderTransport, SmtpRelay, Transport
-from .store.migrations import upgrade
 from .store.session import Store
 from .tokens import TokenSigner
 from .worker import Worker
@@ -48,7 +47,8 @@ class App:
 def build_app(settings: Settings, clock: Clock | None = None, *, transport: Transport | None = None,
               migrate: bool = True) -> App:
     clock = clock or Clock()
-    if migrate:
+    if migrate:  # alembic and mako only where migrations run, not in every worker child
+        from .store.migrations import upgrade
         upgrade(settings.database_url)
     store = Store(settings.database_url)
     signer = TokenSigner(settings.secret, settings.domain)
