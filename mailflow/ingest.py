@@ -1,4 +1,6 @@
-"""The one front door: raw bytes from SMTP or IMAP become a durable, deduplicated inbound row."""
+"""The one front door: raw bytes from SMTP or IMAP become a durable, deduplicated inbound row. On
+SQLite, mail taken by SMTP goes to the spool first (store/spool.py) and a worker moves it into the
+store (unspool), so senders never wait for the main database's one writer."""
 from __future__ import annotations
 
 import hashlib
@@ -16,6 +18,8 @@ from .store.models import InboundMessage
 from .store.session import Store
 
 log = logging.getLogger(__name__)
+# messages moved from the spool into the store per transaction (a worker's batch takes 20)
+UNSPOOL_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -40,31 +44,31 @@ class Ingest:
     def __call__(self, raw: bytes, envelope: Envelope) -> int | None:
         """The new row's id, or None when the same message was stored before. Raises when it cannot
         store."""
-        [result] = self.store_all([(raw, envelope)], fall_back=False)
+        [result] = self.store_all([(raw, envelope)], fall_back=False, spool=False)
         if isinstance(result, Exception):
             raise result
         return result
 
-    def store_all(self, messages: list[tuple[bytes, Envelope]], *,
-                  fall_back: bool = True) -> list[int | None | Exception]:
+    def store_all(self, messages: list[tuple[bytes, Envelope]], *, fall_back: bool = True,
+                  spool: bool = True) -> list[int | None | Exception]:
         """Group commit: every message in one transaction, so concurrent senders share one commit
-        (one fsync) instead of queueing for one each. Each gets its id, None (stored before) or
+        (one fsync) instead of queueing for one each; into the spool when the store has one (and
+        spool is set). Each gets its id (in the spool, or in the store), None (stored before) or
         the exception that kept it from being stored; a group that cannot commit is stored again
         one by one, so one bad message costs only its own sender a 451."""
+        spool = self._store.spool if spool else None
         try:
             rows = [self._row(raw, envelope) for raw, envelope in messages]
-            with self._store.transaction() as session:
-                results = [session.execute(_insert_once(self._store, row)).scalar()
-                           for row in rows]
+            results = spool.add_all(rows) if spool else _store_rows(self._store, rows)
         except Exception as exc:  # noqa: BLE001 - told to each sender, or retried one by one
             if not fall_back or len(messages) == 1:
                 return [exc] * len(messages)
             log.warning("a group of %d messages could not be stored together (%s); storing them "
                         "one by one", len(messages), exc)
             return [result for message in messages
-                    for result in self.store_all([message], fall_back=False)]
+                    for result in self.store_all([message], fall_back=False, spool=bool(spool))]
         for row, envelope, new_id in zip(rows, (e for _, e in messages), results):
-            self._stored(row, envelope, new_id)
+            _stored(row, envelope.source, new_id, "spooled" if spool else "inbound")
         if any(new_id is not None for new_id in results):
             self._on_stored()
         return results
@@ -78,15 +82,44 @@ class Ingest:
             source=envelope.source, raw=raw, received_at=now, not_before=now, state="new",
         )
 
-    @staticmethod
-    def _stored(row: dict, envelope: Envelope, new_id: int | None) -> None:
-        if new_id is None:
-            log.info("duplicate message %s from %s: stored once already", row["message_id"],
-                     _sender(envelope.mail_from))
-            return
-        log.info("inbound %s received by %s from %s for %s (%d bytes, %s)", new_id,
-                 envelope.source, _sender(envelope.mail_from), ", ".join(envelope.rcpt_tos),
-                 len(row["raw"]), row["message_id"] or "no Message-ID")
+
+
+def unspool(store: Store, limit: int = UNSPOOL_LIMIT) -> int:
+    """Move the oldest spooled mail into the store in one transaction, then forget it in the spool
+    (killed in between, the next move finds it stored: a duplicate, dropped). One mover at a time;
+    returns how many messages became inbound rows."""
+    spool = store.spool
+    if spool is None:
+        return 0
+    with spool.moving() as mover:
+        waiting = spool.waiting(limit) if mover else []
+        if not waiting:
+            return 0
+        rows = [{**item.row, "not_before": item.row["received_at"], "state": "new"}
+                for item in waiting]
+        new_ids = _store_rows(store, rows)
+        spool.forget([item.id for item in waiting])
+    for item, row, new_id in zip(waiting, rows, new_ids):
+        if new_id is not None:
+            log.info("inbound %s is spooled %s", new_id, item.id)
+        else:
+            _stored(row, row["source"], None, "inbound")
+    return sum(new_id is not None for new_id in new_ids)
+
+
+def _store_rows(store: Store, rows: list[dict]) -> list[int | None]:
+    with store.transaction() as session:
+        return [session.execute(_insert_once(store, row)).scalar() for row in rows]
+
+
+def _stored(row: dict, source: str, new_id: int | None, where: str) -> None:
+    if new_id is None:
+        log.info("duplicate message %s from %s: stored once already", row["message_id"],
+                 _sender(row["envelope_from"]))
+        return
+    log.info("%s %s received by %s from %s for %s (%d bytes, %s)", where, new_id, source,
+             _sender(row["envelope_from"]), ", ".join(row["envelope_to"]), len(row["raw"]),
+             row["message_id"] or "no Message-ID")
 
 
 def _sender(mail_from: str | None) -> str:

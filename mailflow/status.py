@@ -3,7 +3,7 @@ failed in both queues, the last run of each job, bouncing addresses and the sche
 what of it needs attention (the command exits non-zero then). It only reads; it never migrates."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -66,8 +66,21 @@ def read_status(store: Store, now: datetime) -> Status:
         revision, head = current_revision(session.connection()), head_revision()
         if revision is None:
             return Status(now, revision, head)
-        return Status(now, revision, head, _inbound(session, now), _outbox(session, now),
+        inbound = _with_spooled(_inbound(session, now), store, now)
+        return Status(now, revision, head, inbound, _outbox(session, now),
                       _job_runs(session), *_bouncing(session))
+
+
+def _with_spooled(queue: Queue, store: Store, now: datetime) -> Queue:
+    """SQLite's spooled mail waits too: not yet moved into the store by a worker."""
+    if store.spool is None:
+        return queue
+    count, oldest, stale = store.spool.summary(now - STALE)
+    if not count:
+        return queue
+    first = min(oldest, queue.oldest) if queue.oldest else oldest
+    return replace(queue, waiting=queue.waiting + count, oldest=first,
+                   overdue=queue.overdue + stale)
 
 
 def _inbound(session: Session, now: datetime) -> Queue:

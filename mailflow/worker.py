@@ -21,6 +21,7 @@ from .domain.locks import lock_for_decision
 from .flows.bounces import person_wrote_in, record_bounce
 from .flows.confirm import check_link
 from .flows.context import Context, Inbound
+from .ingest import unspool
 from .outcomes import Outcome, Polite, Refused, done, ignored, refused
 from .outgoing.compose import Composer
 from .parsers.authresults import sender_verdict
@@ -109,6 +110,7 @@ class Worker:
         message that locked a mentorship for its decision (so a worker holds such locks no longer
         than for one message, as before). If the batch cannot commit, its messages are handled
         again one per transaction. Returns how many were handled, or None when nothing was due."""
+        unspool(self.store)  # SQLite: the mail the receiver spooled becomes due here
         parsed = None
         if not self.store.is_postgresql:  # parse before taking the one write lock
             parsed = self._parsed_due()

@@ -11,7 +11,7 @@ from mailflow.parsers.commands import Keyword
 from mailflow.store.migrations import head_revision
 from mailflow.store.models import Person
 
-from .support.mails import add_person, person_mail, process, store_mail
+from .support.mails import add_person, person_mail, process, smtp_send, store_mail
 from .support.processes import environment, run
 from .test_failures_and_sending import explode
 
@@ -68,3 +68,17 @@ def test_mail_not_sent_for_over_an_hour_fails_the_health_check(app, sink, clock,
     assert code == 1
     assert "outbox:   1 pending (oldest 2 h), 0 failed" in shown
     assert "attention: 1 outgoing mail(s) waiting for over 1 h" in shown
+
+
+def test_mail_taken_by_smtp_and_not_handled_for_over_an_hour_fails_the_health_check(
+        app, receiver, clock, tmp_path):
+    for sender in ("ann@example.org", "bob@example.org"):
+        smtp_send(receiver, person_mail(sender, "hello@mentoring.test", "HELP", ""), sender,
+                  ["hello@mentoring.test"])  # no worker runs: on SQLite it waits in the spool
+
+    code, shown = status(app, tmp_path, clock.now() + timedelta(minutes=10))
+    assert code == 0, shown
+    assert "inbound:  2 waiting (oldest 10 min), 0 failed" in shown
+    code, shown = status(app, tmp_path, clock.now() + timedelta(hours=2))
+    assert code == 1
+    assert "attention: 2 received mail(s) due for over 1 h: are the workers running?" in shown

@@ -2,16 +2,20 @@
 and the transaction boundary."""
 from __future__ import annotations
 
-import fcntl
-import threading
 import time
 from contextlib import contextmanager, nullcontext
+from functools import cached_property
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from .writer_lock import WriterLock
+
+if TYPE_CHECKING:
+    from .spool import Spool
 
 
 def make_engine(url: str) -> Engine:
@@ -63,8 +67,18 @@ class Store:
                                      expire_on_commit=False)
         # SQLite has one writer at a time. Writers queue here, handing the lock straight on; left
         # to SQLite's busy handler they would poll with sleeps of up to 100 ms and starve each other
-        self._writer = (_WriterLock(self.engine.url.database)
+        self._writer = (WriterLock(self.engine.url.database)
                         if self.engine.dialect.name == "sqlite" else nullcontext())
+
+    @cached_property
+    def spool(self) -> "Spool | None":
+        """The intake spool beside an SQLite database file (store/spool.py); None on PostgreSQL
+        and in memory, where the receiver writes the main store directly."""
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return None
+        from .spool import Spool  # imported when first used: PostgreSQL has none
+        return Spool(f"{database}.spool")
 
     @property
     def is_postgresql(self) -> bool:
@@ -73,7 +87,7 @@ class Store:
     def writers_waiting(self) -> bool:
         """Whether another writer waits for SQLite's one write lock (never on PostgreSQL, whose
         writers do not queue for one lock)."""
-        return isinstance(self._writer, _WriterLock) and self._writer.others_waiting()
+        return isinstance(self._writer, WriterLock) and self._writer.others_waiting()
 
     def let_writers_in(self, timeout: float = 0.05) -> None:
         """Wait (briefly) until the writers waiting now have had the lock: released, it goes to
@@ -98,50 +112,5 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-class _WriterLock:
-    """The queue for SQLite's one writer: threads of this process wait on a lock, processes (serve
-    and its workers) on an flock of a file beside the database, which the kernel hands on the
-    moment it is released; SQLite's busy handler would poll with growing sleeps instead, and a
-    worker that writes again at once would starve the SMTP receiver. A writer waiting holds a
-    shared flock on a second file, so the one writing can see that someone waits (and yield)."""
-
-    def __init__(self, database: str | None) -> None:
-        self._threads = threading.Lock()
-        self._path = database if database and database != ":memory:" else None
-        self._lock = self._waiting = self._probe = None
-
-    def __enter__(self) -> None:
-        if self._path is not None and self._lock is None:
-            self._lock = open(f"{self._path}.writer", "a+b")
-            self._waiting = open(f"{self._path}.waiting", "a+b")
-            self._probe = open(f"{self._path}.waiting", "a+b")
-        if self._waiting is not None:
-            fcntl.flock(self._waiting, fcntl.LOCK_SH)
-        self._threads.acquire()
-        try:
-            if self._lock is not None:
-                fcntl.flock(self._lock, fcntl.LOCK_EX)
-                fcntl.flock(self._waiting, fcntl.LOCK_UN)
-        except BaseException:
-            self._threads.release()
-            raise
-
-    def __exit__(self, *exc) -> None:
-        try:
-            if self._lock is not None:
-                fcntl.flock(self._lock, fcntl.LOCK_UN)
-        finally:
-            self._threads.release()
-
-    def others_waiting(self) -> bool:
-        """Whether another writer (of any process on this host) waits for the lock; a hint."""
-        if self._probe is None:
-            return False
-        try:
-            fcntl.flock(self._probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(self._probe, fcntl.LOCK_UN)
-        return False
+        if self.__dict__.get("spool") is not None:
+            self.spool.close()

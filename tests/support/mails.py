@@ -9,8 +9,10 @@ from email.utils import make_msgid
 
 from mailflow.app import App
 from mailflow.domain.people import new_person
-from mailflow.ingest import Envelope
-from mailflow.store.models import Person
+from sqlalchemy import select
+
+from mailflow.ingest import Envelope, unspool
+from mailflow.store.models import InboundMessage, Person
 
 
 def person_mail(sender: str, to: str, subject: str, body: str, *, message_id: str | None = None,
@@ -48,6 +50,14 @@ def store_mail(app: App, message: EmailMessage | bytes, *, sender: str | None = 
         sender = message["From"]
     recipients = recipients or [message["To"]]
     return app.ingest(raw, Envelope(sender or "", tuple(recipients), "test"))
+
+
+def taken(store) -> list[InboundMessage]:
+    """Every mail the store took, as inbound rows: what waits in SQLite's spool is moved in first,
+    as a worker does before its batch."""
+    unspool(store)
+    with store.transaction() as session:  # committed, the rows stay readable (a read rolls back)
+        return list(session.scalars(select(InboundMessage).order_by(InboundMessage.id)))
 
 
 def process(app: App) -> None:
