@@ -19,6 +19,7 @@ from email.utils import format_datetime, formataddr
 from urllib.parse import unquote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
@@ -200,16 +201,18 @@ class Composer:
         if finish is not None:
             message = finish(message)
         now = self._clock.now()
+        row_id = outbound_id(session)
         row = OutboundMessage(
-            message_id=message["Message-ID"], recipient=mail.to.lower(), template=mail.template,
-            answers_inbound_id=answers_inbound_id, raw=b"", state="pending", attempts=0,
-            next_attempt_at=now, created_at=now,
+            id=row_id, message_id=message["Message-ID"], recipient=mail.to.lower(),
+            template=mail.template, answers_inbound_id=answers_inbound_id,
+            # the row's id names the envelope sender (VERP): known before the INSERT, so the row
+            # goes in whole, in one statement
+            envelope_from=self._signer.address(Token("bounces", "out", row_id, 0)),
+            raw=message.as_bytes(policy=WIRE).replace(
+                UTF8_RECIPIENT.encode(), wire_address(mail.to).encode("utf-8"), 1),
+            state="pending", attempts=0, next_attempt_at=now, created_at=now,
         )
         session.add(row)
-        session.flush()  # the row's id names the envelope sender (VERP)
-        row.envelope_from = self._signer.address(Token("bounces", "out", row.id, 0))
-        row.raw = message.as_bytes(policy=WIRE).replace(
-            UTF8_RECIPIENT.encode(), wire_address(mail.to).encode("utf-8"), 1)
         return row
 
     def build(self, mail: OutgoingMail) -> Message:
@@ -259,6 +262,30 @@ class Composer:
         and the service answers mail only."""
         word = UNSUBSCRIBE_WORD.get(mail.language, UNSUBSCRIBE_WORD["en"])
         message["List-Unsubscribe"] = Unfolded(f"<{self._signer.mailto(mail.unsubscribe, word)}>")
+
+
+def outbound_id(session: Session) -> int:
+    """The id the next outbox row of session's transaction gets, known before its INSERT (its VERP
+    address is signed over it). PostgreSQL: the table's own sequence, safe under any number of
+    writers. SQLite: one past the largest id, read once per transaction and counted on from
+    there; every SQLite writer holds the one write lock from BEGIN IMMEDIATE to COMMIT, and every
+    outbox row is made here, so no other writer can take an id meanwhile (a savepoint rolled back
+    leaves a gap, as a sequence does)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_NEXT_ID).scalar_one()
+    transaction = session.get_transaction()
+    known = session.info.get(_OUTBOX_IDS)
+    if known is None or known[0] is not transaction:
+        largest = connection.execute(select(func.max(OutboundMessage.id))).scalar() or 0
+        known = [transaction, largest]
+    known[1] += 1
+    session.info[_OUTBOX_IDS] = known
+    return known[1]
+
+
+_NEXT_ID = text("SELECT nextval(pg_get_serial_sequence('outbound_message', 'id'))")
+_OUTBOX_IDS = "mailflow.outbox_ids"  # session.info: (transaction, the last id it handed out)
 
 
 class Unfolded:
