@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -290,8 +291,8 @@ class Worker:
 
     def _context(self, session: Session, row_id: int, mail: ParsedMail, recipient: Recipient,
                  authenticated: bool) -> Context:
-        person = session.scalar(select(Person).where(Person.email == mail.sender,
-                                                     Person.deleted_at.is_(None)))
+        row = session.scalar(select(Person).where(Person.email == mail.sender))
+        person = row if row is not None and row.deleted_at is None else None
         text = new_text(mail.text)
         command = read_command(mail.subject, text)
         inbound = Inbound(row_id, mail, recipient.address, recipient.kind, text, command,
@@ -299,7 +300,8 @@ class Worker:
         language = _language(person, command, f"{mail.subject}\n{text}", self.settings.language)
         return Context(session, self.settings, self.clock, self.signer, self.composer, inbound,
                        person, language, documents=self.documents,
-                       replay=lambda inbound_id: self._replay(session, inbound_id, mail.sender))
+                       replay=lambda inbound_id: self._replay(session, inbound_id, mail.sender),
+                       sender_row=(mail.sender, row))
 
     def _replay(self, session: Session, inbound_id: int, confirmed_by: str) -> str:
         """Run a stored mail's command again, now that its sender confirmed it through a signed
@@ -353,10 +355,15 @@ def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
     sender_domain = (mail.sender or "").rpartition("@")[2]
     if sender_domain == domain or sender_domain.endswith("." + domain):
         return f"from our own domain ({mail.sender}), not answered"
-    if mail.message_id and session.scalar(select(OutboundMessage.id).where(
+    if _OURS.match(mail.message_id or "") and session.scalar(select(OutboundMessage.id).where(
             OutboundMessage.message_id == mail.message_id).limit(1)):
         return f"our own mail {mail.message_id} came back, not answered"
     return ""
+
+
+# the shape of every Message-ID we ever wrote (compose: <uuid4 hex@domain>): any other is not in
+# the outbox, and is not looked up there
+_OURS = re.compile(r"<[0-9a-f]{32}@")
 
 
 def _speaking_for(mail: ParsedMail, *, believed: bool) -> ParsedMail:

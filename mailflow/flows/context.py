@@ -62,6 +62,9 @@ class Context:
     documents: object = None  # outgoing.certificates.DocumentRenderer: the PDFs
     # run a stored mail again, now that its sender confirmed it
     replay: Callable[[int], str] = lambda inbound_id: "nothing to replay"
+    # the sender's address as looked up and its person row (deleted or not; None: there is none),
+    # which says whether the address bounces without asking again (see _bounces)
+    sender_row: tuple[str, Person | None] | None = None
 
     def answer(self, template: str, reply_token: Token | None = None,
                attachments: tuple[Attachment, ...] = (), **values) -> None:
@@ -83,11 +86,20 @@ class Context:
 
     def send(self, mail: OutgoingMail, answers: bool = False) -> None:
         """Queue mail in the outbox (sent after commit), never to an address known to bounce."""
-        if bounces(self.session, mail.to):
+        if self._bounces(mail.to):
             log.info("not sending %s to %s: the address bounces", mail.template, mail.to)
             return
         answered = self.inbound.row_id if answers else None
         self.composer.queue(self.session, mail, answers_inbound_id=answered)
+
+    def _bounces(self, address: str) -> bool:
+        """Whether address is known to bounce. For the sender, their person row read for this mail
+        says so: a person's address is never changed and only a bounce (never a flow) marks it, so
+        what this transaction did to the row shows in the loaded object; anyone else's, asked."""
+        if self.sender_row is not None and self.sender_row[0] == address.lower():
+            row = self.sender_row[1]
+            return row is not None and row.bounced_at is not None
+        return bounces(self.session, address)
 
     @property
     def now(self) -> datetime:
