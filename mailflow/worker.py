@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -138,16 +138,18 @@ class Worker:
             rows = self._claim(session, list(parsed) if parsed is not None else None, limit)
             if not rows:
                 return 0 if parsed is not None else None  # another worker took what we parsed
-            handled, yielding = 0, False
+            handled, yielding, marks = 0, False, []
             for row in rows:
                 locked = self._process(session, row, (parsed or {}).get(row.id),
-                                       rows[handled + 1:])
+                                       rows[handled + 1:], marks)
                 handled += 1
                 yielding = self.store.writers_waiting()
                 if locked or yielding or time.monotonic() - began > budget:
                     break
             for row in rows[handled:]:
                 session.expunge(row)  # not this batch's: left as it was, for the next
+            # the done-marks in one statement at the end of the batch, in its transaction
+            session.execute(update(InboundMessage), marks)
         if yielding:
             self.store.let_writers_in()
         if parsed is not None:
@@ -156,17 +158,18 @@ class Worker:
         return handled
 
     def _process(self, session: Session, row: InboundMessage, mail: ParsedMail | None,
-                 waiting: list[InboundMessage]) -> bool:
-        """Handle one claimed message in its savepoint and mark it; whether its flow locked a
-        mentorship for its decision."""
+                 waiting: list[InboundMessage], marks: list[dict]) -> bool:
+        """Handle one claimed message in its savepoint and add its mark to marks (written for the
+        whole batch at its end: a flow's queries would flush each row's UPDATE on its own);
+        whether its flow locked a mentorship for its decision."""
         turn = _Turn()
         try:
             with session.begin_nested():
                 outcome = self._handle(session, row, mail, turn)
         except Exception as exc:  # noqa: BLE001 - any bug in a flow is contained to its message
             outcome = self._failed(row, exc)
-        row.state, row.outcome = outcome.state, outcome.note[:2000]
-        row.processed_at = self.clock.now()
+        marks.append({"id": row.id, "state": outcome.state, "outcome": outcome.note[:2000],
+                      "processed_at": self.clock.now()})
         log.info("inbound %s %s: %s", row.id, outcome.state, outcome.note)
         if self.store.is_postgresql and waiting:
             # the next message reads what others committed meanwhile, as in a transaction of its own
