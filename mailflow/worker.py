@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -294,7 +294,7 @@ class Worker:
 
     def _context(self, session: Session, row_id: int, mail: ParsedMail, recipient: Recipient,
                  authenticated: bool) -> Context:
-        row = session.scalar(select(Person).where(Person.email == mail.sender))
+        row = session.scalar(_PERSON_BY_EMAIL, {"email": mail.sender})
         person = row if row is not None and row.deleted_at is None else None
         text = new_text(mail.text)
         command = read_command(mail.subject, text)
@@ -358,8 +358,8 @@ def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
     sender_domain = (mail.sender or "").rpartition("@")[2]
     if sender_domain == domain or sender_domain.endswith("." + domain):
         return f"from our own domain ({mail.sender}), not answered"
-    if _OURS.match(mail.message_id or "") and session.scalar(select(OutboundMessage.id).where(
-            OutboundMessage.message_id == mail.message_id).limit(1)):
+    if _OURS.match(mail.message_id or "") and session.scalar(_OUTBOX_BY_MESSAGE_ID,
+                                                             {"message_id": mail.message_id}):
         return f"our own mail {mail.message_id} came back, not answered"
     return ""
 
@@ -367,6 +367,10 @@ def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
 # the shape of every Message-ID we ever wrote (compose: <uuid4 hex@domain>): any other is not in
 # the outbox, and is not looked up there
 _OURS = re.compile(r"<[0-9a-f]{32}@")
+# built once, values bound per call (building a statement costs about as much as running it)
+_OUTBOX_BY_MESSAGE_ID = select(OutboundMessage.id).where(
+    OutboundMessage.message_id == bindparam("message_id")).limit(1)
+_PERSON_BY_EMAIL = select(Person).where(Person.email == bindparam("email"))
 
 
 def _speaking_for(mail: ParsedMail, *, believed: bool) -> ParsedMail:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
@@ -131,15 +131,25 @@ class Context:
         local, _, domain = address.lower().rpartition("@")
         base = local.split("+", 1)[0]
         since = self.clock.now() - timedelta(hours=1)
-        recipient = OutboundMessage.recipient
-        # base+anything sorts from "base+" to just before "base," ("," follows "+"): a range the
-        # (recipient, created_at) index serves, where a LIKE would scan the whole outbox
-        tagged = and_(recipient >= f"{base}+", recipient < f"{base},",
-                      recipient.like(f"%@{_like(domain)}", escape="\\"))
-        query = select(func.count(OutboundMessage.id)).where(
-            or_(recipient == f"{base}@{domain}", tagged), OutboundMessage.created_at >= since,
-            OutboundMessage.answers_inbound_id.is_not(None))
-        return self.session.scalar(query) or 0
+        return self.session.scalar(_ANSWERS_SINCE, {
+            "exact": f"{base}@{domain}", "low": f"{base}+", "high": f"{base},",
+            "domain": f"%@{_like(domain)}", "since": since}) or 0
+
+
+def _answers_since():
+    """Answers to one mailbox since a moment, built once (its values are bound per call)."""
+    recipient = OutboundMessage.recipient
+    # base+anything sorts from "base+" to just before "base," ("," follows "+"): a range the
+    # (recipient, created_at) index serves, where a LIKE would scan the whole outbox
+    tagged = and_(recipient >= bindparam("low"), recipient < bindparam("high"),
+                  recipient.like(bindparam("domain"), escape="\\"))
+    return select(func.count(OutboundMessage.id)).where(
+        or_(recipient == bindparam("exact"), tagged),
+        OutboundMessage.created_at >= bindparam("since"),
+        OutboundMessage.answers_inbound_id.is_not(None))
+
+
+_ANSWERS_SINCE = _answers_since()
 
 
 def _like(text: str) -> str:
