@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,7 @@ from .flows.bounces import person_wrote_in, record_bounce
 from .flows.confirm import check_link
 from .flows.context import Context, Inbound
 from .outcomes import Outcome, Polite, Refused, done, ignored, refused
-from .outgoing.compose import Composer
+from .outgoing.compose import Composer, may_be_ours
 from .parsers.authresults import sender_verdict
 from .parsers.calendar_relay import relayed_for
 from .parsers.calendar_reply import carries_calendar
@@ -148,8 +147,7 @@ class Worker:
                     break
             for row in rows[handled:]:
                 session.expunge(row)  # not this batch's: left as it was, for the next
-            # the done-marks in one statement at the end of the batch, in its transaction
-            session.execute(update(InboundMessage), marks)
+            session.execute(update(InboundMessage), marks)  # one UPDATE, not one flush each
         if yielding:
             self.store.let_writers_in()
         if parsed is not None:
@@ -159,9 +157,8 @@ class Worker:
 
     def _process(self, session: Session, row: InboundMessage, mail: ParsedMail | None,
                  waiting: list[InboundMessage], marks: list[dict]) -> bool:
-        """Handle one claimed message in its savepoint and add its mark to marks (written for the
-        whole batch at its end: a flow's queries would flush each row's UPDATE on its own);
-        whether its flow locked a mentorship for its decision."""
+        """Handle one claimed message in its savepoint and add its mark to marks (written once for
+        the batch); whether its flow locked a mentorship for its decision."""
         turn = _Turn()
         try:
             with session.begin_nested():
@@ -358,17 +355,13 @@ def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
     sender_domain = (mail.sender or "").rpartition("@")[2]
     if sender_domain == domain or sender_domain.endswith("." + domain):
         return f"from our own domain ({mail.sender}), not answered"
-    if _OURS.match(mail.message_id or "") and session.scalar(_OUTBOX_BY_MESSAGE_ID,
-                                                             {"message_id": mail.message_id}):
+    if may_be_ours(mail.message_id) and session.scalar(_OUTBOX_BY_MESSAGE_ID,
+                                                       {"message_id": mail.message_id}):
         return f"our own mail {mail.message_id} came back, not answered"
     return ""
 
 
-# the shape of every Message-ID we ever wrote (compose: <uuid4 hex@domain>): any other is not in
-# the outbox, and is not looked up there
-_OURS = re.compile(r"<[0-9a-f]{32}@")
-# built once, values bound per call (building a statement costs about as much as running it)
-_OUTBOX_BY_MESSAGE_ID = select(OutboundMessage.id).where(
+_OUTBOX_BY_MESSAGE_ID = select(OutboundMessage.id).where(  # built once, values bound per call
     OutboundMessage.message_id == bindparam("message_id")).limit(1)
 _PERSON_BY_EMAIL = select(Person).where(Person.email == bindparam("email"))
 

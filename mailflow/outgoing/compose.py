@@ -292,6 +292,15 @@ _NEXT_ID = text("SELECT nextval(pg_get_serial_sequence('outbound_message', 'id')
 _OUTBOX_IDS = "mailflow.outbox_ids"  # session.info: (transaction, the last id it handed out)
 
 
+# the shape of every Message-ID _set_headers has ever written: <uuid4 hex@domain>
+_OUR_MESSAGE_ID = re.compile(r"<[0-9a-f]{32}@")
+
+
+def may_be_ours(message_id: str | None) -> bool:
+    """Whether message_id may be one of ours (any other need not be looked for in the outbox)."""
+    return bool(_OUR_MESSAGE_ID.match(message_id or ""))
+
+
 class Unfolded:
     """A header value that is one token longer than a line (a mailto: URI): compat32 would start
     it on a continuation line, which some readers show as a leading space or misread; RFC 5322
