@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from .flows.confirm import check_link
 from .flows.context import Context, Inbound
 from .ingest import unspool
 from .outcomes import Outcome, Polite, Refused, done, ignored, refused
-from .outgoing.compose import Composer
+from .outgoing.compose import Composer, may_be_ours
 from .parsers.authresults import sender_verdict
 from .parsers.calendar_relay import relayed_for
 from .parsers.calendar_reply import carries_calendar
@@ -139,16 +139,17 @@ class Worker:
             rows = self._claim(session, list(parsed) if parsed is not None else None, limit)
             if not rows:
                 return 0 if parsed is not None else None  # another worker took what we parsed
-            handled, yielding = 0, False
+            handled, yielding, marks = 0, False, []
             for row in rows:
                 locked = self._process(session, row, (parsed or {}).get(row.id),
-                                       rows[handled + 1:])
+                                       rows[handled + 1:], marks)
                 handled += 1
                 yielding = self.store.writers_waiting()
                 if locked or yielding or time.monotonic() - began > budget:
                     break
             for row in rows[handled:]:
                 session.expunge(row)  # not this batch's: left as it was, for the next
+            session.execute(update(InboundMessage), marks)  # one UPDATE, not one flush each
         if yielding:
             self.store.let_writers_in()
         if parsed is not None:
@@ -157,17 +158,17 @@ class Worker:
         return handled
 
     def _process(self, session: Session, row: InboundMessage, mail: ParsedMail | None,
-                 waiting: list[InboundMessage]) -> bool:
-        """Handle one claimed message in its savepoint and mark it; whether its flow locked a
-        mentorship for its decision."""
+                 waiting: list[InboundMessage], marks: list[dict]) -> bool:
+        """Handle one claimed message in its savepoint and add its mark to marks (written once for
+        the batch); whether its flow locked a mentorship for its decision."""
         turn = _Turn()
         try:
             with session.begin_nested():
                 outcome = self._handle(session, row, mail, turn)
         except Exception as exc:  # noqa: BLE001 - any bug in a flow is contained to its message
             outcome = self._failed(row, exc)
-        row.state, row.outcome = outcome.state, outcome.note[:2000]
-        row.processed_at = self.clock.now()
+        marks.append({"id": row.id, "state": outcome.state, "outcome": outcome.note[:2000],
+                      "processed_at": self.clock.now()})
         log.info("inbound %s %s: %s", row.id, outcome.state, outcome.note)
         if self.store.is_postgresql and waiting:
             # the next message reads what others committed meanwhile, as in a transaction of its own
@@ -292,8 +293,8 @@ class Worker:
 
     def _context(self, session: Session, row_id: int, mail: ParsedMail, recipient: Recipient,
                  authenticated: bool) -> Context:
-        person = session.scalar(select(Person).where(Person.email == mail.sender,
-                                                     Person.deleted_at.is_(None)))
+        row = session.scalar(_PERSON_BY_EMAIL, {"email": mail.sender})
+        person = row if row is not None and row.deleted_at is None else None
         text = new_text(mail.text)
         command = read_command(mail.subject, text)
         inbound = Inbound(row_id, mail, recipient.address, recipient.kind, text, command,
@@ -301,7 +302,8 @@ class Worker:
         language = _language(person, command, f"{mail.subject}\n{text}", self.settings.language)
         return Context(session, self.settings, self.clock, self.signer, self.composer, inbound,
                        person, language, documents=self.documents,
-                       replay=lambda inbound_id: self._replay(session, inbound_id, mail.sender))
+                       replay=lambda inbound_id: self._replay(session, inbound_id, mail.sender),
+                       sender_row=(mail.sender, row))
 
     def _replay(self, session: Session, inbound_id: int, confirmed_by: str) -> str:
         """Run a stored mail's command again, now that its sender confirmed it through a signed
@@ -355,10 +357,15 @@ def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
     sender_domain = (mail.sender or "").rpartition("@")[2]
     if sender_domain == domain or sender_domain.endswith("." + domain):
         return f"from our own domain ({mail.sender}), not answered"
-    if mail.message_id and session.scalar(select(OutboundMessage.id).where(
-            OutboundMessage.message_id == mail.message_id).limit(1)):
+    if may_be_ours(mail.message_id) and session.scalar(_OUTBOX_BY_MESSAGE_ID,
+                                                       {"message_id": mail.message_id}):
         return f"our own mail {mail.message_id} came back, not answered"
     return ""
+
+
+_OUTBOX_BY_MESSAGE_ID = select(OutboundMessage.id).where(  # built once, values bound per call
+    OutboundMessage.message_id == bindparam("message_id")).limit(1)
+_PERSON_BY_EMAIL = select(Person).where(Person.email == bindparam("email"))
 
 
 def _speaking_for(mail: ParsedMail, *, believed: bool) -> ParsedMail:

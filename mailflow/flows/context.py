@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
@@ -62,6 +62,9 @@ class Context:
     documents: object = None  # outgoing.certificates.DocumentRenderer: the PDFs
     # run a stored mail again, now that its sender confirmed it
     replay: Callable[[int], str] = lambda inbound_id: "nothing to replay"
+    # the sender's address as looked up and its person row (deleted or not; None: there is none),
+    # which says whether the address bounces without asking again (see _bounces)
+    sender_row: tuple[str, Person | None] | None = None
 
     def answer(self, template: str, reply_token: Token | None = None,
                attachments: tuple[Attachment, ...] = (), **values) -> None:
@@ -83,11 +86,20 @@ class Context:
 
     def send(self, mail: OutgoingMail, answers: bool = False) -> None:
         """Queue mail in the outbox (sent after commit), never to an address known to bounce."""
-        if bounces(self.session, mail.to):
+        if self._bounces(mail.to):
             log.info("not sending %s to %s: the address bounces", mail.template, mail.to)
             return
         answered = self.inbound.row_id if answers else None
         self.composer.queue(self.session, mail, answers_inbound_id=answered)
+
+    def _bounces(self, address: str) -> bool:
+        """Whether address is known to bounce. For the sender, their person row read for this mail
+        says so: a person's address is never changed and only a bounce (never a flow) marks it, so
+        what this transaction did to the row shows in the loaded object; anyone else's, asked."""
+        if self.sender_row is not None and self.sender_row[0] == address.lower():
+            row = self.sender_row[1]
+            return row is not None and row.bounced_at is not None
+        return bounces(self.session, address)
 
     @property
     def now(self) -> datetime:
@@ -119,15 +131,25 @@ class Context:
         local, _, domain = address.lower().rpartition("@")
         base = local.split("+", 1)[0]
         since = self.clock.now() - timedelta(hours=1)
-        recipient = OutboundMessage.recipient
-        # base+anything sorts from "base+" to just before "base," ("," follows "+"): a range the
-        # (recipient, created_at) index serves, where a LIKE would scan the whole outbox
-        tagged = and_(recipient >= f"{base}+", recipient < f"{base},",
-                      recipient.like(f"%@{_like(domain)}", escape="\\"))
-        query = select(func.count(OutboundMessage.id)).where(
-            or_(recipient == f"{base}@{domain}", tagged), OutboundMessage.created_at >= since,
-            OutboundMessage.answers_inbound_id.is_not(None))
-        return self.session.scalar(query) or 0
+        return self.session.scalar(_ANSWERS_SINCE, {
+            "exact": f"{base}@{domain}", "low": f"{base}+", "high": f"{base},",
+            "domain": f"%@{_like(domain)}", "since": since}) or 0
+
+
+def _answers_since():
+    """Answers to one mailbox since a moment, built once (its values are bound per call)."""
+    recipient = OutboundMessage.recipient
+    # base+anything sorts from "base+" to just before "base," ("," follows "+"): a range the
+    # (recipient, created_at) index serves, where a LIKE would scan the whole outbox
+    tagged = and_(recipient >= bindparam("low"), recipient < bindparam("high"),
+                  recipient.like(bindparam("domain"), escape="\\"))
+    return select(func.count(OutboundMessage.id)).where(
+        or_(recipient == bindparam("exact"), tagged),
+        OutboundMessage.created_at >= bindparam("since"),
+        OutboundMessage.answers_inbound_id.is_not(None))
+
+
+_ANSWERS_SINCE = _answers_since()
 
 
 def _like(text: str) -> str:
