@@ -44,8 +44,8 @@ CONFIRMED = " [confirmed]"
 # a YES to a confirmation question counts this long: a request kept in a mailbox for weeks (or found
 # in a leaked one) is not carried out long after the moment it was meant for
 CONFIRMATION_LIFETIME = timedelta(days=7)
-# a worker's batch: this many messages at most, and no more once it has run this long (SQLite's one
-# writer is shared with the SMTP receiver, whose senders wait for their 250)
+# a worker's batch: this many messages at most, and no more once it has run this long (the other
+# writers wait meanwhile: the dispatcher on SQLite's one write lock, other workers on mentorships)
 BATCH = 20
 BATCH_SECONDS = {"sqlite": 0.05, "postgresql": 0.05}
 
@@ -105,11 +105,11 @@ class Worker:
     def process_batch(self) -> int | None:
         """Claim due messages and handle them in one transaction, each in its own savepoint, so
         a batch shares one commit (one fsync) and a failing flow rolls back only its own message.
-        A batch ends after BATCH messages, after BATCH_SECONDS, as soon as another writer waits
-        for SQLite's one write lock (the receiver, whose senders wait for their 250), and after a
-        message that locked a mentorship for its decision (so a worker holds such locks no longer
-        than for one message, as before). If the batch cannot commit, its messages are handled
-        again one per transaction. Returns how many were handled, or None when nothing was due."""
+        A batch ends after BATCH messages, after BATCH_SECONDS, as soon as another writer (the
+        dispatcher, the scheduler) waits for SQLite's one write lock, and after a message that
+        locked a mentorship for its decision (held no longer than for one message). A batch that
+        cannot commit is handled again one message per transaction. Returns how many were
+        handled, or None when nothing was due."""
         unspool(self.store)  # SQLite: the mail the receiver spooled becomes due here
         parsed = None
         if not self.store.is_postgresql:  # parse before taking the one write lock

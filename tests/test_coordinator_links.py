@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-
 from mailflow.domain.coordinator_links import coordinator_token
 from mailflow.jobs import digest
 from mailflow.store.models import Meeting, Mentorship, Person

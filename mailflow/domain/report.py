@@ -21,6 +21,7 @@ from ..store.models import Feedback, Meeting, Mentorship
 from ..store.states import MeetingState, MentorshipState
 from .pulse import mean_score
 
+
 @dataclass(frozen=True)
 class PairRow:
     """One pair active in the period, for REPORT … NAMES."""

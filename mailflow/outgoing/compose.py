@@ -8,7 +8,6 @@ import re
 import sys
 import uuid
 from dataclasses import dataclass, field
-from io import BytesIO
 from datetime import date, datetime
 from email import encoders
 from email.charset import QP, Charset
@@ -20,6 +19,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
+from io import BytesIO
 from urllib.parse import unquote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape

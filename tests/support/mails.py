@@ -7,10 +7,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import make_msgid
 
-from mailflow.app import App
-from mailflow.domain.people import new_person
 from sqlalchemy import select
 
+from mailflow.app import App
+from mailflow.domain.people import new_person
 from mailflow.ingest import Envelope, unspool
 from mailflow.store.models import InboundMessage, Person
 
