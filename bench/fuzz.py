@@ -82,7 +82,7 @@ def main() -> None:
         while True:
             started = time.perf_counter()
             try:
-                if not app.worker.process_next():
+                if app.worker.process_batch() is None:
                     break
             except Exception as exc:  # noqa: BLE001 - counting them is the point
                 crashes += 1

@@ -77,7 +77,7 @@ class Worker:
         log.info("worker ready")
         while not stop.is_set():
             try:
-                busy = self.process_next()
+                busy = self.process_batch() is not None
                 outage.over(self.clock.now())
             except OperationalError as exc:
                 # the database is away: one line now, one when it is back
@@ -97,10 +97,6 @@ class Worker:
         while (handled := self.process_batch()) is not None:
             count += handled
         return count
-
-    def process_next(self) -> bool:
-        """Handle the next due messages (one batch); False when there were none."""
-        return self.process_batch() is not None
 
     def process_batch(self) -> int | None:
         """Claim due messages and handle them in one transaction, each in its own savepoint, so
