@@ -113,7 +113,7 @@ def _end_with_parent() -> None:
     Not SIGTERM: a parent killed while it held the lock of a shared Event leaves a waiting child
     blocked on that lock for good, its handler run but never back in the loop. Killed mid-batch, a
     worker commits nothing (the next one does the batch), so no answer is lost or sent twice; a
-    killed dispatcher has journalled every acceptance, so at most the letter in flight goes again."""
+    killed dispatcher journalled every acceptance: at most the letter in flight goes again."""
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
