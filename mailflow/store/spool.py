@@ -53,6 +53,7 @@ class Spool:
         self._local = threading.local()
         self._writer = WriterLock(path)
         self._mover = open(f"{path}.mover", "a+b")
+        self._moving = threading.Lock()
         with self._writer:
             self._connection().execute(SCHEMA)
 
@@ -90,18 +91,23 @@ class Spool:
 
     @contextmanager
     def moving(self) -> Iterator[bool]:
-        """Whether this caller is the one mover now: workers of all processes move in turn (a
-        non-blocking flock), so two never move the same message and take the second copy for a
-        duplicate."""
+        """Whether this caller is the one mover now: workers of all processes and threads move in
+        turn (a non-blocking flock, and a lock for this process's threads, which share the flock's
+        file), so two never move the same message and take the second copy for a duplicate."""
+        if not self._moving.acquire(blocking=False):
+            yield False
+            return
         try:
             fcntl.flock(self._mover, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            self._moving.release()
             yield False
             return
         try:
             yield True
         finally:
             fcntl.flock(self._mover, fcntl.LOCK_UN)
+            self._moving.release()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
