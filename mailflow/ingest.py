@@ -44,19 +44,19 @@ class Ingest:
     def __call__(self, raw: bytes, envelope: Envelope) -> int | None:
         """The new row's id, or None when the same message was stored before. Raises when it cannot
         store."""
-        [result] = self.store_all([(raw, envelope)], fall_back=False, spool=False)
+        [result] = self.store_all([(raw, envelope)], fall_back=False, spooled=False)
         if isinstance(result, Exception):
             raise result
         return result
 
     def store_all(self, messages: list[tuple[bytes, Envelope]], *, fall_back: bool = True,
-                  spool: bool = True) -> list[int | None | Exception]:
+                  spooled: bool = True) -> list[int | None | Exception]:
         """Group commit: every message in one transaction, so concurrent senders share one commit
         (one fsync) instead of queueing for one each; into the spool when the store has one (and
-        spool is set). Each gets its id (in the spool, or in the store), None (stored before) or
+        spooled is set). Each gets its id (in the spool, or in the store), None (stored before) or
         the exception that kept it from being stored; a group that cannot commit is stored again
         one by one, so one bad message costs only its own sender a 451."""
-        spool = self._store.spool if spool else None
+        spool = self._store.spool if spooled else None
         try:
             rows = [self._row(raw, envelope) for raw, envelope in messages]
             results = spool.add_all(rows) if spool else _store_rows(self._store, rows)
@@ -66,7 +66,7 @@ class Ingest:
             log.warning("a group of %d messages could not be stored together (%s); storing them "
                         "one by one", len(messages), exc)
             return [result for message in messages
-                    for result in self.store_all([message], fall_back=False, spool=bool(spool))]
+                    for result in self.store_all([message], fall_back=False, spooled=spooled)]
         for row, envelope, new_id in zip(rows, (e for _, e in messages), results):
             _stored(row, envelope.source, new_id, "spooled" if spool else "inbound")
         if any(new_id is not None for new_id in results):
@@ -81,7 +81,6 @@ class Ingest:
             envelope_from=envelope.mail_from, envelope_to=list(envelope.rcpt_tos),
             source=envelope.source, raw=raw, received_at=now, not_before=now, state="new",
         )
-
 
 
 def unspool(store: Store, limit: int = UNSPOOL_LIMIT) -> int:

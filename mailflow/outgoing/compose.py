@@ -353,6 +353,8 @@ def wire_bytes(message: Message) -> bytes:
     out = BytesIO()
     _WireGenerator(out, mangle_from_=False, policy=WIRE).flatten(message, unixfrom=False)
     return out.getvalue()
+
+
 # compat32 would RFC 2047-encode a UTF-8 addr-spec (which must stay as it is, RFC 6532): the header
 # is written with this stand-in, and the address put in its place in the finished bytes
 UTF8_RECIPIENT = "utf8-recipient@stand-in.invalid"
