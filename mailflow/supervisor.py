@@ -81,12 +81,14 @@ def _start_children(app: App, parts: list[str], stop: threading.Event) -> list:
     for process in processes:
         process.start()
     deadline = time.monotonic() + READY_TIMEOUT
-    for name, ready in zip(names, readiness):
-        while not ready.wait(0.1) and not stop.is_set():
+    for process, ready in zip(processes, readiness):
+        while not ready.wait(0.1) and not stop.is_set() and process.is_alive():
             if time.monotonic() > deadline:
-                log.warning("%s not ready after %d s; starting the rest anyway", name,
+                log.warning("%s not ready after %d s; starting the rest anyway", process.name,
                             READY_TIMEOUT)
                 break
+        if not process.is_alive():  # its own error is in the log above; the rest still start
+            log.error("%s ended while starting (exit code %s)", process.name, process.exitcode)
     return processes
 
 
