@@ -69,6 +69,32 @@ def client(port: int, batch: list[tuple[str, str, bytes]], accepted: dict[str, f
             accepted[message_id] = time.monotonic()
 
 
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds so far of serve (the receiver) and of each of its children, by the name the
+    supervisor gave it (mf-worker-0, mf-dispatcher)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def used(task: Path) -> float:
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+    found = {"receiver": used(Path(f"/proc/{pid}"))}
+    for thread in Path(f"/proc/{pid}/task").iterdir():
+        for child in (thread / "children").read_text().split():
+            with contextlib.suppress(FileNotFoundError):
+                process = Path(f"/proc/{child}")
+                found[(process / "comm").read_text().strip().removeprefix("mf-")] = used(process)
+    return found
+
+
+def cpu_per_mail(before: dict[str, float], after: dict[str, float], bench: float,
+                 count: int) -> dict[str, float]:
+    """CPU milliseconds per mail of each process during the run; "bench" is this process: the
+    clients and the sink."""
+    spent = {name: after[name] - before.get(name, 0.0) for name in after}
+    spent = {name: seconds for name, seconds in spent.items() if seconds > 0.01} | {"bench": bench}
+    return {name: 1000 * seconds / count for name, seconds in spent.items()}
+
+
 def peak_memory_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -91,6 +117,7 @@ def run(kind: str, database_url: str, count: int, clients: int, home: Path,
             clients = 1 if rate else clients
             batches = [help_mails(count // clients, prefix=f"c{n}-") for n in range(clients)]
             accepted: dict[str, float] = {}
+            cpu_before, bench_before = cpu_seconds(serve.pid), time.process_time()
             begin = time.monotonic()
             threads = [threading.Thread(target=client, args=(port, b, accepted, rate))
                        for b in batches]
@@ -101,6 +128,8 @@ def run(kind: str, database_url: str, count: int, clients: int, home: Path,
             intake_end = time.monotonic()
             sink.wait_for(len(accepted), timeout=600)
             done = time.monotonic()
+            cpu = cpu_per_mail(cpu_before, cpu_seconds(serve.pid),
+                               time.process_time() - bench_before, len(accepted))
             memory = peak_memory_mb(serve.pid)
         finally:
             stop(serve)
@@ -108,7 +137,8 @@ def run(kind: str, database_url: str, count: int, clients: int, home: Path,
     return {"intake/s": len(accepted) / (intake_end - begin),
             "end-to-end/s": len(accepted) / (done - begin),
             "p50 ms": 1000 * statistics.median(latencies),
-            "p99 ms": 1000 * latencies[int(len(latencies) * 0.99)], "peak MB": memory}
+            "p99 ms": 1000 * latencies[int(len(latencies) * 0.99)], "peak MB": memory,
+            "cpu": cpu}
 
 
 def postgres_database(admin_url: str) -> tuple[str, callable]:
@@ -133,10 +163,11 @@ def main() -> None:
     args = parser.parse_args()
     baselines = {}
     if args.compare:
-        baselines = {"sink": baseline_sink.measure(args.mails, args.clients),
-                     "chain": baseline_chain.measure(args.mails)}
+        chain, chain_cpu = baseline_chain.measure(args.mails)
+        baselines = {"sink": baseline_sink.measure(args.mails, args.clients), "chain": chain}
         print(f"baselines  durable sink intake/s: {baselines['sink']:7.1f}  "
-              f"tuned chain end-to-end/s: {baselines['chain']:7.1f}", flush=True)
+              f"tuned chain end-to-end/s: {chain:7.1f} ({chain_cpu:.2f} ms CPU/mail, one core)",
+              flush=True)
     for kind in ("sqlite", "postgresql"):
         if not args.only or args.only == kind:
             figures = measure(kind, args)
@@ -145,8 +176,16 @@ def main() -> None:
                 compare(kind, figures, baselines, args)
 
 
-def show(label: str, figures: dict[str, float]) -> None:
-    print(f"{label:10} " + "  ".join(f"{k}: {v:7.1f}" for k, v in figures.items()), flush=True)
+def show(label: str, figures: dict) -> None:
+    """The figures, then the CPU each process spent per mail and the rate that would fill every
+    core with it: the ceiling of this machine for this pipeline, clients and sink included."""
+    cpu = figures["cpu"]
+    print(f"{label:10} " + "  ".join(f"{k}: {v:7.1f}" for k, v in figures.items() if k != "cpu"),
+          flush=True)
+    total = sum(cpu.values())
+    print(f"{'':10} CPU ms/mail: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
+          + f"; sum {total:.2f}: {os.cpu_count()} cores fill at {os.cpu_count() * 1000 / total:.0f}"
+          " mails/s", flush=True)
 
 
 def compare(kind: str, figures: dict[str, float], baselines: dict[str, float], args) -> None:

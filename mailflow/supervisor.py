@@ -96,7 +96,7 @@ def _child(name: str, settings, clock, stored, queued, ready) -> None:
     """A worker or the dispatcher in a child of serve: ends with its parent, even when the parent
     is killed, and keeps the parent's clock (a RunningClock counts from the system-wide monotonic
     clock, so parent and child agree)."""
-    _end_with_parent()
+    _end_with_parent(name)
     os.nice(CHILD_NICENESS)
     configure_logging(settings.log_level, settings.log_format)  # spawned: nothing is set up yet
     from .app import build_app
@@ -110,15 +110,17 @@ def _child(name: str, settings, clock, stored, queued, ready) -> None:
         app.worker.run(stop, stored)
 
 
-def _end_with_parent() -> None:
+def _end_with_parent(name: str) -> None:
     """SIGKILL when the parent dies (PR_SET_PDEATHSIG), and at once if it died before we got here.
     Not SIGTERM: a parent killed while it held the lock of a shared Event leaves a waiting child
     blocked on that lock for good, its handler run but never back in the loop. Killed mid-batch, a
     worker commits nothing (the next one does the batch), so no answer is lost or sent twice; a
-    killed dispatcher journalled every acceptance: at most the letter in flight goes again."""
+    killed dispatcher journalled every acceptance: at most the letter in flight goes again. The
+    child is named mf-<part> (PR_SET_NAME), so that top and ps tell serve's children apart."""
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc.prctl(15, f"mf-{name}".encode()[:15])  # PR_SET_NAME: 15 bytes are kept
     except OSError:
         log.warning("cannot tie the worker's life to its parent on this system")
     parent = multiprocessing.parent_process()

@@ -118,7 +118,8 @@ def test_serve_killed_right_after_concurrent_250s_has_stored_every_message(tmp_p
                  range(SENDERS)]
         assert send_concurrently(port, mails) == [250] * SENDERS
         workers = children(serve.pid)
-        assert workers, "serve runs its workers as child processes"
+        names = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in workers}
+        assert {"mf-worker-0", "mf-dispatcher"} <= names, "children named for top and ps"
     finally:
         serve.send_signal(signal.SIGKILL)
         serve.wait()
