@@ -107,8 +107,15 @@ def unspool(store: Store, limit: int = UNSPOOL_LIMIT) -> int:
 
 
 def _store_rows(store: Store, rows: list[dict]) -> list[int | None]:
+    """Each row's new id, or None for a row stored before (its dedup_key taken, earlier or by a
+    row before it here): one INSERT for all of them, ON CONFLICT DO NOTHING, which returns the
+    rows it took with their keys."""
+    if not rows:
+        return []
     with store.transaction() as session:
-        return [session.execute(_insert_once(store, row)).scalar() for row in rows]
+        taken = session.connection().execute(_INSERT_ONCE[store.is_postgresql], rows)
+        new_ids = {key: new_id for new_id, key in taken}
+    return [new_ids.pop(row["dedup_key"], None) for row in rows]
 
 
 def _stored(row: dict, source: str, new_id: int | None, where: str) -> None:
@@ -125,11 +132,13 @@ def _sender(mail_from: str | None) -> str:
     return "<>" if mail_from == "" else mail_from or "(no envelope)"
 
 
-def _insert_once(store: Store, row: dict):
-    dialect_insert = postgresql.insert if store.is_postgresql else sqlite.insert
-    statement = (dialect_insert(InboundMessage).values(**row)
-                 .on_conflict_do_nothing(index_elements=["dedup_key"]))
-    return statement.returning(InboundMessage.id)
+def _insert_once(dialect_insert):
+    return (dialect_insert(InboundMessage).on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(InboundMessage.id, InboundMessage.dedup_key))
+
+
+# built once: SQLAlchemy then compiles it once and caches the result (by is_postgresql)
+_INSERT_ONCE = {False: _insert_once(sqlite.insert), True: _insert_once(postgresql.insert)}
 
 
 def _identity(raw: bytes) -> tuple[str | None, str]:

@@ -18,7 +18,7 @@ from mailflow.parsers.commands import Keyword
 from mailflow.store.models import InboundMessage, OutboundMessage
 from mailflow.store.session import Store
 
-from .support.mails import person_mail, store_mail, taken
+from .support.mails import person_mail, process, store_mail, taken
 from .support.ports import free_port
 from .support.processes import environment, start, stop, wait_for_port, wait_until
 
@@ -103,6 +103,27 @@ def test_a_message_the_store_cannot_take_costs_only_its_own_sender(app, clock):
     assert all(isinstance(result, int) for result in results[:1] + results[2:])
     senders = sorted(row.envelope_from for row in taken(app.store))
     assert senders == ["g0@example.org", "g1@example.org", "g2@example.org"]
+
+
+def test_two_copies_of_one_message_in_one_group_are_stored_once(app, clock, sink, caplog):
+    """An MTA that retries on a second connection while the first still waits for its 250: both
+    copies land in one group commit (and on SQLite in one move from the spool)."""
+    mail = person_mail("twice@example.org", "hello@mentoring.test", "HELP", "").as_bytes()
+    other = person_mail("once@example.org", "hello@mentoring.test", "HELP", "").as_bytes()
+    envelope = Envelope("twice@example.org", ("hello@mentoring.test",), "smtp")
+    caplog.set_level("INFO", logger="mailflow.ingest")
+    Ingest(app.store, clock).store_all([(mail, envelope), (other, envelope), (mail, envelope)])
+    assert len(taken(app.store)) == 2
+    assert [r.message for r in caplog.records].count(
+        f"duplicate message {person_mail_id(mail)} from twice@example.org: stored once already") == 1
+    process(app)
+    answered = Counter(rcpt for received in sink.wait_for(2) for rcpt in received.rcpt_tos)
+    assert answered == Counter(["twice@example.org", "once@example.org"])
+
+
+def person_mail_id(raw: bytes) -> str:
+    return next(line.split(b":", 1)[1].strip().decode() for line in raw.splitlines()
+                if line.lower().startswith(b"message-id:"))
 
 
 def test_serve_killed_right_after_concurrent_250s_has_stored_every_message(tmp_path, database_url,
