@@ -101,11 +101,12 @@ class Worker:
     def process_batch(self) -> int | None:
         """Claim due messages and handle them in one transaction, each in its own savepoint, so
         a batch shares one commit (one fsync) and a failing flow rolls back only its own message.
-        A batch ends after BATCH messages, after BATCH_SECONDS, as soon as another writer (the
-        dispatcher, the scheduler) waits for SQLite's one write lock, and after a message that
-        locked a mentorship for its decision (held no longer than for one message). A batch that
-        cannot commit is handled again one message per transaction. Returns how many were
-        handled, or None when nothing was due."""
+        A batch ends after BATCH messages, after BATCH_SECONDS (so the other writers, such as the
+        dispatcher on SQLite's one write lock, wait no longer than that), and after a message that
+        locked a mentorship for its decision (held no longer than for one message). It does not
+        end early for a writer that waits: the dispatcher, woken by each commit, would cut every
+        batch to a message or two. A batch that cannot commit is handled again one message per
+        transaction. Returns how many were handled, or None when nothing was due."""
         unspool(self.store)  # SQLite: the mail the receiver spooled becomes due here
         parsed = None
         if not self.store.is_postgresql:  # parse before taking the one write lock
@@ -135,19 +136,16 @@ class Worker:
             rows = self._claim(session, list(parsed) if parsed is not None else None, limit)
             if not rows:
                 return 0 if parsed is not None else None  # another worker took what we parsed
-            handled, yielding, marks = 0, False, []
+            handled, marks = 0, []
             for row in rows:
                 locked = self._process(session, row, (parsed or {}).get(row.id),
                                        rows[handled + 1:], marks)
                 handled += 1
-                yielding = self.store.writers_waiting()
-                if locked or yielding or time.monotonic() - began > budget:
+                if locked or time.monotonic() - began > budget:
                     break
             for row in rows[handled:]:
                 session.expunge(row)  # not this batch's: left as it was, for the next
             session.execute(update(InboundMessage), marks)  # one UPDATE, not one flush each
-        if yielding:
-            self.store.let_writers_in()
         if parsed is not None:
             for row in rows[:handled]:
                 parsed.pop(row.id, None)

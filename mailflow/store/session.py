@@ -2,7 +2,6 @@
 and the transaction boundary."""
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
@@ -83,19 +82,6 @@ class Store:
     @property
     def is_postgresql(self) -> bool:
         return self.engine.dialect.name == "postgresql"
-
-    def writers_waiting(self) -> bool:
-        """Whether another writer waits for SQLite's one write lock (never on PostgreSQL, whose
-        writers do not queue for one lock)."""
-        return isinstance(self._writer, WriterLock) and self._writer.others_waiting()
-
-    def let_writers_in(self, timeout: float = 0.05) -> None:
-        """Wait (briefly) until the writers waiting now have had the lock: released, it goes to
-        whoever asks first, and a worker that asks again at once would take it back every time
-        from a receiver the scheduler has not woken yet."""
-        deadline = time.monotonic() + timeout
-        while self.writers_waiting() and time.monotonic() < deadline:
-            time.sleep(0.0005)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
