@@ -70,19 +70,23 @@ def client(port: int, batch: list[tuple[str, str, bytes]], accepted: dict[str, f
 
 
 def cpu_seconds(pid: int) -> dict[str, float]:
-    """CPU seconds so far of serve (the receiver) and of each of its children, by the name the
-    supervisor gave it (mf-worker-0, mf-dispatcher)."""
+    """CPU seconds so far of serve (the receiver), of each of its children, by the name the
+    supervisor gave it (mf-worker-0, mf-dispatcher), and of the PostgreSQL server."""
     ticks = os.sysconf("SC_CLK_TCK")
 
     def used(task: Path) -> float:
         fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / ticks
-    found = {"receiver": used(Path(f"/proc/{pid}"))}
+    found = {"receiver": used(Path(f"/proc/{pid}")), "postgres": 0.0}
     for thread in Path(f"/proc/{pid}/task").iterdir():
         for child in (thread / "children").read_text().split():
             with contextlib.suppress(FileNotFoundError):
                 process = Path(f"/proc/{child}")
                 found[(process / "comm").read_text().strip().removeprefix("mf-")] = used(process)
+    for process in Path("/proc").glob("[0-9]*"):  # the database server's processes, all of them
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            if (process / "comm").read_text().strip() == "postgres":
+                found["postgres"] += used(process)
     return found
 
 
