@@ -7,16 +7,16 @@ import random
 import re
 import sys
 import uuid
+from binascii import b2a_qp
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email import encoders
-from email.charset import QP, Charset
 from email.generator import BytesGenerator
 from email.header import Header
 from email.message import EmailMessage, Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from io import BytesIO
@@ -382,12 +382,14 @@ def wire_address(address: str, stand_in: str | None = None) -> str:
     if not local.isascii() and stand_in is not None:
         return stand_in
     return f"{local}@{domain}"
-_QP_UTF8 = Charset("utf-8")
-_QP_UTF8.body_encoding = QP  # readable in the outbox folder, safe on every relay
-
-
-def text_part(content: str, subtype: str) -> MIMEText:
-    return MIMEText(content, subtype, _QP_UTF8)
+def text_part(content: str, subtype: str) -> MIMENonMultipart:
+    """A UTF-8 text part in quoted-printable: readable in the outbox folder, safe on every relay.
+    Encoded by binascii (C) rather than MIMEText's pure-Python encoder, which took a tenth of the
+    worker's time; the soft line breaks fall elsewhere, the decoded text is the same."""
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(b2a_qp(content.encode("utf-8"), istext=True).decode("ascii"))
+    return part
 
 
 def _attachment(item: Attachment) -> MIMEBase:
