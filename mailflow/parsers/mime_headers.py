@@ -67,8 +67,9 @@ def all_header_texts(msg: email.message.Message, name: str) -> list[str]:
 def _raw_headers(msg: email.message.Message, name: str) -> list[str]:
     """Header values exactly as received (8-bit bytes kept as surrogates),
     so we decode them our own way."""
+    wanted = name.lower()
     try:
-        return [str(value) for key, value in msg.raw_items() if key.lower() == name.lower()]
+        return [str(value) for key, value in msg.raw_items() if key.lower() == wanted]
     except Exception:  # noqa: BLE001 - a header we cannot even list is a missing header
         return []
 
