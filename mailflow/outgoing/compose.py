@@ -198,15 +198,17 @@ class Composer:
         self._templates = templates
 
     def queue(self, session: Session, mail: OutgoingMail, *, answers_inbound_id: int | None = None,
-              finish=None) -> OutboundMessage:
+              finish=None) -> int:
         """Render mail and add it to the outbox in session's transaction (finish: a last touch to
-        the built message, e.g. the digest's inline chart)."""
+        the built message, e.g. the digest's inline chart); its row id. The row goes in by a Core
+        INSERT at once, not through the ORM's unit of work, which took a tenth of the worker's time
+        for this one row."""
         message = self.build(mail)
         if finish is not None:
             message = finish(message)
         now = self._clock.now()
         row_id = outbound_id(session)
-        row = OutboundMessage(
+        session.connection().execute(_INSERT_OUTBOUND, dict(
             id=row_id, message_id=message["Message-ID"], recipient=mail.to.lower(),
             template=mail.template, answers_inbound_id=answers_inbound_id,
             # the row's id names the envelope sender (VERP): known before the INSERT, so the row
@@ -214,10 +216,9 @@ class Composer:
             envelope_from=self._signer.address(Token("bounces", "out", row_id, 0)),
             raw=wire_bytes(message).replace(
                 UTF8_RECIPIENT.encode(), wire_address(mail.to).encode("utf-8"), 1),
-            state="pending", attempts=0, next_attempt_at=now, created_at=now,
-        )
-        session.add(row)
-        return row
+            state="pending", attempts=0, next_attempt_at=now, last_error="", created_at=now,
+            sent_at=None))
+        return row_id
 
     def build(self, mail: OutgoingMail) -> Message:
         """The MIME message: multipart/alternative (text, HTML, any calendar part), wrapped in
@@ -292,6 +293,7 @@ def outbound_id(session: Session) -> int:
     return known[1]
 
 
+_INSERT_OUTBOUND = OutboundMessage.__table__.insert()  # built once: compiled once
 SPARE_IDS = 10
 _NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('outbound_message', 'id')) "
                  f"FROM generate_series(1, {SPARE_IDS})")
