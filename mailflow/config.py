@@ -56,6 +56,9 @@ class Settings:
     # each; 0: never closed automatically (the digest lists it)
     stalled_close_days: int = 0
     jobs_wait_seconds: int = 60  # how long `jobs --once` waits for a running pass of the jobs
+    # how often a worker or dispatcher with nothing to do looks for due work when nothing woke it
+    # (within serve the receiver and the workers wake them; on PostgreSQL, NOTIFY does everywhere)
+    poll_seconds: int = 1
     log_level: str = "INFO"  # mailflow's lines: DEBUG | INFO | WARNING | ERROR; libraries: WARNING
     log_format: str = "text"  # text | json (one object per line, for log collectors)
     # Open Badges credentials: the issuer's private key (PEM, Ed25519 or P-256; unset: generated
@@ -162,6 +165,8 @@ def _finish(settings: Settings) -> Settings:
                           f"not {settings.log_level!r}")
     if settings.log_format.lower() not in ("text", "json"):
         raise ConfigError(f"MAILFLOW_LOG_FORMAT must be text or json, not {settings.log_format!r}")
+    if settings.poll_seconds < 1:
+        raise ConfigError(f"MAILFLOW_POLL_SECONDS must be 1 or more, not {settings.poll_seconds}")
     url = settings.database_url or f"sqlite:///{settings.home / 'mailflow.sqlite3'}"
     secret = settings.secret or _local_secret(settings.home)
     return replace(settings, database_url=url, secret=secret, domain=settings.domain.lower(),

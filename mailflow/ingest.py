@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .clock import Clock
 from .store.models import InboundMessage
 from .store.session import Store
+from .store.wakeups import STORED, announce
 
 log = logging.getLogger(__name__)
 # messages moved from the spool into the store per transaction (a worker's batch takes 20)
@@ -115,6 +116,8 @@ def _store_rows(store: Store, rows: list[dict]) -> list[int | None]:
     with store.transaction() as session:
         taken = session.connection().execute(_INSERT_ONCE[store.is_postgresql], rows)
         new_ids = {key: new_id for new_id, key in taken}
+        if new_ids:
+            announce(session, STORED)  # workers in other processes: at the commit
     return [new_ids.pop(row["dedup_key"], None) for row in rows]
 
 

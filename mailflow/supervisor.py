@@ -15,6 +15,7 @@ from .app import App
 from .ingest import envelope_from_headers
 from .logs import configure_logging
 from .receive.smtp import smtp_controller
+from .store.wakeups import QUEUED, STORED, listen
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def run_parts(app: App, parts: list[str], stop: threading.Event,
     apart = [part for part in ("worker", "dispatch") if worker_processes and part in parts]
     processes = _start_children(app, apart, stop)
     parts = [part for part in parts if part not in apart]
+    _listen_for_work(app, parts, stop)
     threads = [_thread(name, target) for name, target in _targets(app, parts, stop)]
     controller = None
     if "smtp" in parts and not stop.is_set():
@@ -103,11 +105,12 @@ def _child(name: str, settings, clock, stored, queued, ready) -> None:
     app = build_app(settings, clock, migrate=False)
     app.signals.stored, app.signals.queued = stored, queued
     stop = stop_on_signals()
+    _listen_for_work(app, ["dispatch" if name == "dispatcher" else "worker"], stop)
     ready.set()
     if name == "dispatcher":
-        app.dispatcher.run(stop, queued)
+        app.dispatcher.run(stop, queued, idle_seconds=settings.poll_seconds)
     else:
-        app.worker.run(stop, stored)
+        app.worker.run(stop, stored, idle_seconds=settings.poll_seconds)
 
 
 def _end_with_parent(name: str) -> None:
@@ -128,14 +131,25 @@ def _end_with_parent(name: str) -> None:
         os._exit(1)
 
 
+def _listen_for_work(app: App, parts: list[str], stop: threading.Event) -> None:
+    """On PostgreSQL, the workers and the dispatcher of this process are woken by NOTIFY from any
+    process that stores mail or queues an answer (store/wakeups.py)."""
+    channels = {STORED: app.signals.stored} if "worker" in parts else {}
+    channels |= {QUEUED: app.signals.queued} if "dispatch" in parts else {}
+    if channels and app.store.is_postgresql:
+        listen(app.store.engine.url, channels, stop)
+
+
 def _targets(app: App, parts: list[str],
              stop: threading.Event) -> list[tuple[str, Callable[[], None]]]:
-    targets = []
+    targets, poll = [], app.settings.poll_seconds
     if "worker" in parts:
         for number in range(max(1, app.settings.workers)):
-            targets.append((f"worker-{number}", lambda: app.worker.run(stop, app.signals.stored)))
+            targets.append((f"worker-{number}",
+                            lambda: app.worker.run(stop, app.signals.stored, idle_seconds=poll)))
     if "dispatch" in parts:
-        targets.append(("dispatcher", lambda: app.dispatcher.run(stop, app.signals.queued)))
+        targets.append(("dispatcher",
+                        lambda: app.dispatcher.run(stop, app.signals.queued, idle_seconds=poll)))
     if "imap" in parts and app.settings.imap:
         targets.append(("imap", lambda: imap_poller(app).run(stop)))
     if "jobs" in parts:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from ..clock import Clock
 from ..config import Settings
 from ..store.models import OutboundMessage
+from ..store.wakeups import QUEUED, announce
 from ..tokens import Token, TokenSigner
 from .meeting_times import meeting_time
 
@@ -218,6 +219,7 @@ class Composer:
                 UTF8_RECIPIENT.encode(), wire_address(mail.to).encode("utf-8"), 1),
             state="pending", attempts=0, next_attempt_at=now, last_error="", created_at=now,
             sent_at=None))
+        announce(session, QUEUED)  # dispatchers in other processes: at the commit
         return row_id
 
     def build(self, mail: OutgoingMail) -> Message:
