@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     from .app import build_app
     from .clock import clock_at
     runs_on = args.command in PARTS or (args.command == "jobs" and not args.once)
-    app = build_app(settings, clock_at(settings.now, running=runs_on))
+    app = build_app(settings, clock_at(settings.now, running=runs_on, since=settings.now_since))
     if args.command == "migrate":
         return 0
     if args.command == "jobs":

@@ -70,6 +70,9 @@ class Settings:
     verify_url: str = ""
     # act as if it were this moment (tests and rehearsals); unset: the wall clock
     now: datetime | None = None
+    # the wall-clock moment at which `now` held: services run on from it, so parts started one
+    # after another agree on the time (unset: from each one's own start)
+    now_since: datetime | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -123,8 +126,8 @@ def _from_raw(raw: dict[str, str]) -> Settings:
             values[name] = Path(value)
         elif name == "coordinators":
             values[name] = tuple(a.strip().lower() for a in value.split(",") if a.strip())
-        elif name == "now":
-            values[name] = _as_moment(value) if value else None
+        elif name in ("now", "now_since"):
+            values[name] = _as_moment(name, value) if value else None
         elif known[name].type in ("int",):
             values[name] = _as_int(name, value)
         else:
@@ -141,11 +144,12 @@ def _as_int(name: str, value: str) -> int:
                           f"not {value!r}") from None
 
 
-def _as_moment(value: str) -> datetime:
+def _as_moment(name: str, value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"MAILFLOW_NOW must be an ISO-8601 moment, not {value!r}") from None
+        raise ConfigError(f"MAILFLOW_{name.upper()} must be an ISO-8601 moment, "
+                          f"not {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

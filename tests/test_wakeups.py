@@ -19,13 +19,15 @@ def test_a_worker_and_a_dispatcher_run_apart_are_woken_by_notify(app, tmp_path, 
     env = environment(clock.now(), home=str(tmp_path / "apart"), database_url=database_url,
                       domain="mentoring.test", secret="s3cret", relay=sink.url,
                       poll_seconds=POLL)
-    # the dispatcher first: each part's clock runs from MAILFLOW_NOW as of its own start, so the
-    # worker, started later, stamps its answers due at a moment the dispatcher has passed
-    parts = [start("dispatch", env, tmp_path / "dispatch.log")]
+    # the worker first: its answers are due by its clock, which the dispatcher's, started later
+    # from the same MAILFLOW_NOW and MAILFLOW_NOW_SINCE, must agree with
+    parts = [start("worker", env, tmp_path / "worker.log")]
     try:
+        wait_until(lambda: listening(app, "mailflow_stored"), timeout=30,
+                   what="the worker to listen")
+        parts.append(start("dispatch", env, tmp_path / "dispatch.log"))
         wait_until(lambda: listening(app, "mailflow_queued"), timeout=30,
                    what="the dispatcher to listen")
-        parts.append(start("worker", env, tmp_path / "worker.log"))
         for number in range(2):
             # the first is found by the parts' first look or by NOTIFY, whichever comes first;
             # the second comes when both have gone idle after it, for POLL seconds

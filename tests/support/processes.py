@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,10 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def environment(now: datetime, **settings: str) -> dict[str, str]:
     """The environment of a process a test starts: its settings, and the test's time (MAILFLOW_NOW), so the
-    process never acts on the wall clock while the test's clock stands elsewhere."""
+    process never acts on the wall clock while the test's clock stands elsewhere; services run on from the
+    moment this environment was made (MAILFLOW_NOW_SINCE), so parts started one after another agree."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILFLOW_")}
     env.update({f"MAILFLOW_{k.upper()}": v for k, v in settings.items()})
     env["MAILFLOW_NOW"] = now.isoformat()
+    env["MAILFLOW_NOW_SINCE"] = datetime.now(timezone.utc).isoformat()
     return env
 
 
