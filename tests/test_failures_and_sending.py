@@ -187,3 +187,17 @@ def test_an_acceptance_the_database_cannot_take_is_kept_in_the_journal_and_never
 def outbound(app) -> dict[str, tuple[str, int]]:
     with app.store.reading() as session:
         return {r.recipient: (r.state, r.attempts) for r in session.scalars(select(OutboundMessage))}
+
+
+def test_acceptances_journalled_while_another_dispatcher_clears_the_journal_are_kept(tmp_path):
+    """One dispatcher keeps the shared journal open for its batch while another one forgets what
+    it has recorded: every acceptance of the first one is still there to be applied."""
+    path = tmp_path / "sent.journal"
+    with SentJournal(path).appending() as add:
+        add(1)
+        add(2)
+        SentJournal(path).clear([1])
+        add(3)
+        SentJournal(path).clear([2])
+        add(4)
+    assert SentJournal(path).pending() == [3, 4]

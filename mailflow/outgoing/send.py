@@ -163,7 +163,9 @@ class Dispatcher:
         letters = self._lease()
         if letters:
             fates: dict[int, Exception | None] = {}
-            self.transport.send(letters, lambda row_id, error: self._note(fates, row_id, error))
+            with self.journal.appending() as journal:
+                self.transport.send(letters, lambda row_id, error:
+                                    self._note(journal, fates, row_id, error))
             self._record(fates)
         return len(letters)
 
@@ -188,13 +190,13 @@ class Dispatcher:
                 row.state, row.next_attempt_at = "sending", now + LEASE
             return [Letter(r.id, r.envelope_from, r.recipient, r.raw) for r in rows]
 
-    def _note(self, fates: dict[int, Exception | None], row_id: int,
-              error: Exception | None) -> None:
+    def _note(self, journal: Callable[[int], None], fates: dict[int, Exception | None],
+              row_id: int, error: Exception | None) -> None:
         """A letter's fate as soon as the relay gave it: an acceptance is journalled (fsynced, a
         fraction of a millisecond) before the next letter goes out, so a crash now re-sends at most
         the letter in flight; the database takes the whole batch in one commit afterwards."""
         if error is None:
-            self.journal.add(row_id)
+            journal(row_id)
         fates[row_id] = error
 
     def _record(self, fates: dict[int, Exception | None]) -> None:
