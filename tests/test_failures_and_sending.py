@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -11,9 +12,10 @@ from sqlalchemy.exc import OperationalError
 
 from mailflow import routing
 from mailflow.outgoing.journal import SentJournal
-from mailflow.outgoing.send import Dispatcher, FolderTransport
+from mailflow.outgoing.send import Dispatcher, FolderTransport, SmtpRelay
 from mailflow.parsers.commands import Keyword
 from mailflow.store.models import InboundMessage, OutboundMessage, Person
+from mailflow.store.session import Store
 
 from .support.mails import add_person, person_mail, process, store_mail
 from .support.processes import ROOT, environment
@@ -169,16 +171,16 @@ def test_an_acceptance_the_database_cannot_take_is_kept_in_the_journal_and_never
     records it instead of sending it a second time."""
     store_mail(app, person_mail("jo@example.org", "hello@mentoring.test", "HELP", ""))
     app.worker.drain()
-    real_apply = app.dispatcher._apply
+    real_mark_sent = app.dispatcher._mark_sent
 
-    def database_away(session, row, error, now):
+    def database_away(session, ids, now):
         raise OperationalError("COMMIT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(app.dispatcher, "_apply", database_away)
+    monkeypatch.setattr(app.dispatcher, "_mark_sent", database_away)
     with pytest.raises(OperationalError):
         app.dispatcher.dispatch_due()
     assert app.dispatcher.journal.pending() and sink.count_to("jo@example.org") == 1
-    monkeypatch.setattr(app.dispatcher, "_apply", real_apply)
+    monkeypatch.setattr(app.dispatcher, "_mark_sent", real_mark_sent)
     app.dispatcher.drain()
     assert outbound(app)["jo@example.org"][0] == "sent"
     assert sink.count_to("jo@example.org") == 1 and app.dispatcher.journal.pending() == []
@@ -187,3 +189,70 @@ def test_an_acceptance_the_database_cannot_take_is_kept_in_the_journal_and_never
 def outbound(app) -> dict[str, tuple[str, int]]:
     with app.store.reading() as session:
         return {r.recipient: (r.state, r.attempts) for r in session.scalars(select(OutboundMessage))}
+
+
+def test_two_dispatchers_at_once_send_every_letter_exactly_once(app, sink, clock):
+    """Two dispatchers on one database and one MAILFLOW_HOME, sending at the same time: each lease
+    takes rows the other has not, so nobody gets a letter twice and nobody none."""
+    sink.delay = 0.002  # a relay that takes its time: the two batches overlap
+    addresses = [f"p{n}@example.org" for n in range(40)]
+    for address in addresses:
+        store_mail(app, person_mail(address, "hello@mentoring.test", "HELP", ""))
+    app.worker.drain()
+    other_store = Store(app.store.url)
+    dispatchers = [Dispatcher(store, clock, SmtpRelay(sink.url), journal=app.dispatcher.journal,
+                              batch=5) for store in (app.store, other_store)]
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            sent = list(pool.map(lambda dispatcher: dispatcher.drain(), dispatchers))
+    finally:
+        other_store.dispose()
+    assert sum(sent) == len(addresses), "each row tried once"
+    assert [sink.count_to(address) for address in addresses] == [1] * len(addresses)
+    assert set(outbound(app).values()) == {("sent", 1)}
+
+
+class AnotherDispatcherMeanwhile:
+    """A transport after each of whose acceptances another dispatcher sharing the journal takes a
+    pass, as one would between this one's 250 and its commit."""
+
+    def __init__(self, inner, other: Dispatcher) -> None:
+        self.inner, self.other = inner, other
+
+    def send(self, letters, record) -> None:
+        def noted(row_id, error):
+            record(row_id, error)
+            self.other.dispatch_due()
+        self.inner.send(letters, noted)
+
+
+def test_another_dispatcher_between_a_250_and_its_commit_neither_resends_nor_counts_twice(
+        app, sink, tmp_path):
+    """While one dispatcher is between its relay's 250s and its commit, another sharing the journal
+    leases only the row left and records the first one's acceptances from the journal; the first
+    one's own record afterwards counts no attempt a second time."""
+    addresses = ["ann@example.org", "bob@example.org", "cy@example.org"]
+    for address in addresses:
+        store_mail(app, person_mail(address, "hello@mentoring.test", "HELP", ""))
+    app.worker.drain()
+    journal = SentJournal(tmp_path / "shared.journal")
+    other = Dispatcher(app.store, app.clock, SmtpRelay(sink.url), journal=journal)
+    first = Dispatcher(app.store, app.clock, AnotherDispatcherMeanwhile(SmtpRelay(sink.url), other),
+                       journal=journal, batch=2)
+    assert first.drain() == 2
+    assert [sink.count_to(address) for address in addresses] == [1, 1, 1]
+    assert set(outbound(app).values()) == {("sent", 1)} and journal.pending() == []
+
+
+def test_acceptances_journalled_while_another_dispatcher_clears_the_journal_are_kept(tmp_path):
+    """One dispatcher keeps the shared journal open for its batch while another one forgets what
+    it has recorded: every acceptance of the first one is still there to be applied."""
+    path = tmp_path / "sent.journal"
+    with SentJournal(path).appending() as add:
+        add(1)
+        add(2)
+        SentJournal(path).clear([1])
+        add(3)
+        SentJournal(path).clear([2])
+        add(4)
+    assert SentJournal(path).pending() == [3, 4]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, Row, Update, bindparam, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from ..clock import Clock
@@ -160,12 +160,15 @@ class Dispatcher:
     def dispatch_due(self) -> int:
         """Send one batch of due mail; returns how many rows were tried."""
         self._apply_journal()
-        letters = self._lease()
-        if letters:
+        leased = self._lease()
+        if leased:
             fates: dict[int, Exception | None] = {}
-            self.transport.send(letters, lambda row_id, error: self._note(fates, row_id, error))
-            self._record(fates)
-        return len(letters)
+            letters = [Letter(r.id, r.envelope_from, r.recipient, r.raw) for r in leased]
+            with self.journal.appending() as journal:
+                self.transport.send(letters, lambda row_id, error:
+                                    self._note(journal, fates, row_id, error))
+            self._record(fates, {r.id: r for r in leased})
+        return len(leased)
 
     def drain(self) -> int:
         total = 0
@@ -173,54 +176,55 @@ class Dispatcher:
             total += count
         return total
 
-    def _lease(self) -> list[Letter]:
+    def _lease(self) -> list[Row]:
+        """One UPDATE ... RETURNING takes the batch: no objects to load, no per-row flush."""
         now = self.clock.now()
+        lease = _LEASE_PG if self.store.is_postgresql else _LEASE
         with self.store.transaction() as session:
-            query = (select(OutboundMessage)
-                     .where(or_(OutboundMessage.state == "pending",
-                                OutboundMessage.state == "sending"),
-                            OutboundMessage.next_attempt_at <= now)
-                     .order_by(OutboundMessage.id).limit(self.batch))
-            if self.store.is_postgresql:
-                query = query.with_for_update(skip_locked=True)
-            rows = list(session.scalars(query))
-            for row in rows:
-                row.state, row.next_attempt_at = "sending", now + LEASE
-            return [Letter(r.id, r.envelope_from, r.recipient, r.raw) for r in rows]
+            rows = session.connection().execute(
+                lease, {"now": now, "until": now + LEASE, "batch": self.batch}).all()
+        return sorted(rows, key=lambda row: row.id)  # RETURNING keeps no order
 
-    def _note(self, fates: dict[int, Exception | None], row_id: int,
-              error: Exception | None) -> None:
+    def _note(self, journal: Callable[[int], None], fates: dict[int, Exception | None],
+              row_id: int, error: Exception | None) -> None:
         """A letter's fate as soon as the relay gave it: an acceptance is journalled (fsynced, a
         fraction of a millisecond) before the next letter goes out, so a crash now re-sends at most
         the letter in flight; the database takes the whole batch in one commit afterwards."""
         if error is None:
-            self.journal.add(row_id)
+            journal(row_id)
         fates[row_id] = error
 
-    def _record(self, fates: dict[int, Exception | None]) -> None:
+    def _record(self, fates: dict[int, Exception | None], leased: dict[int, Row]) -> None:
         """The batch's fates in one commit (one writer lock on SQLite, not one per letter), then the
         journal forgets them; if the database cannot take them, the journal keeps the acceptances
-        for the next pass."""
+        for the next pass. The common fate, sent, is one UPDATE for all; the others need the row."""
         now = self.clock.now()
-        with self.store.transaction() as session:
-            rows = session.scalars(select(OutboundMessage)
-                                   .where(OutboundMessage.id.in_(list(fates))))
-            for row in rows:
-                self._apply(session, row, fates[row.id], now)
         accepted = [row_id for row_id, error in fates.items() if error is None]
+        others = {row_id: error for row_id, error in fates.items() if error is not None}
+        with self.store.transaction() as session:
+            if accepted:
+                self._mark_sent(session, accepted, now)
+                for row_id in accepted:
+                    row = leased[row_id]
+                    log.info("outbound %s sent to %s (%s)", row_id, row.recipient, row.template)
+            if others:
+                rows = session.scalars(select(OutboundMessage)
+                                       .where(OutboundMessage.id.in_(list(others))))
+                for row in rows:
+                    self._apply(session, row, others[row.id], now)
         if accepted:
             self.journal.clear(accepted)
 
-    def _apply(self, session, row: OutboundMessage, error: Exception | None, now: datetime) -> None:
+    def _mark_sent(self, session, ids: list[int], now: datetime) -> None:
+        """A row another dispatcher already took from the shared journal is not counted twice."""
+        session.connection().execute(_SENT, {"ids": ids, "now": now})
+
+    def _apply(self, session, row: OutboundMessage, error: Exception, now: datetime) -> None:
         if isinstance(error, NotTried):
             # never reached the relay: no attempt spent
             row.state, row.next_attempt_at = "pending", now
             return
         row.attempts += 1
-        if error is None:
-            row.state, row.sent_at, row.last_error = "sent", now, ""
-            log.info("outbound %s sent to %s (%s)", row.id, row.recipient, row.template)
-            return
         row.last_error = str(error)[:2000]
         expired = now - row.created_at >= self.lifetime
         if isinstance(error, PermanentFailure) or expired:
@@ -239,12 +243,8 @@ class Dispatcher:
         ids = self.journal.pending()
         if not ids:
             return
-        now = self.clock.now()
         with self.store.transaction() as session:
-            for row in session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(ids))):
-                if row.state != "sent":
-                    row.attempts += 1
-                    row.state, row.sent_at, row.last_error = "sent", now, ""
+            self._mark_sent(session, ids, self.clock.now())
         self.journal.clear(ids)
         log.info("dispatcher: %d deliveries from the journal recorded", len(ids))
 
@@ -259,3 +259,27 @@ def _mark_bouncing(session, row: OutboundMessage, now: datetime, how: str) -> No
 
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
+
+
+_OUTBOX = OutboundMessage.__table__
+# built once: per batch only the parameters change, so SQLAlchemy's compiled cache does the rest
+_DUE = (select(_OUTBOX.c.id)
+        .where(or_(_OUTBOX.c.state == "pending", _OUTBOX.c.state == "sending"),
+               _OUTBOX.c.next_attempt_at <= bindparam("now"))
+        .order_by(_OUTBOX.c.id).limit(bindparam("batch", type_=Integer)))
+_LEASED = (_OUTBOX.c.id, _OUTBOX.c.envelope_from, _OUTBOX.c.recipient, _OUTBOX.c.raw,
+           _OUTBOX.c.template)
+
+
+def _leasing(due) -> Update:
+    return (update(_OUTBOX).where(_OUTBOX.c.id.in_(due))
+            .values(state="sending", next_attempt_at=bindparam("until")).returning(*_LEASED))
+
+
+_LEASE = _leasing(_DUE)
+# several dispatchers on PostgreSQL: each skips the rows another has locked for its lease
+_LEASE_PG = _leasing(_DUE.with_for_update(skip_locked=True))
+_SENT = (update(_OUTBOX)
+         .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.state != "sent")
+         .values(state="sent", sent_at=bindparam("now"), last_error="",
+                 attempts=_OUTBOX.c.attempts + 1))
