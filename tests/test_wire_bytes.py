@@ -1,4 +1,4 @@
-"""Our mails' bytes come from a trimmed copy of compat32's generator (compose.wire_bytes): what
+"""Our mails' bytes come from a trimmed copy of compat32's generator (wire.wire_bytes): what
 goes out must be what message.as_bytes(policy=WIRE) writes, byte for byte, for every kind of mail
 we build: ASCII and non-ASCII subjects and names, long folded References, a UTF-8 recipient, a
 List-Unsubscribe longer than a line, attachments and calendar parts."""
@@ -14,9 +14,8 @@ import pytest
 
 from mailflow.clock import FixedClock
 from mailflow.config import load_settings
-from mailflow.outgoing.compose import (
-    WIRE, Attachment, Composer, OutgoingMail, Templates, Thread, wire_bytes,
-)
+from mailflow.outgoing.compose import Attachment, Composer, OutgoingMail, Templates, Thread
+from mailflow.outgoing.wire import WIRE, wire_bytes
 from mailflow.tokens import Token, TokenSigner
 
 REFERENCES = tuple(f"<{n:04d}.{'x' * 30}@client.example>" for n in range(25))

@@ -24,8 +24,9 @@ from ..domain.figures import figures
 from ..domain.opt_outs import DIGEST, coordinator_opt_out, opted_out
 from ..domain.reminders import quiet_mentorships
 from ..outgoing.chart import bar_chart_png
-from ..outgoing.compose import OutgoingMail, text_part
+from ..outgoing.compose import OutgoingMail
 from ..outgoing.meeting_times import MeetingTime
+from ..outgoing.wire import text_part
 from ..parsers.commands import Keyword
 from ..store.models import (
     AgreementVersion, Feedback, InboundMessage, JobRun, Meeting, Mentorship, OutboundMessage,

@@ -21,9 +21,9 @@ from ..clock import Clock
 from ..store.models import OutboundMessage, Person
 from ..store.outage import Outage
 from ..store.session import Store
-from .compose import wire_address
 from .journal import SentJournal
 from .results import Letter, NotTried, PermanentFailure, TemporaryFailure, UnknownFate
+from .wire import wire_address
 
 log = logging.getLogger(__name__)
 # a killed dispatcher's rows go out again after this (same Message-ID)
