@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -147,7 +147,7 @@ class Worker:
                     break
             for row in rows[handled:]:
                 session.expunge(row)  # not this batch's: left as it was, for the next
-            session.execute(update(InboundMessage), marks)  # one UPDATE, not one flush each
+            session.connection().execute(_MARK, marks)  # one UPDATE, not one flush each
         if parsed is not None:
             for row in rows[:handled]:
                 parsed.pop(row.id, None)
@@ -163,8 +163,8 @@ class Worker:
                 outcome = self._handle(session, row, mail, turn)
         except Exception as exc:  # noqa: BLE001 - any bug in a flow is contained to its message
             outcome = self._failed(row, exc)
-        marks.append({"id": row.id, "state": outcome.state, "outcome": outcome.note[:2000],
-                      "processed_at": self.clock.now()})
+        marks.append({"row_id": row.id, "new_state": outcome.state,
+                      "new_outcome": outcome.note[:2000], "done_at": self.clock.now()})
         log.info("inbound %s %s: %s", row.id, outcome.state, outcome.note)
         if self.store.is_postgresql and waiting:
             # the next message reads what others committed meanwhile, as in a transaction of its own
@@ -173,31 +173,26 @@ class Worker:
                 session.expire(loaded)
         return turn.locked
 
-    def _due(self):
-        return (select(InboundMessage)
-                .where(InboundMessage.state == "new", InboundMessage.not_before <= self.clock.now())
-                .order_by(InboundMessage.id))
-
     def _parsed_due(self) -> dict[int, ParsedMail | None]:
         """The next due messages, parsed, by id; what an earlier look parsed is not parsed again
         (a batch that ended early leaves the rest for the next)."""
         known = getattr(self._parsed, "mails", {})
         with self.store.reading() as session:
-            ids = list(session.scalars(self._due().with_only_columns(InboundMessage.id)
-                                       .limit(self.batch)))
+            connection = session.connection()
+            ids = list(connection.execute(_DUE_IDS, {"now": self.clock.now(),
+                                                     "limit": self.batch}).scalars())
             new = [row_id for row_id in ids if row_id not in known]
-            raws = dict(session.execute(select(InboundMessage.id, InboundMessage.raw)
-                                        .where(InboundMessage.id.in_(new))).all()) if new else {}
+            raws = dict(connection.execute(_RAWS, {"ids": new}).all()) if new else {}
         self._parsed.mails = {row_id: known[row_id] if row_id in known
                               else _parse_quietly(raws[row_id]) for row_id in ids}
         return self._parsed.mails
 
     def _claim(self, session: Session, wanted: list[int] | None,
                limit: int) -> list[InboundMessage]:
+        now = self.clock.now()
         if wanted is not None:
-            query = self._due().where(InboundMessage.id.in_(wanted[:limit]))
-            return list(session.scalars(query))
-        return list(session.scalars(self._due().limit(limit).with_for_update(skip_locked=True)))
+            return list(session.scalars(_CLAIM_WANTED, {"now": now, "ids": wanted[:limit]}))
+        return list(session.scalars(_CLAIM_NEXT, {"now": now, "limit": limit}))
 
     def _failed(self, row: InboundMessage, exc: Exception) -> Outcome:
         row.attempts += 1
@@ -359,7 +354,22 @@ def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
     return ""
 
 
-_OUTBOX_BY_MESSAGE_ID = select(OutboundMessage.id).where(  # built once, values bound per call
+# the worker's statements, built once (SQLAlchemy then keys and compiles each once; a look for due
+# mail built anew cost as much as the look itself), their values bound per call
+_DUE = (InboundMessage.state == "new", InboundMessage.not_before <= bindparam("now"))
+_DUE_IDS = (select(InboundMessage.id).where(*_DUE).order_by(InboundMessage.id)
+            .limit(bindparam("limit", type_=Integer)))
+_RAWS = select(InboundMessage.id, InboundMessage.raw).where(
+    InboundMessage.id.in_(bindparam("ids", expanding=True)))
+_CLAIM_WANTED = (select(InboundMessage).where(
+    *_DUE, InboundMessage.id.in_(bindparam("ids", expanding=True))).order_by(InboundMessage.id))
+_CLAIM_NEXT = (select(InboundMessage).where(*_DUE).order_by(InboundMessage.id)
+               .limit(bindparam("limit", type_=Integer)).with_for_update(skip_locked=True))
+_INBOX = InboundMessage.__table__
+_MARK = update(_INBOX).where(_INBOX.c.id == bindparam("row_id")).values(
+    state=bindparam("new_state"), outcome=bindparam("new_outcome"),
+    processed_at=bindparam("done_at"))
+_OUTBOX_BY_MESSAGE_ID = select(OutboundMessage.id).where(
     OutboundMessage.message_id == bindparam("message_id")).limit(1)
 _PERSON_BY_EMAIL = select(Person).where(Person.email == bindparam("email"))
 
