@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import Integer, bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from .parsers.reply_text import new_text
 from .parsers.robots import classify
 from .reasons import Reason, Refusal
 from .routing import Recipient, choose_flow, read_recipient
+from .store import inbox
 from .store.models import InboundMessage, JobRun, OutboundMessage, Person
 from .store.outage import Outage
 from .store.session import Store
@@ -147,7 +148,7 @@ class Worker:
                     break
             for row in rows[handled:]:
                 session.expunge(row)  # not this batch's: left as it was, for the next
-            session.connection().execute(_MARK, marks)  # one UPDATE, not one flush each
+            session.connection().execute(inbox.MARK, marks)  # one UPDATE, not one flush each
         if parsed is not None:
             for row in rows[:handled]:
                 parsed.pop(row.id, None)
@@ -179,10 +180,10 @@ class Worker:
         known = getattr(self._parsed, "mails", {})
         with self.store.reading() as session:
             connection = session.connection()
-            ids = list(connection.execute(_DUE_IDS, {"now": self.clock.now(),
-                                                     "limit": self.batch}).scalars())
+            ids = list(connection.execute(inbox.DUE_IDS, {"now": self.clock.now(),
+                                                          "limit": self.batch}).scalars())
             new = [row_id for row_id in ids if row_id not in known]
-            raws = dict(connection.execute(_RAWS, {"ids": new}).all()) if new else {}
+            raws = dict(connection.execute(inbox.RAWS, {"ids": new}).all()) if new else {}
         self._parsed.mails = {row_id: known[row_id] if row_id in known
                               else _parse_quietly(raws[row_id]) for row_id in ids}
         return self._parsed.mails
@@ -191,8 +192,8 @@ class Worker:
                limit: int) -> list[InboundMessage]:
         now = self.clock.now()
         if wanted is not None:
-            return list(session.scalars(_CLAIM_WANTED, {"now": now, "ids": wanted[:limit]}))
-        return list(session.scalars(_CLAIM_NEXT, {"now": now, "limit": limit}))
+            return list(session.scalars(inbox.CLAIM_WANTED, {"now": now, "ids": wanted[:limit]}))
+        return list(session.scalars(inbox.CLAIM_NEXT, {"now": now, "limit": limit}))
 
     def _failed(self, row: InboundMessage, exc: Exception) -> Outcome:
         row.attempts += 1
@@ -354,21 +355,6 @@ def _own_mail(session: Session, mail: ParsedMail, domain: str) -> str:
     return ""
 
 
-# the worker's statements, built once (SQLAlchemy then keys and compiles each once; a look for due
-# mail built anew cost as much as the look itself), their values bound per call
-_DUE = (InboundMessage.state == "new", InboundMessage.not_before <= bindparam("now"))
-_DUE_IDS = (select(InboundMessage.id).where(*_DUE).order_by(InboundMessage.id)
-            .limit(bindparam("limit", type_=Integer)))
-_RAWS = select(InboundMessage.id, InboundMessage.raw).where(
-    InboundMessage.id.in_(bindparam("ids", expanding=True)))
-_CLAIM_WANTED = (select(InboundMessage).where(
-    *_DUE, InboundMessage.id.in_(bindparam("ids", expanding=True))).order_by(InboundMessage.id))
-_CLAIM_NEXT = (select(InboundMessage).where(*_DUE).order_by(InboundMessage.id)
-               .limit(bindparam("limit", type_=Integer)).with_for_update(skip_locked=True))
-_INBOX = InboundMessage.__table__
-_MARK = update(_INBOX).where(_INBOX.c.id == bindparam("row_id")).values(
-    state=bindparam("new_state"), outcome=bindparam("new_outcome"),
-    processed_at=bindparam("done_at"))
 _OUTBOX_BY_MESSAGE_ID = select(OutboundMessage.id).where(
     OutboundMessage.message_id == bindparam("message_id")).limit(1)
 _PERSON_BY_EMAIL = select(Person).where(Person.email == bindparam("email"))
