@@ -68,8 +68,8 @@ class Ingest:
                         "one by one", len(messages), exc)
             return [result for message in messages
                     for result in self.store_all([message], fall_back=False, spooled=spooled)]
-        for row, envelope, new_id in zip(rows, (e for _, e in messages), results):
-            _stored(row, envelope.source, new_id, "spooled" if spool else "inbound")
+        for row, new_id in zip(rows, results):
+            _log_stored(row, new_id, "spooled" if spool else "inbound")
         if any(new_id is not None for new_id in results):
             self._on_stored()
         return results
@@ -103,7 +103,7 @@ def unspool(store: Store, limit: int = UNSPOOL_LIMIT) -> int:
         if new_id is not None:
             log.info("inbound %s is spooled %s", new_id, item.id)
         else:
-            _stored(row, row["source"], None, "inbound")
+            _log_stored(row, None, "inbound")
     return sum(new_id is not None for new_id in new_ids)
 
 
@@ -121,12 +121,12 @@ def _store_rows(store: Store, rows: list[dict]) -> list[int | None]:
     return [new_ids.pop(row["dedup_key"], None) for row in rows]
 
 
-def _stored(row: dict, source: str, new_id: int | None, where: str) -> None:
+def _log_stored(row: dict, new_id: int | None, where: str) -> None:
     if new_id is None:
         log.info("duplicate message %s from %s: stored once already", row["message_id"],
                  _sender(row["envelope_from"]))
         return
-    log.info("%s %s received by %s from %s for %s (%d bytes, %s)", where, new_id, source,
+    log.info("%s %s received by %s from %s for %s (%d bytes, %s)", where, new_id, row["source"],
              _sender(row["envelope_from"]), ", ".join(row["envelope_to"]), len(row["raw"]),
              row["message_id"] or "no Message-ID")
 

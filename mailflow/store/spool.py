@@ -4,9 +4,9 @@ holds the main database's one write lock. (Postfix's incoming queue, for the sam
 mail never waits for handling it.)
 
 A spooled message is as durable as a stored one (WAL, synchronous=FULL: on disk before the 250).
-A worker moves it into the main database (ingest.Ingest.unspool) and forgets it only after that
-commit; killed in between, the next move finds its dedup key stored already, so nothing is lost
-and nothing is stored twice. PostgreSQL needs no spool: its writers do not queue for one lock.
+A worker moves it into the main database (ingest.unspool) and forgets it only after that commit;
+killed in between, the next move finds its dedup key stored already, so nothing is lost and
+nothing is stored twice. PostgreSQL needs no spool: its writers do not queue for one lock.
 """
 from __future__ import annotations
 
