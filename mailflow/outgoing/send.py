@@ -2,7 +2,9 @@
 with retries and growing back-off. A leased batch is sent letter by letter and each relay acceptance
 is journalled (fsynced) right after its 250, before the next letter; the batch's fates then go to
 the database in one commit. So a crash, or a database outage, re-sends at most the one letter in
-flight, with the same Message-ID; several dispatchers never send the same row at once."""
+flight, with the same Message-ID; several dispatchers never send the same row at once: a letter is
+begun only while its whole transaction, at the relay's slowest, still ends inside the batch's
+lease, and the letters left over go back to the outbox for the next pass."""
 from __future__ import annotations
 
 import logging
@@ -26,29 +28,37 @@ from .results import Letter, NotTried, PermanentFailure, TemporaryFailure, Unkno
 from .wire import wire_address
 
 log = logging.getLogger(__name__)
-# a killed dispatcher's rows go out again after this (same Message-ID)
-LEASE = timedelta(seconds=30)
+# a killed dispatcher's rows go out again after this (same Message-ID); a live one begins no letter
+# it could not finish inside it, so this is several times the relay's worst letter
+LEASE = timedelta(minutes=5)
 LIFETIME = timedelta(days=5)  # Postfix's maximal_queue_lifetime: then we give up and say so
 
 Record = Callable[[int, Exception | None], None]
+InTime = Callable[[], bool]
 
 
 class Transport(Protocol):
-    def send(self, letters: list[Letter], record: Record) -> None:
+    letter_time: timedelta  # the longest one letter can take once begun
+
+    def send(self, letters: list[Letter], record: Record, in_time: InTime) -> None:
         """Deliver letters in order, calling record(row_id, error or None) right after each one's
-        fate."""
+        fate; begin a letter only while in_time() holds, and leave the rest unrecorded."""
 
 
 class FolderTransport:
     """No relay configured: each mail becomes a readable .eml file, written atomically under a
     stable name."""
 
+    letter_time = timedelta(seconds=10)
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, letters: list[Letter], record: Record) -> None:
+    def send(self, letters: list[Letter], record: Record, in_time: InTime) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         for letter in letters:
+            if not in_time():
+                return
             target = self.folder / f"{letter.row_id:08d}.eml"
             temporary = target.with_suffix(".tmp")
             return_path = f"Return-Path: <{letter.envelope_from}>\r\n".encode()
@@ -60,21 +70,23 @@ class FolderTransport:
 class SmtpRelay:
     """Sends through MAILFLOW_RELAY (smtp://host:port), one connection per batch, one transaction
     per letter: each letter's MAIL, RCPT and DATA replies are its own, so one refusal or a drop
-    touches only that letter."""
+    touches only that letter. A letter waits at most five times the timeout: for the replies to
+    MAIL, RCPT and DATA, for its bytes to go, and for the last reply."""
 
     def __init__(self, url: str, timeout: float = 30) -> None:
         parts = urlsplit(url)
         self.host, self.port = parts.hostname or "localhost", parts.port or 25
         self.timeout = timeout
+        self.letter_time = timedelta(seconds=5 * timeout)
         self.starttls = parts.scheme == "smtp+starttls"
         self.login = (parts.username, parts.password) if parts.username else None
 
-    def send(self, letters: list[Letter], record: Record) -> None:
+    def send(self, letters: list[Letter], record: Record, in_time: InTime) -> None:
         waiting = list(letters)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 self._greet(smtp)
-                while waiting:
+                while waiting and in_time():
                     record(waiting[0].row_id, _send_one(smtp, waiting[0]))
                     waiting.pop(0)
         except _LostAfterData as lost:
@@ -139,7 +151,10 @@ class Dispatcher:
                  batch: int = 50, lifetime: timedelta = LIFETIME) -> None:
         self.store, self.clock, self.transport, self.batch = store, clock, transport, batch
         self.journal, self.lifetime = journal, lifetime
+        if transport.letter_time * 2 > LEASE:
+            raise ValueError(f"a letter may take {transport.letter_time}: too long for a lease")
         self.outage = Outage("dispatcher", log)
+        self.relay_outage = Outage("dispatcher", log, what="relay")
 
     def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 1.0) -> None:
         while not stop.is_set():
@@ -158,17 +173,30 @@ class Dispatcher:
                 wake.clear()
 
     def dispatch_due(self) -> int:
-        """Send one batch of due mail; returns how many rows were tried."""
+        """Send one batch of due mail; returns how many letters the relay gave a fate: 0 also when
+        it could not be reached, so that the caller waits instead of trying again at once."""
         self._apply_journal()
-        leased = self._lease()
-        if leased:
-            fates: dict[int, Exception | None] = {}
-            letters = [Letter(r.id, r.envelope_from, r.recipient, r.raw) for r in leased]
-            with self.journal.appending() as journal:
-                self.transport.send(letters, lambda row_id, error:
-                                    self._note(journal, fates, row_id, error))
-            self._record(fates, {r.id: r for r in leased})
-        return len(leased)
+        leased, until = self._lease()
+        if not leased:
+            return 0
+        fates: dict[int, Exception | None] = {}
+        letters = [Letter(r.id, r.envelope_from, r.recipient, r.raw) for r in leased]
+        last_start = until - self.transport.letter_time
+        with self.journal.appending() as journal:
+            self.transport.send(letters, lambda row_id, error:
+                                self._note(journal, fates, row_id, error),
+                                lambda: self.clock.now() < last_start)
+        self._record(fates, {r.id: r for r in leased}, until)
+        return self._tried(fates)
+
+    def _tried(self, fates: dict[int, Exception | None]) -> int:
+        """How many letters reached the relay; none of a batch did: the relay is away, said once."""
+        tried = sum(not isinstance(error, NotTried) for error in fates.values())
+        if tried:
+            self.relay_outage.over(self.clock.now())
+        elif fates:
+            self.relay_outage.begun(self.clock.now(), next(iter(fates.values())))
+        return tried
 
     def drain(self) -> int:
         total = 0
@@ -176,14 +204,14 @@ class Dispatcher:
             total += count
         return total
 
-    def _lease(self) -> list[Row]:
+    def _lease(self) -> tuple[list[Row], datetime]:
         """One UPDATE ... RETURNING takes the batch: no objects to load, no per-row flush."""
         now = self.clock.now()
         lease = _LEASE_PG if self.store.is_postgresql else _LEASE
         with self.store.transaction() as session:
             rows = session.connection().execute(
                 lease, {"now": now, "until": now + LEASE, "batch": self.batch}).all()
-        return sorted(rows, key=lambda row: row.id)  # RETURNING keeps no order
+        return sorted(rows, key=lambda row: row.id), now + LEASE  # RETURNING keeps no order
 
     def _note(self, journal: Callable[[int], None], fates: dict[int, Exception | None],
               row_id: int, error: Exception | None) -> None:
@@ -194,14 +222,20 @@ class Dispatcher:
             journal(row_id)
         fates[row_id] = error
 
-    def _record(self, fates: dict[int, Exception | None], leased: dict[int, Row]) -> None:
+    def _record(self, fates: dict[int, Exception | None], leased: dict[int, Row],
+                until: datetime) -> None:
         """The batch's fates in one commit (one writer lock on SQLite, not one per letter), then the
         journal forgets them; if the database cannot take them, the journal keeps the acceptances
-        for the next pass. The common fate, sent, is one UPDATE for all; the others need the row."""
+        for the next pass. The common fate, sent, is one UPDATE for all; the others need the row.
+        Letters never begun go back to the outbox, no attempt spent."""
         now = self.clock.now()
         accepted = [row_id for row_id, error in fates.items() if error is None]
-        others = {row_id: error for row_id, error in fates.items() if error is not None}
+        others = {row_id: error for row_id, error in fates.items()
+                  if error is not None and not isinstance(error, NotTried)}
+        unsent = self._unsent(fates, leased)
         with self.store.transaction() as session:
+            if unsent:
+                session.connection().execute(_RELEASE, {"ids": unsent, "until": until, "now": now})
             if accepted:
                 self._mark_sent(session, accepted, now)
                 for row_id in accepted:
@@ -215,15 +249,19 @@ class Dispatcher:
         if accepted:
             self.journal.clear(accepted)
 
+    def _unsent(self, fates: dict[int, Exception | None], leased: dict[int, Row]) -> list[int]:
+        """The letters that never left: the relay could not be reached, or the lease ended first."""
+        late = [row_id for row_id in leased if row_id not in fates]
+        if late:
+            log.info("dispatcher: the lease of this batch ends soon; %d letters wait for the next",
+                     len(late))
+        return late + [row_id for row_id, error in fates.items() if isinstance(error, NotTried)]
+
     def _mark_sent(self, session, ids: list[int], now: datetime) -> None:
         """A row another dispatcher already took from the shared journal is not counted twice."""
         session.connection().execute(_SENT, {"ids": ids, "now": now})
 
     def _apply(self, session, row: OutboundMessage, error: Exception, now: datetime) -> None:
-        if isinstance(error, NotTried):
-            # never reached the relay: no attempt spent
-            row.state, row.next_attempt_at = "pending", now
-            return
         row.attempts += 1
         row.last_error = str(error)[:2000]
         expired = now - row.created_at >= self.lifetime
@@ -279,6 +317,12 @@ def _leasing(due) -> Update:
 _LEASE = _leasing(_DUE)
 # several dispatchers on PostgreSQL: each skips the rows another has locked for its lease
 _LEASE_PG = _leasing(_DUE.with_for_update(skip_locked=True))
+# a letter never begun is due again at once, unless the lease ran out and another dispatcher has
+# leased the row since (then the row is its)
+_RELEASE = (update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+                   _OUTBOX.c.state == "sending", _OUTBOX.c.next_attempt_at == bindparam("until"))
+            .values(state="pending", next_attempt_at=bindparam("now")))
 _SENT = (update(_OUTBOX)
          .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.state != "sent")
          .values(state="sent", sent_at=bindparam("now"), last_error="",
