@@ -24,6 +24,7 @@ from ..store.models import OutboundMessage, Person
 from ..store.outage import Outage
 from ..store.session import Store
 from .journal import SentJournal
+from .leases import LeaseNotes
 from .results import Letter, NotTried, PermanentFailure, TemporaryFailure, UnknownFate
 from .wire import wire_address
 
@@ -151,6 +152,7 @@ class Dispatcher:
                  batch: int = 50, lifetime: timedelta = LIFETIME) -> None:
         self.store, self.clock, self.transport, self.batch = store, clock, transport, batch
         self.journal, self.lifetime = journal, lifetime
+        self.leases = LeaseNotes(journal.path.with_name("leases"))  # shared as the journal is
         if transport.letter_time * 2 > LEASE:
             raise ValueError(f"a letter may take {transport.letter_time}: too long for a lease")
         self.outage = Outage("dispatcher", log)
@@ -176,9 +178,11 @@ class Dispatcher:
         """Send one batch of due mail; returns how many letters the relay gave a fate: 0 also when
         it could not be reached, so that the caller waits instead of trying again at once."""
         self._apply_journal()
+        self._release_orphans()
         leased, until = self._lease()
         if not leased:
             return 0
+        self.leases.note([row.id for row in leased], until)
         fates: dict[int, Exception | None] = {}
         letters = [Letter(r.id, r.envelope_from, r.recipient, r.raw) for r in leased]
         last_start = until - self.transport.letter_time
@@ -187,6 +191,7 @@ class Dispatcher:
                                 self._note(journal, fates, row_id, error),
                                 lambda: self.clock.now() < last_start)
         self._record(fates, {r.id: r for r in leased}, until)
+        self.leases.forget()
         return self._tried(fates)
 
     def _tried(self, fates: dict[int, Exception | None]) -> int:
@@ -276,6 +281,18 @@ class Dispatcher:
                         "same Message-ID", row.id, row.recipient, error)
         else:
             log.warning("outbound %s to %s: %s (will retry)", row.id, row.recipient, error)
+
+    def _release_orphans(self) -> None:
+        """The batches of dispatchers of this home that were killed while they held them (their
+        acceptances are already applied from the journal) go out again now, not when their lease
+        ends."""
+        for ids, until in self.leases.orphans():
+            with self.store.transaction() as session:
+                released = session.connection().execute(
+                    _RELEASE, {"ids": ids, "until": until, "now": self.clock.now()}).rowcount
+            if released:
+                log.warning("dispatcher: %d letters leased by a dispatcher that ended go out again",
+                            released)
 
     def _apply_journal(self) -> None:
         ids = self.journal.pending()

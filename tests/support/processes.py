@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,15 +21,6 @@ def environment(now: datetime, **settings: str) -> dict[str, str]:
     env["MAILFLOW_NOW"] = now.isoformat()
     env["MAILFLOW_NOW_SINCE"] = datetime.now(timezone.utc).isoformat()
     return env
-
-
-def later(env: dict[str, str], by: timedelta) -> dict[str, str]:
-    """The environment of a process started by a moment after the time env's services have
-    reached: e.g. serve restarted once a killed one's outbox lease has run out."""
-    since = datetime.fromisoformat(env["MAILFLOW_NOW_SINCE"])
-    reached = datetime.fromisoformat(env["MAILFLOW_NOW"]) + (datetime.now(timezone.utc) - since)
-    return {**env, "MAILFLOW_NOW": (reached + by).isoformat(),
-            "MAILFLOW_NOW_SINCE": datetime.now(timezone.utc).isoformat()}
 
 
 def start(command: str, env: dict[str, str], log_path: Path) -> subprocess.Popen:
