@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mailflow"
-SPINE = {"app", "cli", "supervisor", "worker", "routing", "ingest", "demo", "receive"}
+SPINE = {"app", "cli", "supervisor", "worker", "handling", "routing", "ingest", "demo", "receive"}
 # a room -> rooms it must never import
 FORBIDDEN = {
     "flows": {"jobs"} | SPINE, "jobs": {"flows"} | SPINE,
