@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable
@@ -84,9 +85,10 @@ class Worker:
         return count
 
     def process_batch(self) -> int | None:
-        """Claim due messages and handle them in one transaction, each in its own savepoint, so
-        a batch shares one commit (one fsync) and a failing flow rolls back only its own message.
-        A batch ends after BATCH messages, after BATCH_SECONDS (so the other writers, such as the
+        """Claim due messages and handle them in one transaction, so a batch shares one commit
+        (one fsync). A message that fails rolls the batch back, and the batch is handled again
+        with each message in a savepoint of its own, so the failing one is set aside alone: two
+        statements per mail are saved for a rare failure's cost of one batch. A batch ends after BATCH messages, after BATCH_SECONDS (so the other writers, such as the
         dispatcher on SQLite's one write lock, wait no longer than that), and after a message that
         locked a mentorship for its decision (held no longer than for one message). It does not
         end early for a writer that waits: the dispatcher, woken by each commit, would cut every
@@ -102,19 +104,35 @@ class Worker:
             handled = self._batch(parsed, self.batch)
         except OperationalError:
             raise  # the database is away: the run loop waits for it
-        except Exception:  # noqa: BLE001 - e.g. a commit the batch broke: one by one instead
-            log.exception("a batch of inbound mail could not commit; handling it one by one")
-            handled = 0
-            for _ in range(self.batch):
-                if not self._batch(parsed, 1):
-                    break
-                handled += 1
+        except Exception as exc:  # noqa: BLE001 - a message failed, or the commit did
+            log.info("%s; the batch is handled again, each message in a savepoint of its own", exc)
+            handled = self._contained(parsed)
         if handled is None:
             return None
         self.after_commit()
         return handled
 
-    def _batch(self, parsed: dict[int, ParsedMail | None] | None, limit: int) -> int | None:
+    def _contained(self, parsed: dict[int, ParsedMail | None] | None) -> int | None:
+        """The batch again, each message in a savepoint, so a failing one is set aside alone; if
+        even that cannot commit, one message per transaction."""
+        try:
+            return self._batch(parsed, self.batch, contained=True)
+        except OperationalError:
+            raise  # the database is away: the run loop waits for it
+        except Exception:  # noqa: BLE001 - e.g. a commit the batch broke: one by one instead
+            log.exception("a batch of inbound mail could not commit; handling it one by one")
+        handled = 0
+        for _ in range(self.batch):
+            if not self._batch(parsed, 1, contained=True):
+                break
+            handled += 1
+        return handled
+
+    def _batch(self, parsed: dict[int, ParsedMail | None] | None, limit: int,
+               contained: bool = False) -> int | None:
+        """One transaction for up to limit messages. Not contained (the common case), a message
+        has no savepoint of its own (on PostgreSQL two statements less per mail) and a failure
+        ends the whole batch, uncommitted, to be handled again contained."""
         began = time.monotonic()
         budget = self.batch_seconds or BATCH_SECONDS
         with self.store.transaction() as session:
@@ -124,31 +142,34 @@ class Worker:
             handled, marks = 0, []
             for row in rows:
                 locked = self._process(session, row, (parsed or {}).get(row.id),
-                                       rows[handled + 1:], marks)
+                                       rows[handled + 1:], marks, contained)
                 handled += 1
                 if locked or time.monotonic() - began > budget:
                     break
             for row in rows[handled:]:
                 session.expunge(row)  # not this batch's: left as it was, for the next
             session.connection().execute(inbox.MARK, marks)  # one UPDATE, not one flush each
+        for mark in marks:  # said once committed: a batch handled again is not logged twice
+            log.info("inbound %s %s: %s", mark["row_id"], mark["new_state"], mark["new_outcome"])
         if parsed is not None:
             for row in rows[:handled]:
                 parsed.pop(row.id, None)
         return handled
 
     def _process(self, session: Session, row: InboundMessage, mail: ParsedMail | None,
-                 waiting: list[InboundMessage], marks: list[dict]) -> bool:
-        """Handle one claimed message in its savepoint and add its mark to marks (written once for
-        the batch); whether its flow locked a mentorship for its decision."""
+                 waiting: list[InboundMessage], marks: list[dict], contained: bool) -> bool:
+        """Handle one claimed message (contained: in its savepoint) and add its mark to marks
+        (written once for the batch); whether its flow locked a mentorship for its decision."""
         turn = Turn()
         try:
-            with session.begin_nested():
+            with session.begin_nested() if contained else nullcontext():
                 outcome = self.handling(session, row, mail, turn)
         except Exception as exc:  # noqa: BLE001 - any bug in a flow is contained to its message
+            if not contained:
+                raise _Uncontained(f"inbound {row.id} failed in a batch") from exc
             outcome = self._failed(row, exc)
         marks.append({"row_id": row.id, "new_state": outcome.state,
                       "new_outcome": outcome.note[:2000], "done_at": self.clock.now()})
-        log.info("inbound %s %s: %s", row.id, outcome.state, outcome.note)
         if self.store.is_postgresql and waiting:
             # the next message reads what others committed meanwhile, as in a transaction of its own
             session.flush()
@@ -186,6 +207,10 @@ class Worker:
             return Outcome("failed", f"gave up after {row.attempts} attempts")
         row.not_before = self.clock.now() + timedelta(seconds=30 * 2 ** row.attempts)
         return Outcome("new", f"will retry: {row.error}")
+
+class _Uncontained(Exception):
+    """A message failed in a batch without savepoints: the batch is rolled back and done again."""
+
 
 def _parse_quietly(raw: bytes) -> ParsedMail | None:
     """parse_mail never raises by design; should it ever, the message is parsed again where

@@ -3,6 +3,7 @@ means stored (also across a SIGKILL); a worker's batch shares one commit, yet a 
 it costs only itself, and a worker killed mid-batch answers nobody twice."""
 from __future__ import annotations
 
+import logging
 import signal
 import smtplib
 import threading
@@ -188,6 +189,29 @@ def test_a_failing_message_in_a_batch_neither_loses_nor_redoes_the_others(app, s
     assert states[senders[2]] == ("new", 1), "the failing message waits for its retry"
     assert all(states[sender] == ("done", 0) for sender in answered)
     assert app.worker.drain() == 0 and app.dispatcher.drain() == 0, "nothing is redone"
+
+
+def test_a_batch_handled_again_after_a_failure_logs_each_message_once(app, monkeypatch, caplog):
+    """A failure rolls its batch back and the batch is done again, each message in a savepoint:
+    the log tells each message's fate once, and the failure's traceback once, as an operator
+    reading it would expect."""
+    monkeypatch.setitem(routing.HELLO, Keyword.PROFILE, explode)
+    app.worker.batch_seconds = 60
+    senders = [f"c{n}@example.org" for n in range(4)]
+    for sender in senders:
+        store_mail(app, person_mail(sender, "hello@mentoring.test",
+                                    "PROFILE" if sender == senders[3] else "HELP", ""))
+    with caplog.at_level(logging.INFO):
+        assert app.worker.process_batch() == 4
+    with app.store.reading() as session:
+        ids = [row.id for row in session.scalars(select(InboundMessage).order_by(InboundMessage.id))]
+    told = [r.getMessage() for r in caplog.records]
+    fates = Counter(line.split(":")[0] for line in told
+                    if line.startswith("inbound ") and "handled again" not in line)
+    assert fates == Counter([f"inbound {n} done" for n in ids[:3]]
+                            + [f"inbound {ids[3]} failed (attempt 1)", f"inbound {ids[3]} new"])
+    tracebacks = [r.getMessage() for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 1 and tracebacks[0].startswith(f"inbound {ids[3]} failed")
 
 
 def test_a_worker_killed_mid_batch_answers_nobody_twice(tmp_path, database_url, sink, clock):
