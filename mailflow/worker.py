@@ -88,9 +88,10 @@ class Worker:
         """Claim due messages and handle them in one transaction, so a batch shares one commit
         (one fsync). A message that fails rolls the batch back, and the batch is handled again
         with each message in a savepoint of its own, so the failing one is set aside alone: two
-        statements per mail are saved for a rare failure's cost of one batch. A batch ends after BATCH messages, after BATCH_SECONDS (so the other writers, such as the
-        dispatcher on SQLite's one write lock, wait no longer than that), and after a message that
-        locked a mentorship for its decision (held no longer than for one message). It does not
+        statements per mail are saved for a rare failure's cost of one batch. A batch ends after
+        BATCH messages, after BATCH_SECONDS (so the other writers, such as the dispatcher on
+        SQLite's one write lock, wait no longer than that), and after a message that locked a
+        mentorship for its decision (held no longer than for one message). It does not
         end early for a writer that waits: the dispatcher, woken by each commit, would cut every
         batch to a message or two. A batch that cannot commit is handled again one message per
         transaction. Returns how many were handled, or None when nothing was due."""

@@ -204,7 +204,7 @@ def test_a_batch_handled_again_after_a_failure_logs_each_message_once(app, monke
     with caplog.at_level(logging.INFO):
         assert app.worker.process_batch() == 4
     with app.store.reading() as session:
-        ids = [row.id for row in session.scalars(select(InboundMessage).order_by(InboundMessage.id))]
+        ids = list(session.scalars(select(InboundMessage.id).order_by(InboundMessage.id)))
     told = [r.getMessage() for r in caplog.records]
     fates = Counter(line.split(":")[0] for line in told
                     if line.startswith("inbound ") and "handled again" not in line)
