@@ -1,6 +1,7 @@
-"""Wake-ups across processes and hosts on PostgreSQL: a transaction that stored mail or queued an
-answer says NOTIFY, which PostgreSQL delivers at its commit (and drops with a rollback), and a
-listener beside each worker and dispatcher sets the event their loop waits on. serve's children
+"""Wake-ups across processes and hosts on PostgreSQL: a transaction that stored mail (by the
+inbound table's trigger, migration 0009) or queued an answer (announce) says NOTIFY, which
+PostgreSQL delivers at its commit (and drops with a rollback), and a listener beside each worker
+and dispatcher sets the event their loop waits on. serve's children
 share events with serve already; parts run apart (`run.py worker` on a second host, `jobs --once`
 from cron) would otherwise be found by the others only at their next poll (MAILFLOW_POLL_SECONDS).
 SQLite has no such channel: its parts apart from serve poll."""
